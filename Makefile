@@ -1,0 +1,59 @@
+# Serene: `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+PYTEST_ARGS ?=
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: run serve test test-sqlite test-postgres install migrate seed bench clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+
+seed: migrate
+	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  Serene is starting at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password serene-demo-2026):"
+	@echo "    customer  customer@serene.test"
+	@echo "    expert    expert@serene.test"
+	@echo "    staff     admin@serene.test   (admin at http://$(HOST):$(PORT)/admin/)"
+	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo ""
+	DEBUG=$${DEBUG:-true} HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+test: install
+	@$(MAKE) --no-print-directory test-sqlite
+	@$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: install
+	@echo "== Serene test suite on SQLite =="
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(PY) scripts/postgres_ready.py "$(TEST_POSTGRES_URL)"; then \
+	  echo "== Serene test suite on PostgreSQL ($(TEST_POSTGRES_URL)) =="; \
+	  DATABASE_URL="$(TEST_POSTGRES_URL)" $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL); with CI=true this fails the run."; exit 1; \
+	else \
+	  echo "SKIPPED: the PostgreSQL run of the suite (no server at $(TEST_POSTGRES_URL); set TEST_POSTGRES_URL)."; \
+	fi
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script =="; $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,96 @@
+"""Forms for the account pages. They parse and validate input; the rules live in services."""
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import AuthenticationForm
+
+from serene.core.errors import TooManyAttempts
+from serene.core.timezones import available_time_zones, is_valid_time_zone
+
+from . import services
+
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{7,20}$")
+
+
+def _clean_phone(value: str) -> str:
+    value = value.strip()
+    if value and not PHONE_PATTERN.match(value):
+        raise forms.ValidationError("Enter a phone number with digits only, e.g. +91 98765 43210.")
+    return value
+
+
+class EmailLoginForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    error_messages = {
+        "invalid_login": "That email and password do not match an account. Check both and try again.",
+        "inactive": "This account is inactive.",
+    }
+
+    def _client_address(self) -> str | None:
+        return self.request.META.get("REMOTE_ADDR") if self.request else None
+
+    def clean(self):
+        email = (self.cleaned_data.get("username") or "").strip().lower()
+        password = self.cleaned_data.get("password")
+        if not email or not password:
+            return self.cleaned_data
+        try:
+            services.login_check_allowed(email=email, address=self._client_address())
+        except TooManyAttempts as exc:
+            raise forms.ValidationError(exc.message, code="locked") from None
+        self.user_cache = authenticate(self.request, username=email, password=password)
+        if self.user_cache is None:
+            services.login_record_failure(email=email, address=self._client_address())
+            raise self.get_invalid_login_error()
+        self.confirm_login_allowed(self.user_cache)
+        services.login_record_success(email=email)
+        return self.cleaned_data
+
+
+class SignupForm(forms.Form):
+    name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    password = forms.CharField(widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+                               help_text="At least 10 characters; not a common password.")
+    time_zone = forms.CharField(required=False, widget=forms.HiddenInput())
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("Please tell us your name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            from .models import User
+            probe = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
+            try:
+                password_validation.validate_password(password, probe)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    phone = forms.CharField(max_length=20, required=False,
+                            widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
+    time_zone = forms.ChoiceField(choices=())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = [(zone, zone.replace("_", " ")) for zone in available_time_zones()]
+
+    def clean_phone(self):
+        return _clean_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_time_zone(self):
+        zone = self.cleaned_data["time_zone"]
+        if not is_valid_time_zone(zone):
+            raise forms.ValidationError("Choose a time zone from the list.")
+        return zone

@@ -1,0 +1,24 @@
+"""Friendly error pages and a health check."""
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.shortcuts import render
+
+
+def page_not_found(request: HttpRequest, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"success": False, "error": {"code": "not_found",
+                             "message": "There is nothing at this address."}}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"success": False, "error": {"code": "server_error",
+                             "message": "Something went wrong on our side. Please try again."}}, status=500)
+    return render(request, "500.html", status=500)
+
+
+def health(request: HttpRequest) -> JsonResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"success": True, "status": "ok"})

@@ -1,0 +1,134 @@
+"""Loads Serene's demo data. Idempotent: running it twice creates nothing twice."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from serene.accounts.models import Role, User
+from serene.experts.models import Category, Expert, Language
+
+DEMO_PASSWORD = "serene-demo-2026"
+DEMO_CUSTOMER = "customer@serene.test"
+DEMO_EXPERT = "expert@serene.test"
+DEMO_STAFF = "admin@serene.test"
+
+CATEGORIES = [
+    ("therapy", "Therapy & counselling", "Psychologists and counsellors for anxiety, low mood, grief and relationships."),
+    ("life-coaching", "Life coaching", "Set goals, build habits and find direction."),
+    ("nutrition", "Nutrition", "Dietitians and nutritionists for everyday eating and health conditions."),
+    ("mindfulness", "Mindfulness & meditation", "Learn to slow down, breathe and sleep better."),
+    ("career", "Career coaching", "Job changes, leadership and work stress."),
+]
+
+LANGUAGES = [("en", "English"), ("hi", "Hindi"), ("ta", "Tamil"), ("bn", "Bengali"), ("mr", "Marathi"),
+             ("kn", "Kannada"), ("ml", "Malayalam"), ("te", "Telugu"), ("gu", "Gujarati"), ("pa", "Punjabi"),
+             ("ar", "Arabic"), ("fr", "French")]
+
+# (email, name, slug, category, headline, languages, hourly rate in rupees, time zone, rating, reviews,
+#  years, durations, requires approval, bio)
+EXPERTS = [
+    (DEMO_EXPERT, "Dr. Sarah Khan", "sarah-khan", "therapy", "Clinical Psychologist · anxiety and burnout",
+     ["en", "hi"], 1500, "Asia/Kolkata", "4.9", 212, 11, [30, 60, 90], False,
+     "I help adults who feel stretched thin: anxiety that will not switch off, burnout, and the quiet "
+     "worry that you should be coping better.\n\nMy sessions draw on cognitive behavioural therapy and "
+     "acceptance and commitment therapy. We set small, concrete steps together and review them each week."),
+    ("ananya.iyer@serene.test", "Ananya Iyer", "ananya-iyer", "therapy", "Counselling Psychologist · relationships",
+     ["en", "ta"], 1200, "Asia/Kolkata", "4.8", 154, 8, [30, 60, 90], False,
+     "Relationships shape how we feel about ourselves. I work with individuals on attachment, conflict, "
+     "breakups and family expectations.\n\nI trained at TISS Mumbai and practise in Chennai."),
+    ("rohan.mehta@serene.test", "Rohan Mehta", "rohan-mehta", "career", "Career coach for first-time managers",
+     ["en", "hi", "gu"], 2500, "Asia/Kolkata", "4.7", 98, 14, [30, 60], False,
+     "Fourteen years in product teams taught me that new managers are rarely trained for the job. "
+     "We work on feedback, delegation and saying no without guilt."),
+    ("meera.nair@serene.test", "Meera Nair", "meera-nair", "nutrition", "Registered Dietitian · PCOS and diabetes",
+     ["en", "ml", "hi"], 1000, "Asia/Kolkata", "4.9", 301, 10, [30, 60], False,
+     "Food plans that fit Indian kitchens and busy weeks. I specialise in PCOS, type 2 diabetes and "
+     "thyroid conditions, working alongside your doctor."),
+    ("arjun.rao@serene.test", "Arjun Rao", "arjun-rao", "mindfulness", "Mindfulness teacher · sleep and stress",
+     ["en", "kn", "te"], 800, "Asia/Kolkata", "4.6", 76, 6, [30, 60], False,
+     "Short, practical practices you can use between meetings. I teach mindfulness-based stress "
+     "reduction and help people rebuild healthy sleep."),
+    ("emily.clarke@serene.test", "Emily Clarke", "emily-clarke", "therapy", "Psychotherapist · trauma-informed care",
+     ["en", "fr"], 3000, "Europe/London", "4.9", 133, 16, [60, 90], True,
+     "I am a UKCP-registered psychotherapist working from London with clients across time zones. "
+     "My work is trauma-informed and paced by you.\n\nI review each request before confirming, so "
+     "we can be sure I am the right fit."),
+    ("fatima.alsayed@serene.test", "Fatima Al-Sayed", "fatima-alsayed", "life-coaching", "Life coach for expats and returners",
+     ["en", "ar", "hi"], 2200, "Asia/Dubai", "4.8", 87, 9, [30, 60, 90], False,
+     "Moving countries, coming home, starting again: I coach people through big transitions, "
+     "from Dubai, in English, Arabic or Hindi."),
+    ("vikram.singh@serene.test", "Vikram Singh", "vikram-singh", "life-coaching", "Habits and motivation coach",
+     ["en", "hi", "pa"], 900, "Asia/Kolkata", "4.5", 64, 5, [30, 60], False,
+     "If you keep starting over, we will find out why. Practical coaching on routines, focus and "
+     "keeping promises to yourself."),
+    ("priya.banerjee@serene.test", "Dr. Priya Banerjee", "priya-banerjee", "therapy", "Psychiatrist · mood disorders",
+     ["en", "bn", "hi"], 2800, "Asia/Kolkata", "4.9", 188, 15, [30, 60], False,
+     "Consultant psychiatrist for depression, bipolar disorder and ADHD in adults. Medication reviews "
+     "and talking therapy, in Bengali, Hindi or English."),
+    ("kavya.reddy@serene.test", "Kavya Reddy", "kavya-reddy", "nutrition", "Sports nutritionist",
+     ["en", "te"], 1100, "Asia/Kolkata", "4.7", 59, 7, [30, 60], False,
+     "From first 10K to marathon PBs: eating for training, recovery and weight goals without "
+     "fad diets."),
+    ("nikhil.joshi@serene.test", "Nikhil Joshi", "nikhil-joshi", "career", "Interview and career-change coach",
+     ["en", "mr", "hi"], 1800, "Asia/Kolkata", "4.6", 112, 12, [30, 60, 90], False,
+     "Changing careers at 30, 40 or 50 is more common than you think. Mock interviews, CV reviews and "
+     "a plan you can keep."),
+    ("daniel.brooks@serene.test", "Daniel Brooks", "daniel-brooks", "mindfulness", "Meditation guide · breathwork",
+     ["en"], 1300, "America/New_York", "4.7", 45, 8, [30, 60], False,
+     "Breathwork and meditation for busy minds, from New York. Evening slots suit clients in India "
+     "before work."),
+    ("sneha.kulkarni@serene.test", "Sneha Kulkarni", "sneha-kulkarni", "therapy", "Child and adolescent counsellor",
+     ["en", "mr", "hi"], 1400, "Asia/Kolkata", "4.8", 91, 9, [30, 60], True,
+     "I work with teenagers and their parents on exam stress, school refusal and screen time. "
+     "Parents book; I confirm after a short check that I am the right fit."),
+    ("farhan.qureshi@serene.test", "Farhan Qureshi", "farhan-qureshi", "life-coaching", "Confidence and public-speaking coach",
+     ["en", "hi"], 1600, "Asia/Kolkata", "0", 0, 4, [30, 60], False,
+     "Stage fright, meetings, wedding toasts: we practise until your voice feels like your own. "
+     "New on Serene."),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo categories, languages, experts and demo logins. Safe to run repeatedly."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        categories = {}
+        for position, (slug, name, description) in enumerate(CATEGORIES):
+            categories[slug], _ = Category.objects.update_or_create(
+                slug=slug, defaults={"name": name, "description": description, "position": position})
+        languages = {}
+        for code, name in LANGUAGES:
+            languages[code], _ = Language.objects.update_or_create(code=code, defaults={"name": name})
+
+        created = 0
+        for (email, name, slug, category, headline, language_codes, rate, zone, rating, reviews, years,
+             durations, approval, bio) in EXPERTS:
+            user = self._user(email=email, name=name, role=Role.EXPERT, time_zone=zone)
+            expert, was_created = Expert.objects.update_or_create(
+                slug=slug,
+                defaults={"user": user, "headline": headline, "bio": bio, "category": categories[category],
+                          "hourly_rate_minor": rate * 100, "currency": "INR", "time_zone": zone,
+                          "rating_average": Decimal(rating), "rating_count": reviews, "years_experience": years,
+                          "offered_durations": durations, "requires_approval": approval, "is_active": True})
+            expert.languages.set([languages[code] for code in language_codes])
+            created += was_created
+
+        self._user(email=DEMO_CUSTOMER, name="Asha Verma", role=Role.CUSTOMER, time_zone="Asia/Kolkata",
+                   phone="+91 98765 43210")
+        staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata")
+        if not (staff.is_staff and staff.is_superuser):
+            staff.is_staff = staff.is_superuser = True
+            staff.save(update_fields=["is_staff", "is_superuser"])
+
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo data ready: {Expert.objects.count()} experts ({created} new), {Category.objects.count()} categories."))
+
+    def _user(self, *, email: str, name: str, role: str, time_zone: str, phone: str = "") -> User:
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, role=role,
+                                            time_zone=time_zone, phone=phone)
+        return user

@@ -1,0 +1,86 @@
+"""Reads of the expert catalogue."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from serene.core.errors import InvalidInput, NotFound
+
+from .filters import ExpertFilters
+from .models import Category, Expert, Language
+
+ORDERINGS = {
+    "recommended": ("-rating_average", "-rating_count", "user__name"),
+    "price_asc": ("hourly_rate_minor", "user__name"),
+    "price_desc": ("-hourly_rate_minor", "user__name"),
+    "rating": ("-rating_average", "-rating_count", "user__name"),
+}
+
+
+@dataclass(frozen=True)
+class ExpertPage:
+    experts: list[Expert]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+def _active_experts() -> QuerySet[Expert]:
+    return (Expert.objects.filter(is_active=True, user__is_active=True)
+            .select_related("user", "category")
+            .prefetch_related(Prefetch("languages", queryset=Language.objects.order_by("name"))))
+
+
+def expert_list(*, filters: ExpertFilters) -> ExpertPage:
+    experts = _active_experts()
+    if filters.query:
+        for word in filters.query.split()[:6]:
+            experts = experts.filter(Q(user__name__icontains=word) | Q(headline__icontains=word)
+                                     | Q(bio__icontains=word) | Q(category__name__icontains=word))
+    if filters.category is not None:
+        experts = experts.filter(category=filters.category)
+    if filters.language is not None:
+        experts = experts.filter(languages=filters.language)
+    if filters.min_rate_minor is not None:
+        experts = experts.filter(hourly_rate_minor__gte=filters.min_rate_minor)
+    if filters.max_rate_minor is not None:
+        experts = experts.filter(hourly_rate_minor__lte=filters.max_rate_minor)
+    experts = experts.order_by(*ORDERINGS[filters.sort])
+
+    total = experts.count()
+    page_size = filters.page_size
+    last_page = max(1, math.ceil(total / page_size))
+    if filters.page > last_page:
+        raise InvalidInput(f"Page {filters.page} is past the last page ({last_page}).", field="page")
+    offset = (filters.page - 1) * page_size
+    return ExpertPage(experts=list(experts[offset:offset + page_size]), total=total,
+                      page=filters.page, page_size=page_size)
+
+
+def expert_get(*, slug: str) -> Expert:
+    expert = _active_experts().filter(slug=slug).first()
+    if expert is None:
+        raise NotFound("There is no expert with that id.")
+    return expert
+
+
+def category_list() -> list[Category]:
+    return list(Category.objects.all())
+
+
+def language_list_in_use() -> list[Language]:
+    return list(Language.objects.filter(experts__is_active=True).distinct().order_by("name"))

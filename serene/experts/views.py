@@ -1,0 +1,52 @@
+"""Catalogue pages: browse (the home page), an expert's profile, and initials avatars."""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from serene.core.errors import InvalidInput
+
+from . import selectors
+from .avatars import initials_svg
+from .filters import SORTS, ExpertFilters, expert_filters_parse
+from .models import Expert
+
+
+@require_GET
+def browse(request: HttpRequest) -> HttpResponse:
+    status = 200
+    error = None
+    try:
+        filters = expert_filters_parse(request.GET)
+        page = selectors.expert_list(filters=filters)
+    except InvalidInput as exc:
+        # Show the problem beside the form and an empty list, with a 400 status, never a 500.
+        status, error = 400, exc
+        filters, page = ExpertFilters(), None
+    context = {
+        "filters": filters,
+        "page": page,
+        "error": error,
+        "categories": selectors.category_list(),
+        "languages": selectors.language_list_in_use(),
+        "sorts": SORTS,
+        "raw": request.GET,
+    }
+    return render(request, "experts/browse.html", context, status=status)
+
+
+@require_GET
+def profile(request: HttpRequest, slug: str) -> HttpResponse:
+    expert = selectors.expert_get(slug=slug)
+    return render(request, "experts/profile.html", {"expert": expert})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def avatar(request: HttpRequest, slug: str) -> HttpResponse:
+    name = Expert.objects.filter(slug=slug).values_list("user__name", flat=True).first()
+    if name is None:
+        return HttpResponse(status=404)
+    return HttpResponse(initials_svg(name), content_type="image/svg+xml")

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from serene.api import api
+from serene.core import views as core_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("accounts/", include("serene.accounts.urls")),
+    path("healthz", core_views.health, name="health"),
+    path("", include("serene.experts.urls")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler404 = "serene.core.views.page_not_found"
+handler500 = "serene.core.views.server_error"

@@ -1,0 +1,33 @@
+import zoneinfo
+from datetime import datetime
+
+import pytest
+from django.core.management import call_command
+
+from serene.accounts.models import Role, User
+from serene.experts.models import Category, Expert
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_meets_the_brief_and_is_idempotent():
+    call_command("seed_demo")
+    counts = (User.objects.count(), Expert.objects.count(), Category.objects.count())
+    call_command("seed_demo")
+    assert (User.objects.count(), Expert.objects.count(), Category.objects.count()) == counts
+
+    experts = list(Expert.objects.all())
+    assert len(experts) >= 12
+    assert Category.objects.filter(experts__isnull=False).distinct().count() >= 4
+    assert all(80000 <= expert.hourly_rate_minor <= 300000 for expert in experts)
+    abroad = [expert for expert in experts if expert.time_zone != "Asia/Kolkata"]
+    assert len(abroad) >= 2
+
+    def observes_dst(zone):
+        tz = zoneinfo.ZoneInfo(zone)
+        return datetime(2026, 1, 15, tzinfo=tz).utcoffset() != datetime(2026, 7, 15, tzinfo=tz).utcoffset()
+    assert any(observes_dst(expert.time_zone) for expert in abroad)
+    assert User.objects.filter(email="customer@serene.test", role=Role.CUSTOMER).exists()
+    assert User.objects.filter(email="expert@serene.test", role=Role.EXPERT, expert__isnull=False).exists()
+    assert User.objects.filter(email="admin@serene.test", is_staff=True, is_superuser=True).exists()
+    assert User.objects.get(email="customer@serene.test").check_password("serene-demo-2026")

@@ -8,6 +8,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from serene.core.errors import AppError
+from serene.availability.api import router as availability_router
 from serene.experts.api import router as experts_router
 
 logger = logging.getLogger(__name__)
@@ -67,4 +68,6 @@ def on_unexpected_error(request, exc: Exception):
     return _error(request, 500, "server_error", "Something went wrong on our side. Please try again.")
 
 
+# Availability first: its literal /experts/availability must win over /experts/{expert_id}.
+api.add_router("/", availability_router)
 api.add_router("/", experts_router)

@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "serene.core",
     "serene.accounts",
     "serene.experts",
+    "serene.availability",
+    "serene.bookings",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +197,11 @@ else:
     # Without an SMTP server, messages are written under var/mail/ so a developer can read them.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Bookings ---------------------------------------------------------------------------------
+HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds its slot for payment
+BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5)
+CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
 
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

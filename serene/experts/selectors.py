@@ -71,8 +71,10 @@ def expert_list(*, filters: ExpertFilters) -> ExpertPage:
                       page=filters.page, page_size=page_size)
 
 
-def expert_get(*, slug: str) -> Expert:
-    expert = _active_experts().filter(slug=slug).first()
+def expert_get(*, slug: str, with_languages: bool = True) -> Expert:
+    experts = _active_experts() if with_languages else (
+        Expert.objects.filter(is_active=True, user__is_active=True).select_related("user", "category"))
+    expert = experts.filter(slug=slug).first()
     if expert is None:
         raise NotFound("There is no expert with that id.")
     return expert

@@ -1,0 +1,131 @@
+"""Reads that feed the slot engine: an expert's rules and busy time, in as few queries as possible."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q
+
+from serene.bookings.models import Booking, BookingStatus
+from serene.experts.models import Expert
+
+from . import engine
+from .models import DateOverride, WeeklySchedule, default_weekly_hours
+
+# A session is at most 120 minutes plus a buffer; reading busy time this far either side of a
+# window catches every booking that could touch a slot in it.
+BUSY_MARGIN = timedelta(days=1)
+
+
+def parse_wall_time(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def _ranges(raw: list[dict]) -> tuple[engine.TimeRange, ...]:
+    return tuple(engine.TimeRange(parse_wall_time(item["start"]), parse_wall_time(item["end"])) for item in raw)
+
+
+def schedule_of(expert: Expert) -> tuple[dict, list]:
+    """(weekly_hours, breaks) as stored, or the brief's defaults when the expert has none yet."""
+    schedule = WeeklySchedule.objects.filter(expert=expert).first()
+    if schedule is None:
+        return default_weekly_hours(), []
+    return schedule.weekly_hours, schedule.breaks
+
+
+def rules_build(*, expert: Expert, weekly_hours: dict, breaks: list, overrides: list[DateOverride]) -> engine.Rules:
+    override_map: dict[date, tuple[engine.TimeRange, ...]] = {}
+    for override in overrides:
+        day = override.start_date
+        while day <= override.end_date:
+            override_map[day] = _ranges(override.ranges)
+            day += timedelta(days=1)
+    return engine.Rules(
+        time_zone=expert.time_zone,
+        weekly={int(weekday): _ranges(ranges) for weekday, ranges in weekly_hours.items()},
+        breaks=tuple(engine.Break(parse_wall_time(item["start"]), parse_wall_time(item["end"]),
+                                  frozenset(item["days"])) for item in breaks),
+        overrides=override_map,
+        slot_interval_minutes=expert.slot_interval_minutes,
+        buffer_minutes=expert.buffer_minutes,
+        notice_minutes=expert.minimum_notice_hours * 60,
+        horizon_days=expert.booking_horizon_days,
+    )
+
+
+def rules_for(*, expert: Expert, first_day: date, last_day: date) -> engine.Rules:
+    """Two queries: the weekly schedule and the overrides that touch [first_day, last_day]."""
+    weekly_hours, breaks = schedule_of(expert)
+    overrides = list(DateOverride.objects.filter(expert=expert, start_date__lte=last_day, end_date__gte=first_day))
+    return rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
+
+
+def blocking_bookings_q(*, now: datetime) -> Q:
+    """Bookings that occupy time: awaiting approval, confirmed, or pending with a live hold."""
+    return (Q(status__in=[BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED])
+            | Q(status=BookingStatus.PENDING, hold_expires_at__gt=now))
+
+
+def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, list[engine.Interval]]:
+    """One query: each expert's blocked time (session plus buffer) overlapping [start, end)."""
+    rows = (Booking.objects.filter(blocking_bookings_q(now=now), expert_id__in=expert_ids,
+                                   starts_at__lt=end, blocked_until__gt=start)
+            .values_list("expert_id", "starts_at", "blocked_until"))
+    busy: dict[int, list[engine.Interval]] = defaultdict(list)
+    for expert_id, starts_at, blocked_until in rows:
+        busy[expert_id].append(engine.Interval(starts_at, blocked_until))
+    return busy
+
+
+def _busy_index(expert: Expert, start: datetime, end: datetime, now: datetime) -> engine.BusyIndex:
+    busy = busy_intervals(expert_ids=[expert.pk], start=start - BUSY_MARGIN, end=end + BUSY_MARGIN, now=now)
+    return engine.BusyIndex(busy.get(expert.pk, []))
+
+
+def slot_list_for_day(*, expert: Expert, day: date, duration_minutes: int, now: datetime,
+                      viewer_zone: ZoneInfo | None = None) -> list[engine.Slot]:
+    """Slots of one day: the expert's local date, or the viewer's date when viewer_zone is given."""
+    zone = viewer_zone or ZoneInfo(expert.time_zone)
+    window_start, window_end = engine.day_window(day, zone)
+    expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
+                                               window_start, window_end)
+    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
+    busy = _busy_index(expert, window_start, window_end, now)
+    return engine.slots_between(rules, busy, now, window_start, window_end, duration_minutes)
+
+
+def available_date_list(*, expert: Expert, first_day: date, last_day: date, duration_minutes: int,
+                        now: datetime, viewer_zone: ZoneInfo) -> list[date]:
+    window_start, _ = engine.day_window(first_day, viewer_zone)
+    _, window_end = engine.day_window(last_day, viewer_zone)
+    expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
+                                               window_start, window_end)
+    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
+    busy = _busy_index(expert, window_start, window_end, now)
+    return engine.available_dates(rules, busy, now, first_day, last_day, duration_minutes, viewer_zone)
+
+
+def next_available_slots(*, experts: list[Expert], now: datetime, look_ahead_days: int = 14) -> dict[int, engine.Slot | None]:
+    """Each expert's earliest free slot of their shortest session: three queries for the whole list."""
+    if not experts:
+        return {}
+    expert_ids = [expert.pk for expert in experts]
+    schedules = {row.expert_id: row for row in WeeklySchedule.objects.filter(expert_id__in=expert_ids)}
+    last_day = (now + timedelta(days=look_ahead_days + 2)).date()
+    overrides: dict[int, list[DateOverride]] = defaultdict(list)
+    for override in DateOverride.objects.filter(expert_id__in=expert_ids, end_date__gte=(now - BUSY_MARGIN).date(),
+                                                start_date__lte=last_day):
+        overrides[override.expert_id].append(override)
+    busy = busy_intervals(expert_ids=expert_ids, start=now - BUSY_MARGIN,
+                          end=now + timedelta(days=look_ahead_days) + BUSY_MARGIN, now=now)
+    found = {}
+    for expert in experts:
+        schedule = schedules.get(expert.pk)
+        rules = rules_build(expert=expert,
+                            weekly_hours=schedule.weekly_hours if schedule else default_weekly_hours(),
+                            breaks=schedule.breaks if schedule else [], overrides=overrides[expert.pk])
+        found[expert.pk] = engine.next_available_slot(rules, engine.BusyIndex(busy.get(expert.pk, [])), now,
+                                                      min(expert.offered_durations), max_days=look_ahead_days)
+    return found

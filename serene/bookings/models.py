@@ -1,0 +1,71 @@
+"""The booking ledger (the brief's "session"): who meets whom, when, for how much, in what state.
+
+Invariant 1 (no double booking) is a database guarantee: on PostgreSQL an exclusion constraint over
+(expert, [starts_at, blocked_until)) for the blocking statuses, added by migration 0002; on SQLite
+the IMMEDIATE transaction around booking_hold's check-and-insert.
+"""
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+
+from serene.core.models import TimeStampedModel
+from serene.experts.models import Expert
+
+
+class BookingStatus(models.TextChoices):
+    PENDING = "pending", "Pending payment"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    CONFIRMED = "confirmed", "Confirmed"
+    REJECTED = "rejected", "Rejected"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no-show", "No-show"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses that occupy the expert's time (a pending one only while its hold lives).
+BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED)
+
+
+class Booking(TimeStampedModel):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    customer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    expert = models.ForeignKey(Expert, on_delete=models.PROTECT, related_name="bookings")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    # ends_at plus the expert's buffer at booking time: the end of the time this booking blocks.
+    blocked_until = models.DateTimeField()
+    duration_minutes = models.PositiveSmallIntegerField()
+    price_minor = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="INR")
+    status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.PENDING)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    customer_time_zone = models.CharField(max_length=64, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    cancellation_reason = models.CharField(max_length=240, blank=True)
+    reschedule_count = models.PositiveSmallIntegerField(default=0)
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    review = models.TextField(blank=True)
+    video_room = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ("starts_at",)
+        indexes = [
+            models.Index(fields=["expert", "status", "starts_at"]),
+            models.Index(fields=["customer", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="booking_starts_before_it_ends"),
+            models.CheckConstraint(condition=Q(blocked_until__gte=F("ends_at")), name="booking_block_covers_session"),
+            models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                                   name="booking_rating_one_to_five"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expert} with {self.customer} at {self.starts_at:%Y-%m-%d %H:%M} UTC ({self.status})"

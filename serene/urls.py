@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("accounts/", include("serene.accounts.urls")),
+    path("expert/availability/", include("serene.availability.urls")),
     path("healthz", core_views.health, name="health"),
     path("", include("serene.experts.urls")),
 ]

@@ -44,17 +44,17 @@ class AvailabilityChange:
 
 def _time(value: Any, field: str) -> str:
     if not isinstance(value, str) or not TIME_PATTERN.match(value):
-        raise InvalidInput(f"{field} must be a time as HH:MM between 00:00 and 23:59.", field=field)
+        raise InvalidInput("Enter a time as HH:MM, between 00:00 and 23:59.", field=field)
     return value
 
 
 def _range(value: Any, field: str) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise InvalidInput(f"{field} must be an object with start and end.", field=field)
+        raise InvalidInput("Each time range needs a start and an end.", field=field)
     start = _time(value.get("start"), f"{field}.start")
     end = _time(value.get("end"), f"{field}.end")
     if end <= start:
-        raise InvalidInput(f"{field}.end must be after {field}.start.", field=f"{field}.end")
+        raise InvalidInput("The end time must be after the start time.", field=f"{field}.end")
     return {"start": start, "end": end}
 
 
@@ -67,7 +67,7 @@ def _ranges(values: Any, field: str) -> list[dict[str, str]]:
                     key=lambda item: item["start"])
     for earlier, later in zip(ranges, ranges[1:]):
         if later["start"] < earlier["end"]:
-            raise InvalidInput(f"{field}: {earlier['start']}–{earlier['end']} and {later['start']}–{later['end']} overlap.",
+            raise InvalidInput(f"These hours overlap: {earlier['start']}–{earlier['end']} and {later['start']}–{later['end']}.",
                                field=field)
     return ranges
 
@@ -88,13 +88,13 @@ def _weekday(value: Any, field: str) -> int:
 
 def _date(value: Any, field: str) -> date:
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a date as YYYY-MM-DD.", field=field)
+        raise InvalidInput("Choose a date (YYYY-MM-DD).", field=field)
     if re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise InvalidInput(f"{field} must be a real date as YYYY-MM-DD.", field=field)
+    raise InvalidInput("Choose a real date (YYYY-MM-DD).", field=field)
 
 
 def _parse_weekly(body: dict) -> dict[str, list[dict[str, str]]] | None:
@@ -138,7 +138,7 @@ def _parse_weekly(body: dict) -> dict[str, list[dict[str, str]]] | None:
         else:
             ranges = [{"start": "09:00", "end": "17:00"}] if enabled else []
         if enabled and not ranges:
-            raise InvalidInput(f"{field} is enabled but has no hours.", field=field)
+            raise InvalidInput("This day is switched on but has no hours.", field=field)
         weekly[key] = ranges if enabled else []
     unknown = set(map(str, working_hours)) - set(map(str, range(7)))
     if unknown:
@@ -158,7 +158,7 @@ def _parse_breaks(values: Any) -> list[dict] | None:
         span = _range(value, field)
         days = value.get("days")
         if not isinstance(days, list) or not days:
-            raise InvalidInput(f"{field}.days must list the weekdays it applies to (0 = Sunday).", field=f"{field}.days")
+            raise InvalidInput("Choose at least one day for this break (0 = Sunday).", field=f"{field}.days")
         breaks.append({**span, "days": sorted({_weekday(day, f"{field}.days.{n}") for n, day in enumerate(days)})})
     return breaks
 
@@ -176,7 +176,7 @@ def _parse_overrides(values: Any) -> list[dict] | None:
         start = _date(value.get("startDate", value.get("date")), f"{field}.startDate")
         end = _date(value["endDate"], f"{field}.endDate") if value.get("endDate") else start
         if end < start:
-            raise InvalidInput(f"{field}.endDate must not be before startDate.", field=f"{field}.endDate")
+            raise InvalidInput("The last date must not be before the first date.", field=f"{field}.endDate")
         if (end - start).days >= MAX_OVERRIDE_DAYS:
             raise InvalidInput(f"{field} may span at most {MAX_OVERRIDE_DAYS} days.", field=f"{field}.endDate")
         available = value.get("available", bool(value.get("ranges")))
@@ -184,7 +184,7 @@ def _parse_overrides(values: Any) -> list[dict] | None:
             raise InvalidInput(f"{field}.available must be true or false.", field=f"{field}.available")
         ranges = _ranges(value.get("ranges", []), f"{field}.ranges") if available else []
         if available and not ranges:
-            raise InvalidInput(f"{field} is available but has no hours.", field=f"{field}.ranges")
+            raise InvalidInput("Add the hours you are available on these dates.", field=f"{field}.ranges")
         note = value.get("note", "")
         if not isinstance(note, str) or len(note) > 120:
             raise InvalidInput(f"{field}.note must be text of at most 120 characters.", field=f"{field}.note")

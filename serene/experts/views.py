@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from serene.availability.selectors import next_available_slots
 from serene.core.errors import InvalidInput
 
 from . import selectors
@@ -25,6 +27,8 @@ def browse(request: HttpRequest) -> HttpResponse:
         # Show the problem beside the form and an empty list, with a 400 status, never a 500.
         status, error = 400, exc
         filters, page = ExpertFilters(), None
+    if page is not None:
+        _attach_next_slots(page.experts)
     context = {
         "filters": filters,
         "page": page,
@@ -40,7 +44,15 @@ def browse(request: HttpRequest) -> HttpResponse:
 @require_GET
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = selectors.expert_get(slug=slug)
+    _attach_next_slots([expert])
     return render(request, "experts/profile.html", {"expert": expert})
+
+
+def _attach_next_slots(experts: list[Expert]) -> None:
+    """Each expert's earliest free slot, for display (three queries for the whole page)."""
+    slots = next_available_slots(experts=experts, now=timezone.now())
+    for expert in experts:
+        expert.next_slot = slots.get(expert.pk)
 
 
 @require_GET

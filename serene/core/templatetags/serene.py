@@ -11,3 +11,13 @@ def money(amount_minor, currency="INR"):
     if amount_minor is None or amount_minor == "":
         return ""
     return format_money(int(amount_minor), currency)
+
+
+@register.filter
+def in_zone(instant, zone_name):
+    """An aware datetime shown in the named IANA zone (the viewer's, or the expert's)."""
+    from zoneinfo import ZoneInfo
+
+    if not instant or not zone_name:
+        return instant
+    return instant.astimezone(ZoneInfo(zone_name))

@@ -1,0 +1,55 @@
+"""The expert's availability editor page and its 7-day preview."""
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from serene.core.errors import Forbidden
+from serene.core.timezones import available_time_zones
+from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
+
+from . import selectors, services
+
+PREVIEW_DAYS = 7
+
+
+def _own_expert(request: HttpRequest) -> Expert:
+    expert = Expert.objects.filter(user=request.user).select_related("user").first()
+    if expert is None:
+        raise Forbidden("The availability editor is for experts. Sign in with an expert account.")
+    return expert
+
+
+@login_required
+@require_GET
+def editor(request: HttpRequest) -> HttpResponse:
+    expert = _own_expert(request)
+    return render(request, "availability/editor.html", {
+        "expert": expert,
+        "rules": services.availability_as_json(expert=expert),
+        "time_zones": available_time_zones(),
+        "duration_choices": OFFERED_DURATION_CHOICES,
+    })
+
+
+@login_required
+@require_GET
+def preview(request: HttpRequest) -> HttpResponse:
+    expert = _own_expert(request)
+    zone = ZoneInfo(expert.time_zone)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    duration = min(expert.offered_durations)
+    days = []
+    for offset in range(PREVIEW_DAYS):
+        day = today + timedelta(days=offset)
+        slots = selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=duration, now=now)
+        days.append({"day": day, "free": [slot for slot in slots if slot.available],
+                     "taken": sum(1 for slot in slots if slot.reason == "booked")})
+    return render(request, "availability/_preview.html", {"days": days, "duration": duration, "expert": expert})

@@ -1,0 +1,61 @@
+"""An expert edits availability in Chromium: inline errors, save, preview, keyboard and phone."""
+import pytest
+from playwright.sync_api import expect
+
+from serene.availability.services import availability_as_json
+from tests.factories import TEST_PASSWORD, ExpertFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _log_in(page, base, email):
+    page.goto(base + "/accounts/login/?next=/expert/availability/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Your availability")).to_be_visible()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_expert_edits_hours_sees_an_inline_error_then_saves(request, live_server, screenshot, device):
+    expert = ExpertFactory(slug="sarah", user__email=f"sarah-{device}@example.test", minimum_notice_hours=0)
+    page = request.getfixturevalue(device).new_page()
+    _log_in(page, live_server.url, expert.user.email)
+    expect(page.locator("#preview .preview-days li")).to_have_count(7)
+    screenshot(page, f"availability-editor-{device}")
+
+    # Turn Saturday on and give it a backwards range: the server names the field, the page shows it there.
+    page.get_by_role("checkbox", name="Saturday", exact=True).check()
+    page.get_by_label("Saturday hours from").fill("14:00")
+    page.get_by_label("Saturday hours until").fill("10:00")
+    page.get_by_role("button", name="Save availability").click()
+    expect(page.locator("#editor-status")).to_contain_text("Not saved")
+    saturday_error = page.locator('[data-field="workingHours.6.ranges.0"] .field-error')
+    expect(saturday_error).to_contain_text("The end time must be after the start time")
+    screenshot(page, f"availability-editor-error-{device}")
+
+    page.get_by_label("Saturday hours from").fill("10:00")
+    page.get_by_label("Saturday hours until").fill("14:00")
+    page.get_by_role("button", name="+ Add a break").click()
+    page.get_by_label("Break from").fill("12:00")
+    page.get_by_label("Break until").fill("12:30")
+    page.get_by_role("button", name="Save availability").click()
+    expect(page.locator("#editor-status")).to_contain_text("Saved")
+    rules = availability_as_json(expert=expert)
+    assert rules["workingHours"]["6"]["ranges"] == [{"start": "10:00", "end": "14:00"}]
+    assert rules["breakTimes"] == [{"start": "12:00", "end": "12:30", "days": [1, 2, 3, 4, 5]}]
+
+
+def test_keyboard_only_adds_a_day_off(live_server, desktop):
+    expert = ExpertFactory(slug="meera", user__email="meera@example.test")
+    page = desktop.new_page()
+    _log_in(page, live_server.url, expert.user.email)
+    page.get_by_role("button", name="+ Add a date").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("From date")).to_be_focused()
+    page.get_by_label("From date").fill("2030-12-24")
+    page.get_by_role("button", name="Save availability").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#editor-status")).to_contain_text("Saved")
+    overrides = availability_as_json(expert=expert)["dateOverrides"]
+    assert [(o["startDate"], o["available"]) for o in overrides] == [("2030-12-24", False)]

@@ -149,21 +149,25 @@ def _first_grid_instant(start: datetime, zone: ZoneInfo, interval_minutes: int) 
     return aligned
 
 
-def day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_minutes: int) -> list[Slot]:
-    """Every slot of the expert's local date whose whole session fits in working time."""
+def _iter_day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_minutes: int):
+    """Yield the slots of the expert's local date in order (the work behind day_slots)."""
     zone = rules.zone
     step = timedelta(minutes=rules.slot_interval_minutes)
     length = timedelta(minutes=duration_minutes)
     buffer = timedelta(minutes=rules.buffer_minutes)
     notice_until = now + timedelta(minutes=rules.notice_minutes)
     horizon_end = now + timedelta(days=rules.horizon_days)
-    slots: list[Slot] = []
+    interval_minutes = rules.slot_interval_minutes
     for interval in working_intervals(rules, day):
-        start = _first_grid_instant(interval.start, zone, rules.slot_interval_minutes)
+        start = _first_grid_instant(interval.start, zone, interval_minutes)
+        # Within one offset the local time is the UTC time plus that offset: cheaper than astimezone.
+        offset = interval.start.astimezone(zone).utcoffset()
+        offset_is_constant = offset == (interval.end - timedelta(microseconds=1)).astimezone(zone).utcoffset()
         while start + length <= interval.end:
-            local = start.astimezone(zone)
+            local = (start + offset).replace(tzinfo=None) if offset_is_constant else \
+                start.astimezone(zone).replace(tzinfo=None)
             # After an odd-sized offset change the UTC step can leave the local grid: skip those.
-            if (local.hour * 60 + local.minute) % rules.slot_interval_minutes == 0:
+            if (local.hour * 60 + local.minute) % interval_minutes == 0:
                 end = start + length
                 if start <= now:
                     reason = PAST
@@ -175,10 +179,14 @@ def day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_
                     reason = BOOKED
                 else:
                     reason = None
-                slots.append(Slot(local_date=local.date(), local_time=local.time().replace(tzinfo=None),
-                                  starts_at=start, ends_at=end, available=reason is None, reason=reason))
+                yield Slot(local_date=local.date(), local_time=local.time(), starts_at=start, ends_at=end,
+                           available=reason is None, reason=reason)
             start += step
-    return slots
+
+
+def day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_minutes: int) -> list[Slot]:
+    """Every slot of the expert's local date whose whole session fits in working time."""
+    return list(_iter_day_slots(rules, busy, now, day, duration_minutes))
 
 
 def expert_dates_covering(rules: Rules, start: datetime, end: datetime) -> list[date]:
@@ -189,12 +197,18 @@ def expert_dates_covering(rules: Rules, start: datetime, end: datetime) -> list[
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
+def _iter_slots_between(rules: Rules, busy: BusyIndex, now: datetime, start: datetime, end: datetime,
+                        duration_minutes: int):
+    for day in expert_dates_covering(rules, start, end):
+        for slot in _iter_day_slots(rules, busy, now, day, duration_minutes):
+            if start <= slot.starts_at < end:
+                yield slot
+
+
 def slots_between(rules: Rules, busy: BusyIndex, now: datetime, start: datetime, end: datetime,
                   duration_minutes: int) -> list[Slot]:
     """Slots starting in the UTC window [start, end), across however many expert days it touches."""
-    return [slot for day in expert_dates_covering(rules, start, end)
-            for slot in day_slots(rules, busy, now, day, duration_minutes)
-            if start <= slot.starts_at < end]
+    return list(_iter_slots_between(rules, busy, now, start, end, duration_minutes))
 
 
 def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -204,13 +218,22 @@ def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
 
 def available_dates(rules: Rules, busy: BusyIndex, now: datetime, first_day: date, last_day: date,
                     duration_minutes: int, viewer_zone: ZoneInfo) -> list[date]:
-    """Dates (in the viewer's zone) from first_day to last_day that have at least one available slot."""
-    window_start, _ = day_window(first_day, viewer_zone)
-    _, window_end = day_window(last_day, viewer_zone)
-    found = {slot.starts_at.astimezone(viewer_zone).date()
-             for slot in slots_between(rules, busy, now, window_start, window_end, duration_minutes)
-             if slot.available}
-    return sorted(found)
+    """Dates (in the viewer's zone) from first_day to last_day that have at least one available slot.
+
+    Each date stops at its first available slot, and dates wholly in the past or past the horizon
+    are not expanded at all.
+    """
+    found = []
+    earliest, latest = now, now + timedelta(days=rules.horizon_days)
+    day = first_day
+    while day <= last_day:
+        window_start, window_end = day_window(day, viewer_zone)
+        if window_end > earliest and window_start <= latest:
+            slots = _iter_slots_between(rules, busy, now, window_start, window_end, duration_minutes)
+            if any(slot.available for slot in slots):
+                found.append(day)
+        day += timedelta(days=1)
+    return found
 
 
 def next_available_slot(rules: Rules, busy: BusyIndex, now: datetime, duration_minutes: int,

@@ -29,8 +29,10 @@ def _ranges(raw: list[dict]) -> tuple[engine.TimeRange, ...]:
 
 def schedule_of(expert: Expert) -> tuple[dict, list]:
     """(weekly_hours, breaks) as stored, or the brief's defaults when the expert has none yet."""
-    schedule = WeeklySchedule.objects.filter(expert=expert).first()
-    if schedule is None:
+    # expert.schedule costs no query when the expert was loaded with select_related("schedule").
+    try:
+        schedule = expert.schedule
+    except WeeklySchedule.DoesNotExist:
         return default_weekly_hours(), []
     return schedule.weekly_hours, schedule.breaks
 

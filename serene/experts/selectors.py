@@ -73,7 +73,7 @@ def expert_list(*, filters: ExpertFilters) -> ExpertPage:
 
 def expert_get(*, slug: str, with_languages: bool = True) -> Expert:
     experts = _active_experts() if with_languages else (
-        Expert.objects.filter(is_active=True, user__is_active=True).select_related("user", "category"))
+        Expert.objects.filter(is_active=True, user__is_active=True).select_related("user", "category", "schedule"))
     expert = experts.filter(slug=slug).first()
     if expert is None:
         raise NotFound("There is no expert with that id.")

@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "serene.experts",
     "serene.availability",
     "serene.bookings",
+    "serene.payments",
+    "serene.payments.sandbox",  # tables only; its URLs are mounted when PAYMENTS_SANDBOX is on
 ]
 
 MIDDLEWARE = [
@@ -202,6 +204,29 @@ else:
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds its slot for payment
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5)
 CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
+
+# --- Payments (Razorpay; the built-in emulator in development and tests) -----------------------
+PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", DEBUG)
+PAYMENT_GATEWAY = "serene.payments.razorpay.RazorpayGateway"
+_sandbox_base = f"{SITE_URL}/sandbox/razorpay"
+RAZORPAY_KEY_ID = os.environ.get("RAZORPAY_KEY_ID", "rzp_test_SereneSandbox1" if PAYMENTS_SANDBOX else "")
+RAZORPAY_KEY_SECRET = os.environ.get("RAZORPAY_KEY_SECRET", "sandbox-key-secret" if PAYMENTS_SANDBOX else "")
+RAZORPAY_WEBHOOK_SECRET = os.environ.get("RAZORPAY_WEBHOOK_SECRET", "sandbox-webhook-secret" if PAYMENTS_SANDBOX else "")
+RAZORPAY_API_BASE = os.environ.get("RAZORPAY_API_BASE", _sandbox_base if PAYMENTS_SANDBOX else "https://api.razorpay.com")
+RAZORPAY_CHECKOUT_JS = os.environ.get("RAZORPAY_CHECKOUT_JS", f"{_sandbox_base}/checkout.js" if PAYMENTS_SANDBOX
+                                      else "https://checkout.razorpay.com/v1/checkout.js")
+RAZORPAY_TIMEOUT_SECONDS = env_int("RAZORPAY_TIMEOUT_SECONDS", 10)
+# Emulator switches, so tests can prove the webhook handling: where webhooks go, and whether they
+# are sent at all, dropped, duplicated, reordered or delayed.
+RAZORPAY_SANDBOX_WEBHOOK_URL = os.environ.get("RAZORPAY_SANDBOX_WEBHOOK_URL", f"{SITE_URL}/api/v1/payments/webhook")
+RAZORPAY_SANDBOX_WEBHOOKS_SEND = env_bool("RAZORPAY_SANDBOX_WEBHOOKS_SEND", True)
+RAZORPAY_SANDBOX_WEBHOOK_DROP = env_bool("RAZORPAY_SANDBOX_WEBHOOK_DROP", False)
+RAZORPAY_SANDBOX_WEBHOOK_DUPLICATE = env_bool("RAZORPAY_SANDBOX_WEBHOOK_DUPLICATE", False)
+RAZORPAY_SANDBOX_WEBHOOK_REORDER = env_bool("RAZORPAY_SANDBOX_WEBHOOK_REORDER", False)
+RAZORPAY_SANDBOX_WEBHOOK_DELAY_SECONDS = env_int("RAZORPAY_SANDBOX_WEBHOOK_DELAY_SECONDS", 0)
+RAZORPAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS = env_int("RAZORPAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS", 5)
+# Reconciliation asks the gateway about an order this long after its hold expires.
+RECONCILE_AFTER_HOLD_SECONDS = env_int("RECONCILE_AFTER_HOLD_SECONDS", 60)
 
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

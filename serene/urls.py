@@ -14,6 +14,8 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("", include("serene.experts.urls")),
 ]
+if settings.PAYMENTS_SANDBOX:
+    urlpatterns.insert(0, path("sandbox/razorpay/", include("serene.payments.sandbox.urls")))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 

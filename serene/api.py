@@ -9,7 +9,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from serene.core.errors import AppError
 from serene.availability.api import router as availability_router
+from serene.bookings.api import router as sessions_router
 from serene.experts.api import router as experts_router
+from serene.payments.api import router as payments_router
 
 logger = logging.getLogger(__name__)
 
@@ -71,3 +73,5 @@ def on_unexpected_error(request, exc: Exception):
 # Availability first: its literal /experts/availability must win over /experts/{expert_id}.
 api.add_router("/", availability_router)
 api.add_router("/", experts_router)
+api.add_router("/", payments_router)
+api.add_router("/", sessions_router)

@@ -127,3 +127,54 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
             currency=expert.currency, status=BookingStatus.PENDING,
             hold_expires_at=now + timedelta(minutes=settings.HOLD_MINUTES),
             customer_time_zone=customer.time_zone)
+
+
+@transaction.atomic
+def booking_release_hold(*, booking: Booking) -> None:
+    """Give the slot back at once (used when no payment could even be started)."""
+    Booking.objects.filter(pk=booking.pk, status=BookingStatus.PENDING).update(
+        status=BookingStatus.EXPIRED, updated_at=timezone.now())
+
+
+def booking_confirm_paid(*, booking_id: int) -> bool:
+    """Confirm a booking whose payment was captured. Must run inside the caller's transaction.
+
+    Returns False when the booking can no longer be confirmed because its time was taken after its
+    hold ran out (the caller then refunds). Confirming an already confirmed booking is a no-op.
+    Moves only forward: pending/expired → confirmed (or awaiting_approval when the expert approves
+    by hand); never back.
+    """
+    booking = Booking.objects.select_for_update().select_related("expert").get(pk=booking_id)
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED,
+                          BookingStatus.NO_SHOW):
+        return True
+    if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
+        return False  # cancelled or rejected meanwhile: the money goes back
+    now = timezone.now()
+    target = BookingStatus.AWAITING_APPROVAL if booking.expert.requires_approval else BookingStatus.CONFIRMED
+    hold_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at > now
+    if not hold_live:
+        # A late payment: the time is ours only if nobody else holds it now.
+        _lock_expert(booking.expert)
+        Booking.objects.filter(expert=booking.expert, status=BookingStatus.PENDING, hold_expires_at__lte=now,
+                               starts_at__lt=booking.blocked_until, blocked_until__gt=booking.starts_at).exclude(
+            pk=booking.pk).update(status=BookingStatus.EXPIRED, updated_at=now)
+        from serene.availability.selectors import blocking_bookings_q
+        taken = (Booking.objects.filter(blocking_bookings_q(now=now), expert=booking.expert,
+                                        starts_at__lt=booking.blocked_until, blocked_until__gt=booking.starts_at)
+                 .exclude(pk=booking.pk).exists())
+        if taken:
+            if booking.status == BookingStatus.PENDING:
+                booking.status = BookingStatus.EXPIRED
+                booking.save(update_fields=["status", "updated_at"])
+            return False
+    booking.status = target
+    booking.hold_expires_at = None
+    try:
+        with transaction.atomic():
+            booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+    except IntegrityError as error:
+        if _sqlstate(error) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error):
+            return False
+        raise
+    return True

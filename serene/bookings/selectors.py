@@ -1,0 +1,55 @@
+"""Reads of bookings, always scoped to who is asking (invariant 6: people see their own)."""
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from serene.accounts.models import User
+from serene.core.errors import NotFound
+
+from .models import Booking, BookingStatus
+
+
+def bookings_visible_to(user: User) -> QuerySet[Booking]:
+    bookings = Booking.objects.select_related("expert__user", "expert__category", "customer")
+    if user.is_staff:
+        return bookings
+    return bookings.filter(Q(customer=user) | Q(expert__user=user))
+
+
+def booking_get_for(*, user: User, public_id: str) -> Booking:
+    """The booking, if this user may see it; otherwise the same 404 as for an unknown id."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound("There is no session with that id.") from None
+    booking = bookings_visible_to(user).filter(public_id=key).first()
+    if booking is None:
+        raise NotFound("There is no session with that id.")
+    return booking
+
+
+def booking_list_for_customer(*, user: User, upcoming: bool) -> list[Booking]:
+    now = timezone.now()
+    shown = [BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED, BookingStatus.NO_SHOW,
+             BookingStatus.CANCELLED, BookingStatus.REJECTED]
+    bookings = Booking.objects.select_related("expert__user", "expert__category").filter(customer=user, status__in=shown)
+    if upcoming:
+        return list(bookings.filter(ends_at__gt=now).order_by("starts_at"))
+    return list(bookings.filter(ends_at__lte=now).order_by("-starts_at"))
+
+
+def session_status_message(*, booking: Booking) -> str:
+    if booking.status == BookingStatus.CONFIRMED:
+        return "Your session is confirmed."
+    if booking.status == BookingStatus.AWAITING_APPROVAL:
+        return "Paid. The expert confirms new bookings by hand; we will email you when they do."
+    if booking.status == BookingStatus.PENDING:
+        return "We are holding this time for you while you pay."
+    if booking.status == BookingStatus.EXPIRED and booking.cancellation_reason:
+        return booking.cancellation_reason
+    if booking.status == BookingStatus.EXPIRED:
+        return "Your hold on this time ran out before payment."
+    return booking.get_status_display()

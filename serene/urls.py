@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("serene.accounts.urls")),
     path("expert/availability/", include("serene.availability.urls")),
     path("healthz", core_views.health, name="health"),
+    path("", include("serene.bookings.urls")),
     path("", include("serene.experts.urls")),
 ]
 if settings.PAYMENTS_SANDBOX:

@@ -1,14 +1,17 @@
 """Catalogue pages: browse (the home page), an expert's profile, and initials avatars."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from serene.availability.selectors import next_available_slots
 from serene.core.errors import InvalidInput
+from serene.core.money import format_money
 
 from . import selectors
 from .avatars import initials_svg
@@ -45,7 +48,27 @@ def browse(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = selectors.expert_get(slug=slug)
     _attach_next_slots([expert])
-    return render(request, "experts/profile.html", {"expert": expert})
+    return render(request, "experts/profile.html", {"expert": expert,
+                                                    "wizard_config": _wizard_config(request, expert)})
+
+
+def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
+    """What the booking wizard needs to start; prices come from the server, never the page."""
+    user = request.user
+    return {
+        "expert": {"id": expert.slug, "name": expert.name, "timezone": expert.time_zone,
+                   "avatar": expert.avatar.url if expert.avatar else reverse("experts:avatar", kwargs={"slug": expert.slug}),
+                   "requiresApproval": expert.requires_approval},
+        "durations": [{"minutes": minutes, "amountMinor": amount, "display": format_money(amount, expert.currency)}
+                      for minutes, amount in expert.durations_with_prices()],
+        "currency": expert.currency,
+        "policy": settings.CANCELLATION_POLICY,
+        "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,
+        "signedIn": user.is_authenticated,
+        "loginUrl": reverse("accounts:login"),
+        "prefill": {"name": user.name, "email": user.email, "contact": user.phone} if user.is_authenticated else {},
+        "profileTimezone": user.time_zone if user.is_authenticated else "",
+    }
 
 
 def _attach_next_slots(experts: list[Expert]) -> None:

@@ -15,9 +15,13 @@ def money(amount_minor, currency="INR"):
 
 @register.filter
 def in_zone(instant, zone_name):
-    """An aware datetime shown in the named IANA zone (the viewer's, or the expert's)."""
+    """The wall-clock time of an instant in the named IANA zone (the viewer's, or the expert's).
+
+    Returned without tzinfo on purpose: Django's date filter converts aware datetimes back to
+    the current time zone, which would undo this.
+    """
     from zoneinfo import ZoneInfo
 
     if not instant or not zone_name:
         return instant
-    return instant.astimezone(ZoneInfo(zone_name))
+    return instant.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)

@@ -6,7 +6,9 @@
     (root || document).querySelectorAll("time[data-local]").forEach(function (node) {
       var instant = new Date(node.getAttribute("datetime"));
       if (isNaN(instant)) return;
-      var text = instant.toLocaleString(undefined, {weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit"});
+      var text = node.getAttribute("data-local") === "time"
+        ? instant.toLocaleTimeString(undefined, {hour: "numeric", minute: "2-digit"})
+        : instant.toLocaleString(undefined, {weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit"});
       node.textContent = text;
       node.title = instant.toLocaleString(undefined, {timeZoneName: "long"});
     });

@@ -1,0 +1,187 @@
+"""A customer books and pays in Chromium: wizard, emulator checkout, success and failure pages."""
+import io
+import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from icalendar import Calendar
+from playwright.sync_api import expect
+
+from serene.bookings.models import Booking, BookingStatus
+from serene.payments.models import Payment, PaymentStatus
+from tests.factories import TEST_PASSWORD, ExpertFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def sarah(sandbox):
+    return ExpertFactory(slug="sarah", user__name="Dr. Sarah Khan", hourly_rate_minor=150000, minimum_notice_hours=0,
+                         offered_durations=[30, 60, 90])
+
+
+def log_in(page, base, email, next_path="/"):
+    page.goto(f"{base}/accounts/login/?next={next_path}")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def choose_first_free_slot(page, screenshot=None, name=""):
+    wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
+    expect(wizard.get_by_text("Step 1 of 4: Select date")).to_be_visible()
+    expect(wizard.locator("#calendar")).to_have_attribute("aria-busy", "false")
+    if wizard.locator(".calendar-day.is-available").count() == 0:
+        wizard.get_by_role("button", name="Next month").click()
+        expect(wizard.locator(".calendar-day.is-available").first).to_be_visible()
+    if screenshot:
+        screenshot(page, f"wizard-1-date-{name}", full_page=False)
+    wizard.locator(".calendar-day.is-available").first.click()
+    wizard.get_by_role("button", name="Next →").click()
+    expect(wizard.get_by_text("Step 2 of 4: Select time")).to_be_visible()
+    expect(wizard.locator("#durations")).to_contain_text("₹1,500")
+    expect(wizard.locator(".slot:not([disabled])").first).to_be_visible()
+    if screenshot:
+        screenshot(page, f"wizard-2-time-{name}", full_page=False)
+    slot = wizard.locator(".slot:not([disabled])").first
+    starts = slot.get_attribute("data-starts")
+    slot.click()
+    wizard.get_by_role("button", name="Next →").click()
+    expect(wizard.get_by_text("Step 3 of 4: Confirm booking")).to_be_visible()
+    expect(wizard.locator("#confirm-list")).to_contain_text("₹1,500")
+    expect(wizard.locator("#policy")).to_contain_text("Free cancellation up to 24 hours before")
+    if screenshot:
+        screenshot(page, f"wizard-3-confirm-{name}", full_page=False)
+    return wizard, starts
+
+
+def pay_in_checkout(page, card="4111 1111 1111 1111", screenshot=None, name=""):
+    dialog = page.get_by_role("dialog", name="Serene Wellbeing")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("button", name=re.compile("Pay ₹1,500"))).to_be_visible()
+    dialog.get_by_label("Card number").fill(card)
+    dialog.get_by_label("Expiry").fill("12 / 30")
+    dialog.get_by_label("CVV").fill("123")
+    if screenshot:
+        screenshot(page, f"wizard-4-checkout-{name}", full_page=False)
+    dialog.get_by_role("button", name=re.compile("Pay ")).click()
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_customer_books_pays_and_gets_receipt_and_calendar(request, sarah, screenshot, device):
+    base = request.getfixturevalue("sandbox").url
+    customer = UserFactory(email=f"asha-{device}@example.test", name="Asha Verma")
+    page = request.getfixturevalue(device).new_page()
+    log_in(page, base, customer.email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, starts = choose_first_free_slot(page, screenshot, device)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    pay_in_checkout(page, screenshot=screenshot, name=device)
+
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+    screenshot(page, f"booking-success-{device}")
+    booking = Booking.objects.get(customer=customer)
+    local = booking.starts_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    expect(page.locator(".summary-list")).to_contain_text(f"{local:%H:%M}–")
+    assert booking.status == BookingStatus.CONFIRMED
+    assert booking.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == starts
+    assert Payment.objects.get(booking=booking).status == PaymentStatus.CAPTURED
+
+    with page.expect_download() as receipt:
+        page.get_by_role("link", name="Download receipt").click()
+    pdf = open(receipt.value.path(), "rb").read()
+    assert pdf.startswith(b"%PDF")
+    with page.expect_download() as invite:
+        page.get_by_role("link", name="Add to calendar (.ics)").click()
+    event = Calendar.from_ical(open(invite.value.path(), "rb").read()).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == booking.starts_at and event.decoded("dtend") == booking.ends_at
+    assert "Dr. Sarah Khan" in str(event.get("summary"))
+    assert "calendar.google.com" in page.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
+
+    page.get_by_role("link", name="Go to dashboard").click()
+    expect(page.locator(".session-item")).to_contain_text("Dr. Sarah Khan")
+
+
+def test_failure_card_goes_to_the_failure_page_and_a_retry_books(sarah, sandbox, desktop, screenshot):
+    customer = UserFactory(email="ravi@example.test")
+    page = desktop.new_page()
+    log_in(page, sandbox.url, customer.email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, _ = choose_first_free_slot(page)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    pay_in_checkout(page, card="4100 2800 0008 0001")
+    expect(page.get_by_role("heading", name="Payment did not go through")).to_be_visible()
+    expect(page.get_by_text("insufficient balance")).to_be_visible()
+    screenshot(page, "booking-failed-desktop")
+    page.get_by_role("button", name="Retry payment").click()
+    pay_in_checkout(page)
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+    assert Booking.objects.get(customer=customer).status == BookingStatus.CONFIRMED
+
+
+def test_a_second_customer_sees_the_booked_slot_as_booked(sarah, sandbox, desktop):
+    first = UserFactory(email="first@example.test")
+    page = desktop.new_page()
+    log_in(page, sandbox.url, first.email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, starts = choose_first_free_slot(page)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    pay_in_checkout(page)
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+
+    second = desktop.browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="Asia/Kolkata")
+    other = second.new_page()
+    log_in(other, sandbox.url, UserFactory(email="second@example.test").email, "/experts/sarah/")
+    other.get_by_role("button", name="Book a session").click()
+    wizard = other.get_by_role("dialog", name=re.compile("Book a session"))
+    expect(wizard.locator("#calendar")).to_have_attribute("aria-busy", "false")
+    if wizard.locator(".calendar-day.is-available").count() == 0:
+        wizard.get_by_role("button", name="Next month").click()
+    wizard.locator(".calendar-day.is-available").first.click()
+    wizard.get_by_role("button", name="Next →").click()
+    booked = wizard.locator(f'.slot[data-starts="{starts}"]')
+    expect(booked).to_be_disabled()
+    expect(booked).to_contain_text("Booked")
+    second.close()
+
+
+def test_a_dismissed_checkout_holds_the_slot_until_it_expires(sarah, sandbox, desktop):
+    customer = UserFactory(email="holder@example.test")
+    page = desktop.new_page()
+    log_in(page, sandbox.url, customer.email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, starts = choose_first_free_slot(page)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    page.get_by_role("button", name="Close payment window").click()
+    expect(wizard.get_by_text("Step 3 of 4: Confirm booking")).to_be_visible()
+    expect(wizard.locator("#wizard-notice")).to_contain_text("holding this time for you until")
+    hold = Booking.objects.get(customer=customer)
+    assert hold.status == BookingStatus.PENDING
+    api = f"/api/v1/experts/sarah/availability?date={hold.starts_at.astimezone(timezone.get_current_timezone()).date()}"
+    def slot_state():
+        body = page.request.get(sandbox.url + api + "&duration=60&dateTz=UTC").json()
+        return {slot["startsAt"]: slot["available"] for slot in body["availableSlots"]}[starts]
+    assert slot_state() is False
+    Booking.objects.filter(pk=hold.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+    assert slot_state() is True
+
+
+def test_a_visitor_chooses_then_signs_in_and_returns_to_the_same_choice(sarah, sandbox, phone, screenshot):
+    customer = UserFactory(email="visitor@example.test")
+    page = phone.new_page()
+    page.goto(sandbox.url + "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, starts = choose_first_free_slot(page)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
+    expect(wizard.get_by_text("Step 3 of 4: Confirm booking")).to_be_visible()
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    pay_in_checkout(page)
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+    assert Booking.objects.get(customer=customer).starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == starts

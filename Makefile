@@ -32,7 +32,7 @@ run: seed
 	@echo "    staff     admin@serene.test   (admin at http://$(HOST):$(PORT)/admin/)"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo ""
-	DEBUG=$${DEBUG:-true} HOST=$(HOST) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
 test: install
 	@$(MAKE) --no-print-directory test-sqlite

@@ -51,7 +51,7 @@ def test_browse_search_filter_and_open_a_profile(request, demo_site, screenshot,
     expect(page.locator(".price-list")).to_contain_text("₹750")
     expect(page.locator(".price-list")).to_contain_text("₹1,500")
     expect(page.locator(".price-list")).to_contain_text("₹2,250")
-    expect(page.get_by_role("link", name="Book a session")).to_be_visible()
+    expect(page.get_by_role("button", name="Book a session")).to_be_visible()
     screenshot(page, f"profile-{device}")
     assert errors == []
 

@@ -1,0 +1,211 @@
+"""Booking under contention: many customers race over a few slots through the HTTP API.
+
+Each simulated customer (its own session and thread) asks POST /payments/create-order for a random
+slot out of a small set, pays through the emulator's checkout, and calls POST /payments/verify,
+exactly as the wizard does. A db_worker process delivers the emulator's webhooks meanwhile, so
+verify and webhooks race too. At the end the script checks, with SQL, that no two blocking
+bookings of an expert overlap and that every captured payment has a booking or a refund.
+
+    DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
+    BENCH_CUSTOMERS=200 BENCH_CONCURRENCY=32 ...
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import secrets
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from availability import _database_reset, _free_port, _percentile, _wait_for  # noqa: E402
+
+CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+EXPERTS = 4
+START_TIMES = ["10:00", "10:30", "11:00", "11:30"]
+
+
+def _environment(port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/serene_bench_booking")
+    base = f"http://127.0.0.1:{port}"
+    env.update(DJANGO_SETTINGS_MODULE="serene.settings", DEBUG="false", SECRET_KEY="bench-only-secret-key-" + "x" * 30,
+               ALLOWED_HOSTS="127.0.0.1", SERENE_VAR_DIR=str(ROOT / "var" / "bench"), LOG_LEVEL="WARNING",
+               SITE_URL=base, PAYMENTS_SANDBOX="true", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
+               DATABASE_CONN_MAX_AGE="0")
+    return env
+
+
+def seed(env: dict[str, str]) -> tuple[list[dict], list[str]]:
+    os.environ.update(env)
+    import django
+    django.setup()
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.management import call_command
+
+    from serene.accounts.models import Role, User
+    from serene.experts.models import Category, Expert
+
+    call_command("migrate", verbosity=0)
+    category = Category.objects.create(slug="therapy", name="Therapy")
+    experts = []
+    for number in range(EXPERTS):
+        user = User.objects.create_user(email=f"expert{number}@bench.test", password=None, name=f"Expert {number}",
+                                        role=Role.EXPERT)
+        experts.append(Expert.objects.create(user=user, slug=f"expert-{number}", headline="Bench", bio="Bench",
+                                             category=category, hourly_rate_minor=150000, minimum_notice_hours=0,
+                                             offered_durations=[30, 60]).slug)
+    customers = []
+    for number in range(CUSTOMERS):
+        user = User.objects.create_user(email=f"customer{number}@bench.test", password=None, name=f"Customer {number}")
+        session = SessionStore()
+        session["_auth_user_id"] = str(user.pk)
+        session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+        session["_auth_user_hash"] = user.get_session_auth_hash()
+        session.create()
+        customers.append({"session": session.session_key, "csrf": secrets.token_hex(16)})
+    return customers, experts
+
+
+def next_weekday() -> str:
+    day = datetime.now(ZoneInfo("Asia/Kolkata")).date() + timedelta(days=7)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day.isoformat()
+
+
+def customer_run(port: int, customer: dict, experts: list[str], day: str, random_source: random.Random, results: dict,
+                 lock: threading.Lock, key_id: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json", "Cookie": f"sessionid={customer['session']}; csrftoken={customer['csrf']}",
+               "X-CSRFToken": customer["csrf"]}
+
+    def call(method, path, body, step):
+        began = time.perf_counter()
+        connection.request(method, path, body=json.dumps(body), headers=headers)
+        response = connection.getresponse()
+        data = json.loads(response.read() or b"{}")
+        with lock:
+            results["latency"].setdefault(step, []).append(time.perf_counter() - began)
+        return response.status, data
+
+    for _ in range(3):  # a customer who loses a race tries another time, like a person would
+        expert = random_source.choice(experts)
+        duration = random_source.choice([30, 60])
+        starts = datetime.fromisoformat(f"{day}T{random_source.choice(START_TIMES)}").replace(tzinfo=ZoneInfo("Asia/Kolkata"))
+        status, order = call("POST", "/api/v1/payments/create-order", {
+            "currency": "INR", "duration": duration, "startsAt": starts.isoformat(), "notes": {"expertId": expert}},
+            "create-order")
+        if status == 409:
+            with lock:
+                results["slot_taken"] += 1
+            continue
+        if status != 200:
+            with lock:
+                results["errors"].append(f"create-order {status} {order}")
+            return
+        status, paid = call("POST", "/sandbox/razorpay/checkout/pay", {
+            "key": key_id, "order_id": order["orderId"], "method": "card", "card_number": "4111111111111111"}, "checkout pay")
+        status, verified = call("POST", "/api/v1/payments/verify", paid, "verify")
+        with lock:
+            if status == 200:
+                results["outcomes"][verified["status"]] = results["outcomes"].get(verified["status"], 0) + 1
+            else:
+                results["errors"].append(f"verify {status} {verified}")
+        return
+
+
+def audit() -> dict[str, int]:
+    from django.db import connection
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
+              ON a.expert_id = b.expert_id AND a.id < b.id
+             AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until
+           WHERE a.status IN ('pending', 'awaiting_approval', 'confirmed')
+             AND b.status IN ('pending', 'awaiting_approval', 'confirmed')""")
+        overlaps = cursor.fetchone()[0]
+        cursor.execute("""
+            SELECT count(*) FROM sandbox_sandboxpayment sp
+              LEFT JOIN payments_payment p ON p.gateway_order_id = sp.order_id
+              LEFT JOIN bookings_booking b ON b.id = p.booking_id
+             WHERE sp.captured
+               AND NOT (b.status IN ('confirmed', 'awaiting_approval') AND p.gateway_payment_id = sp.id)
+               AND NOT EXISTS (SELECT 1 FROM payments_refund r WHERE r.payment_id = p.id)""")
+        lost = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM bookings_booking WHERE status = 'confirmed'")
+        confirmed = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM payments_webhookevent WHERE handled_at IS NOT NULL")
+        webhooks = cursor.fetchone()[0]
+    return {"confirmed": confirmed, "overlaps": overlaps, "lost": lost, "webhooks": webhooks}
+
+
+def main() -> None:
+    port = _free_port()
+    env = _environment(port)
+    print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers over {CONCURRENCY} threads racing for "
+          f"{EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker")
+    _database_reset(env)
+    customers, experts = seed(env)
+    from django.conf import settings
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
+                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+    worker = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "db_worker", "--interval", "0.2"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for(port)
+        day = next_weekday()
+        results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}}
+        lock = threading.Lock()
+        queue = list(enumerate(customers))
+
+        def runner():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    number, customer = queue.pop()
+                customer_run(port, customer, experts, day, random.Random(number), results, lock, settings.RAZORPAY_KEY_ID)
+
+        began = time.perf_counter()
+        threads = [threading.Thread(target=runner) for _ in range(CONCURRENCY)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        seconds = time.perf_counter() - began
+        time.sleep(3)  # let the worker deliver the last webhooks
+        figures = audit()
+        booked = results["outcomes"].get("confirmed", 0)
+        print(f"bookings confirmed: {booked} in {seconds:.1f} s = {booked / seconds:.1f} bookings/s; "
+              f"slot_taken answers: {results['slot_taken']}; verify outcomes: {results['outcomes']}")
+        attempts = len(results["latency"].get("create-order", []))
+        print(f"create-order answers: {attempts} in {seconds:.1f} s = {attempts / seconds:.1f} per second "
+              f"(holds and 409 slot_taken together)")
+        for step, values in results["latency"].items():
+            print(f"  {step:14s} n={len(values):4d}  p50 {statistics.median(values) * 1000:7.1f} ms  "
+                  f"p99 {_percentile(values, .99) * 1000:7.1f} ms")
+        print(f"double bookings found: {figures['overlaps']}")
+        print(f"captured payments with neither booking nor refund: {figures['lost']}")
+        print(f"confirmed bookings in the database: {figures['confirmed']}; webhook events handled: {figures['webhooks']}")
+        print(f"errors: {len(results['errors'])}" + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
+    finally:
+        server.terminate()
+        worker.terminate()
+        server.wait(timeout=10)
+        worker.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -128,14 +128,10 @@ def customer_run(port: int, customer: dict, experts: list[str], day: str, random
 
 def audit() -> dict[str, int]:
     from django.db import connection
+
+    from serene.bookings.selectors import blocking_overlap_pairs
+    overlaps = blocking_overlap_pairs()
     with connection.cursor() as cursor:
-        cursor.execute("""
-            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
-              ON a.expert_id = b.expert_id AND a.id < b.id
-             AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until
-           WHERE a.status IN ('pending', 'awaiting_approval', 'confirmed')
-             AND b.status IN ('pending', 'awaiting_approval', 'confirmed')""")
-        overlaps = cursor.fetchone()[0]
         cursor.execute("""
             SELECT count(*) FROM sandbox_sandboxpayment sp
               LEFT JOIN payments_payment p ON p.gateway_order_id = sp.order_id

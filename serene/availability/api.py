@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja import Body, Router
 from ninja.security import django_auth
 
-from serene.core.errors import Forbidden, InvalidInput
+from serene.core.errors import InvalidInput
 from serene.core.timezones import is_valid_time_zone
 from serene.experts.models import Expert
 from serene.experts.selectors import expert_get
@@ -46,16 +46,11 @@ def _iso(instant) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _own_expert(request: HttpRequest) -> Expert:
-    expert = Expert.objects.filter(user=request.user).select_related("user").first()
-    if expert is None:
-        raise Forbidden("Only experts can view or change availability.")
-    return expert
 
 
 @router.get("/experts/availability", auth=django_auth, summary="The signed-in expert's availability rules")
 def get_own_availability(request: HttpRequest):
-    return {"success": True, "expert": services.availability_as_json(expert=_own_expert(request))}
+    return {"success": True, "expert": services.availability_as_json(expert=selectors.expert_of_user(user=request.user))}
 
 
 @router.put("/experts/availability", auth=django_auth, summary="Replace the signed-in expert's availability rules")
@@ -63,7 +58,7 @@ def put_own_availability(request: HttpRequest, body: Any = Body(..., description
         'The brief\'s body: workingHours keyed "0" (Sunday) to "6" with start, end, enabled (or ranges), '
         "workingDays, breakTimes [{start, end, days}], plus dateOverrides [{startDate, endDate, available, "
         "ranges, note}], timezone, slotInterval, durations, bufferMinutes, minimumNoticeHours, bookingHorizonDays."))):
-    expert = _own_expert(request)
+    expert = selectors.expert_of_user(user=request.user)
     change = services.availability_parse(expert=expert, body=body)
     expert = services.availability_update(expert=expert, change=change)
     return {"success": True, "expert": services.availability_as_json(expert=expert)}

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Q
 
 from serene.bookings.models import Booking, BookingStatus
+from serene.core.errors import Forbidden
 from serene.experts.models import Expert
 
 from . import engine
@@ -16,6 +17,14 @@ from .models import DateOverride, WeeklySchedule, default_weekly_hours
 # A session is at most 120 minutes plus a buffer; reading busy time this far either side of a
 # window catches every booking that could touch a slot in it.
 BUSY_MARGIN = timedelta(days=1)
+
+
+def expert_of_user(*, user) -> Expert:
+    """The signed-in user's own expert profile, or Forbidden for anyone who is not an expert."""
+    expert = Expert.objects.filter(user=user).select_related("user").first()
+    if expert is None:
+        raise Forbidden("Only experts can see or change availability. Sign in with an expert account.")
+    return expert
 
 
 def parse_wall_time(text: str) -> time:

@@ -10,26 +10,20 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from serene.core.errors import Forbidden
 from serene.core.timezones import available_time_zones
-from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
+from serene.experts.models import OFFERED_DURATION_CHOICES
 
 from . import selectors, services
 
 PREVIEW_DAYS = 7
 
 
-def _own_expert(request: HttpRequest) -> Expert:
-    expert = Expert.objects.filter(user=request.user).select_related("user").first()
-    if expert is None:
-        raise Forbidden("The availability editor is for experts. Sign in with an expert account.")
-    return expert
 
 
 @login_required
 @require_GET
 def editor(request: HttpRequest) -> HttpResponse:
-    expert = _own_expert(request)
+    expert = selectors.expert_of_user(user=request.user)
     return render(request, "availability/editor.html", {
         "expert": expert,
         "rules": services.availability_as_json(expert=expert),
@@ -41,7 +35,7 @@ def editor(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def preview(request: HttpRequest) -> HttpResponse:
-    expert = _own_expert(request)
+    expert = selectors.expert_of_user(user=request.user)
     zone = ZoneInfo(expert.time_zone)
     now = timezone.now()
     today = now.astimezone(zone).date()

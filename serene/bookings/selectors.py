@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -53,3 +54,15 @@ def session_status_message(*, booking: Booking) -> str:
     if booking.status == BookingStatus.EXPIRED:
         return "Your hold on this time ran out before payment."
     return booking.get_status_display()
+
+
+def blocking_overlap_pairs() -> int:
+    """How many pairs of blocking bookings of one expert overlap (invariant 1 says: none). An audit."""
+    with connection.cursor() as cursor:
+        cursor.execute("""
+            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
+              ON a.expert_id = b.expert_id AND a.id < b.id
+             AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until
+           WHERE a.status IN ('pending', 'awaiting_approval', 'confirmed')
+             AND b.status IN ('pending', 'awaiting_approval', 'confirmed')""")
+        return cursor.fetchone()[0]

@@ -5,9 +5,10 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.selectors import blocking_overlap_pairs
 from serene.bookings.services import booking_hold
 from serene.core.errors import ServiceUnavailable, SlotTaken
 from tests.factories import ExpertFactory, UserFactory
@@ -48,17 +49,6 @@ def _race(requests):
     return results
 
 
-def _overlapping_blocking_pairs() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("""
-            SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
-              ON a.expert_id = b.expert_id AND a.id < b.id
-             AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until
-           WHERE a.status IN ('pending', 'awaiting_approval', 'confirmed')
-             AND b.status IN ('pending', 'awaiting_approval', 'confirmed')""")
-        return cursor.fetchone()[0]
-
-
 @pytest.fixture
 def expert():
     return ExpertFactory(minimum_notice_hours=0, buffer_minutes=0, offered_durations=[30, 60, 90, 120])
@@ -85,7 +75,7 @@ def test_overlapping_sessions_of_different_lengths_get_exactly_one_hold(expert):
     results = _race(requests)
     outcomes = Counter("held" if isinstance(result, Booking) else result for result in results)
     assert outcomes == {"held": 1, "slot_taken": 31}, outcomes
-    assert _overlapping_blocking_pairs() == 0
+    assert blocking_overlap_pairs() == 0
 
 
 def test_a_storm_of_random_holds_over_a_week_never_overlaps(expert):
@@ -107,4 +97,4 @@ def test_a_storm_of_random_holds_over_a_week_never_overlaps(expert):
     unexpected = [result for result in results if not isinstance(result, Booking) and result != "slot_taken"]
     assert unexpected == []
     assert Booking.objects.count() >= 5
-    assert _overlapping_blocking_pairs() == 0
+    assert blocking_overlap_pairs() == 0

@@ -57,6 +57,15 @@ def choose_first_free_slot(page, screenshot=None, name=""):
     return wizard, starts
 
 
+def start_paying(page, base, email):
+    """Sign in, open Dr. Sarah Khan's wizard, choose the first free slot and press Proceed to pay."""
+    log_in(page, base, email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard, starts = choose_first_free_slot(page)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    return wizard, starts
+
+
 def pay_in_checkout(page, card="4111 1111 1111 1111", screenshot=None, name=""):
     dialog = page.get_by_role("dialog", name="Serene Wellbeing")
     expect(dialog).to_be_visible()
@@ -107,10 +116,7 @@ def test_customer_books_pays_and_gets_receipt_and_calendar(request, sarah, scree
 def test_failure_card_goes_to_the_failure_page_and_a_retry_books(sarah, sandbox, desktop, screenshot):
     customer = UserFactory(email="ravi@example.test")
     page = desktop.new_page()
-    log_in(page, sandbox.url, customer.email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
-    wizard, _ = choose_first_free_slot(page)
-    wizard.get_by_role("button", name="Proceed to pay →").click()
+    start_paying(page, sandbox.url, customer.email)
     pay_in_checkout(page, card="4100 2800 0008 0001")
     expect(page.get_by_role("heading", name="Payment did not go through")).to_be_visible()
     expect(page.get_by_text("insufficient balance")).to_be_visible()
@@ -124,10 +130,7 @@ def test_failure_card_goes_to_the_failure_page_and_a_retry_books(sarah, sandbox,
 def test_a_second_customer_sees_the_booked_slot_as_booked(sarah, sandbox, desktop):
     first = UserFactory(email="first@example.test")
     page = desktop.new_page()
-    log_in(page, sandbox.url, first.email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
-    wizard, starts = choose_first_free_slot(page)
-    wizard.get_by_role("button", name="Proceed to pay →").click()
+    _, starts = start_paying(page, sandbox.url, first.email)
     pay_in_checkout(page)
     expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
 
@@ -150,10 +153,7 @@ def test_a_second_customer_sees_the_booked_slot_as_booked(sarah, sandbox, deskto
 def test_a_dismissed_checkout_holds_the_slot_until_it_expires(sarah, sandbox, desktop):
     customer = UserFactory(email="holder@example.test")
     page = desktop.new_page()
-    log_in(page, sandbox.url, customer.email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
-    wizard, starts = choose_first_free_slot(page)
-    wizard.get_by_role("button", name="Proceed to pay →").click()
+    wizard, starts = start_paying(page, sandbox.url, customer.email)
     page.get_by_role("button", name="Close payment window").click()
     expect(wizard.get_by_text("Step 3 of 4: Confirm booking")).to_be_visible()
     expect(wizard.locator("#wizard-notice")).to_contain_text("holding this time for you until")

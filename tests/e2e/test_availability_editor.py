@@ -59,3 +59,12 @@ def test_keyboard_only_adds_a_day_off(live_server, desktop):
     expect(page.locator("#editor-status")).to_contain_text("Saved")
     overrides = availability_as_json(expert=expert)["dateOverrides"]
     assert [(o["startDate"], o["available"]) for o in overrides] == [("2030-12-24", False)]
+
+
+def test_no_page_scrolls_sideways_at_390_px_when_signed_in(live_server, phone):
+    expert = ExpertFactory(slug="wide", user__email="wide@example.test", user__name="Odika Venkataraman")
+    page = phone.new_page()
+    _log_in(page, live_server.url, expert.user.email)
+    for path in ("/", "/expert/availability/", "/dashboard/", "/accounts/profile/", "/experts/wide/"):
+        page.goto(live_server.url + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path

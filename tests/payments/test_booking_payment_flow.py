@@ -222,3 +222,22 @@ def test_reconciliation_books_after_a_dropped_webhook_and_a_closed_tab(client, s
     payment_reconcile(order_id=order["orderId"])
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
     assert Payment.objects.get().status == PaymentStatus.CAPTURED
+
+
+def test_success_page_and_receipt_are_the_customers_alone(client, sandbox, settings, sarah, quiet):
+    owner = UserFactory()
+    client.force_login(owner)
+    order = _order(client, starts=at(next_weekday(), 10)).json()
+    assert client.get(f"/booking/{order['sessionId']}/receipt.pdf").status_code == 404  # not paid yet
+    result = _pay(sandbox, settings, order["orderId"])
+    _verify(client, result)
+    success = client.get(f"/booking/success?sessionId={order['sessionId']}&paymentId={result['razorpay_payment_id']}")
+    assert success.status_code == 200 and "Your session is booked" in success.content.decode()
+    assert client.get(f"/booking/{order['sessionId']}/receipt.pdf").content.startswith(b"%PDF")
+    for stranger in (UserFactory(), sarah.user):
+        client.force_login(stranger)
+        assert client.get(f"/booking/success?sessionId={order['sessionId']}").status_code == 404
+        assert client.get(f"/booking/{order['sessionId']}/receipt.pdf").status_code == 404
+    client.force_login(sarah.user)  # the expert may add the session to a calendar
+    assert client.get(f"/booking/{order['sessionId']}/calendar.ics").status_code == 200
+    assert client.get("/booking/success?sessionId=not-a-uuid").status_code == 404

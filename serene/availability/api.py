@@ -15,7 +15,6 @@ from ninja.security import django_auth
 from serene.core.errors import InvalidInput
 from serene.core.timezones import is_valid_time_zone
 from serene.experts.models import Expert
-from serene.experts.selectors import expert_get
 
 from . import selectors, services
 
@@ -67,7 +66,7 @@ def put_own_availability(request: HttpRequest, body: Any = Body(..., description
 @router.get("/experts/{expert_id}/availability", summary="Slots of one day, booked ones included")
 def get_availability(request: HttpRequest, expert_id: str, date: str | None = None, duration: str | None = None,
                      tz: str | None = None, dateTz: str | None = None):
-    expert = expert_get(slug=expert_id, with_languages=False)
+    expert = selectors.expert_for_slots(slug=expert_id)
     if not date or not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
         raise InvalidInput("date must be given as YYYY-MM-DD.", field="date")
     try:
@@ -128,7 +127,7 @@ def _month_and_year(month: str | None, year: str | None) -> tuple[int, int]:
 @router.get("/experts/{expert_id}/available-dates", summary="Dates of a month with at least one free slot")
 def get_available_dates(request: HttpRequest, expert_id: str, month: str | None = None, year: str | None = None,
                         duration: str | None = None, tz: str | None = None):
-    expert = expert_get(slug=expert_id, with_languages=False)
+    expert = selectors.expert_for_slots(slug=expert_id)
     month_number, year_number = _month_and_year(month, year)
     minutes = _duration(duration, expert)
     zone = _zone(tz, "tz", expert.time_zone)

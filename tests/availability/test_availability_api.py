@@ -202,3 +202,28 @@ def test_put_needs_a_csrf_token_from_a_browser_session(sarah):
     browser.force_login(sarah.user)
     response = browser.put("/api/v1/experts/availability", data=json.dumps(BRIEF_BODY), content_type="application/json")
     assert response.status_code in (401, 403)
+
+
+def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
+    """busy_intervals is plain SQL for speed; it must agree with the ORM's blocking_bookings_q."""
+    from datetime import datetime, timezone as dt_timezone
+
+    from django.utils import timezone
+
+    from serene.availability.selectors import blocking_bookings_q, busy_intervals
+    from serene.bookings.models import Booking, BookingStatus
+    day = next_weekday()
+    for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
+                               (11, BookingStatus.PENDING, 10), (12, BookingStatus.PENDING, -10),
+                               (13, BookingStatus.CANCELLED, None), (14, BookingStatus.EXPIRED, None),
+                               (15, BookingStatus.REJECTED, None), (16, BookingStatus.COMPLETED, None)]:
+        start = at(day, hour)
+        Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=start, ends_at=start + timedelta(minutes=30),
+                               blocked_until=start + timedelta(minutes=45), duration_minutes=30, price_minor=1, status=status,
+                               hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
+    now = timezone.now()
+    window = (at(day, 0), at(day, 23))
+    raw = sorted((i.start, i.end) for i in busy_intervals(expert_ids=[sarah.pk], start=window[0], end=window[1], now=now)[sarah.pk])
+    orm = sorted(Booking.objects.filter(blocking_bookings_q(now=now), expert=sarah).values_list("starts_at", "blocked_until"))
+    assert raw == orm and len(raw) == 3
+    assert all(instant.tzinfo is not None for pair in raw for instant in pair)

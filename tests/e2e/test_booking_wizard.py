@@ -185,3 +185,34 @@ def test_a_visitor_chooses_then_signs_in_and_returns_to_the_same_choice(sarah, s
     pay_in_checkout(page)
     expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
     assert Booking.objects.get(customer=customer).starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == starts
+
+
+def test_a_customer_in_new_york_sees_and_books_in_their_own_time(sarah, sandbox, browser, screenshot):
+    """Dr. Sarah Khan works 09:00–17:00 in Kolkata: in New York that is the evening before."""
+    customer = UserFactory(email="nyc@example.test", time_zone="America/New_York")
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="America/New_York", locale="en-US")
+    page = context.new_page()
+    log_in(page, sandbox.url, customer.email, "/experts/sarah/")
+    page.get_by_role("button", name="Book a session").click()
+    wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
+    expect(wizard.locator("[data-viewer-zone]").first).to_have_text("America/New York")
+    wizard, starts = choose_first_free_slot(page)
+    new_york, kolkata = ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")
+    from datetime import datetime
+    instant = datetime.fromisoformat(starts.replace("Z", "+00:00"))
+    local, expert_local = instant.astimezone(new_york), instant.astimezone(kolkata)
+    confirm = wizard.locator("#confirm-list")
+    expect(confirm).to_contain_text(local.strftime("%-I:%M %p"))          # the customer's own clock
+    expect(confirm).to_contain_text(expert_local.strftime("%-I:%M %p"))   # and the expert's, named
+    expect(confirm).to_contain_text("Asia/Kolkata")
+    expect(confirm).to_contain_text(local.strftime("%B %-d"))              # the customer's date
+    if local.date() != expert_local.date():  # the usual case: evening in New York is morning in Kolkata
+        expect(confirm).to_contain_text("on " + expert_local.strftime("%a, %b %-d") + " for Dr. Sarah Khan")
+    screenshot(page, "wizard-3-confirm-new-york", full_page=False)
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+    pay_in_checkout(page)
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+    expect(page.locator(".summary-list")).to_contain_text(f"{local:%H:%M}–")
+    expect(page.locator(".summary-list")).to_contain_text("America/New_York")
+    assert Booking.objects.get(customer=customer).starts_at == instant
+    context.close()

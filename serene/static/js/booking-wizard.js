@@ -42,6 +42,13 @@
   function formatTime(instant, timeZone) {
     return new Date(instant).toLocaleTimeString(undefined, {hour: "numeric", minute: "2-digit", timeZone: timeZone});
   }
+  // When the expert's calendar date differs from the customer's, say so: "… on Tue, Nov 24 for …".
+  function expertDateIfDifferent(instant, expertZone) {
+    var options = {weekday: "short", month: "short", day: "numeric"};
+    var theirs = new Date(instant).toLocaleDateString(undefined, Object.assign({timeZone: expertZone}, options));
+    var ours = new Date(instant).toLocaleDateString(undefined, Object.assign({timeZone: zone}, options));
+    return theirs === ours ? "" : " on " + theirs;
+  }
   function durationInfo(minutes) { return config.durations.filter(function (d) { return d.minutes === minutes; })[0]; }
   function csrf() { var m = document.cookie.match(/(?:^|; )csrftoken=([^;]*)/); return m ? decodeURIComponent(m[1]) : ""; }
   function api(path, options) {
@@ -200,7 +207,7 @@
       ["Date", formatDate(state.date, {weekday: "long", day: "numeric", month: "long", year: "numeric"})],
       ["Time", formatTime(state.slot.startsAt, zone) + " – " + formatTime(state.slot.endsAt, zone) + " (" + zone.replace(/_/g, " ") + ")" +
         (expertZone !== zone ? "\n" + formatTime(state.slot.startsAt, expertZone) + " – " + formatTime(state.slot.endsAt, expertZone) +
-          " for " + config.expert.name + " (" + expertZone.replace(/_/g, " ") + ")" : "")],
+          expertDateIfDifferent(state.slot.startsAt, expertZone) + " for " + config.expert.name + " (" + expertZone + ")" : "")],
       ["Duration", state.duration + " minutes"],
       ["Amount", d.display]
     ];

@@ -6,7 +6,6 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.urls import reverse
 from ninja import Router, Schema
 from ninja.security import django_auth
 

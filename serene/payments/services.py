@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.models import Booking
 from serene.bookings.services import booking_confirm_paid, booking_hold, booking_release_hold
 from serene.core.errors import AppError, InvalidInput, NotFound
 from serene.core.money import format_money, price_for_duration

@@ -206,8 +206,6 @@ def test_put_needs_a_csrf_token_from_a_browser_session(sarah):
 
 def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
     """busy_intervals is plain SQL for speed; it must agree with the ORM's blocking_bookings_q."""
-    from datetime import datetime, timezone as dt_timezone
-
     from django.utils import timezone
 
     from serene.availability.selectors import blocking_bookings_q, busy_intervals

@@ -3,7 +3,6 @@ import pytest
 
 from serene.accounts.models import Role
 from serene.bookings.services import booking_hold
-from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

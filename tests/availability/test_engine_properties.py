@@ -1,5 +1,5 @@
 """Property tests pinning the engine's rules for any schedule, busy time and moment."""
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
@@ -43,7 +43,6 @@ def _busy(now, raw):
 
 
 def _inside_working_time(rules, slot):
-    zone = ZoneInfo(rules.time_zone)
     day = slot.local_date
     intervals = engine.working_intervals(rules, day)
     return any(i.start <= slot.starts_at and slot.ends_at <= i.end for i in intervals)

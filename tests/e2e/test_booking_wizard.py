@@ -1,5 +1,4 @@
 """A customer books and pays in Chromium: wizard, emulator checkout, success and failure pages."""
-import io
 import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo

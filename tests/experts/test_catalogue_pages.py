@@ -2,7 +2,7 @@
 import pytest
 
 from serene.accounts.models import Role
-from tests.factories import CategoryFactory, ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from serene.core.errors import InvalidInput
+from serene.payments.services import session_report
 from serene.core.money import minor_to_major
 from serene.experts.api import avatar_url
-from serene.payments.models import Payment, PaymentStatus
+from serene.payments.models import Payment
 
 from . import selectors
-from .models import Booking, BookingStatus
+from .models import Booking
 
 router = Router(tags=["sessions"])
 
@@ -65,23 +65,11 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
 @router.post("/sessions", auth=django_auth, response={200: dict, 201: dict},
              summary="The booking a captured payment confirmed (201 first, then 200)")
 def create_session(request: HttpRequest, body: SessionIn):
-    payment = (Payment.objects.select_related("booking__expert__user", "booking__expert__category")
-               .filter(gateway_payment_id=body.paymentId, booking__customer=request.user).first())
-    if payment is None:
-        raise InvalidInput("We have no payment with that id for your account.", code="invalid_payment", field="paymentId")
-    booking = payment.booking
-    if payment.status != PaymentStatus.CAPTURED or booking.status not in (BookingStatus.CONFIRMED,
-                                                                           BookingStatus.AWAITING_APPROVAL):
-        raise InvalidInput("That payment has not confirmed a session (it is not captured, or it was refunded).",
-                           code="invalid_payment", field="paymentId")
-    local = booking.starts_at.astimezone(ZoneInfo(booking.expert.time_zone))
-    expected = {"expertId": booking.expert.slug, "scheduledDate": local.date().isoformat(),
-                "scheduledTime": local.strftime("%H:%M"), "duration": booking.duration_minutes}
-    for field, value in expected.items():
-        if getattr(body, field) != value:
-            raise InvalidInput(f"{field} does not match the session this payment confirmed ({value}).", field=field)
-    first_time = Payment.objects.filter(pk=payment.pk, session_reported_at=None).update(session_reported_at=timezone.now())
-    return Status(201 if first_time else 200, {"success": True, "session": session_as_json(request, booking, payment)})
+    report = session_report(customer=request.user, gateway_payment_id=body.paymentId, expert_slug=body.expertId,
+                            scheduled_date=body.scheduledDate, scheduled_time=body.scheduledTime,
+                            duration_minutes=body.duration)
+    return Status(201 if report.first_time else 200,
+                  {"success": True, "session": session_as_json(request, report.booking, report.payment)})
 
 
 @router.get("/sessions", auth=django_auth, summary="My sessions, upcoming or past")

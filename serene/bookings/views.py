@@ -5,12 +5,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from serene.core.errors import NotFound
 from serene.notifications.ics import booking_ics, google_calendar_url
 from serene.payments.models import Payment, PaymentStatus
+from serene.payments.selectors import payment_retryable_for
 
 from . import selectors
 from .models import Booking, BookingStatus
@@ -60,19 +60,16 @@ def success(request: HttpRequest) -> HttpResponse:
 @require_GET
 def failed(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("error", "")[:60]
-    booking = payment = None
+    booking = None
     if request.user.is_authenticated and request.GET.get("sessionId"):
         try:
             booking = _own_booking(request, request.GET["sessionId"], customer_only=True)
         except NotFound:
             booking = None
-    hold_live = bool(booking and booking.status == BookingStatus.PENDING and booking.hold_expires_at
-                     and booking.hold_expires_at > timezone.now())
-    if hold_live:
-        payment = booking.payments.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED]).first()
+    payment = payment_retryable_for(booking=booking) if booking else None
     return render(request, "bookings/failed.html", {
         "message": FAILURE_MESSAGES.get(reason, DEFAULT_FAILURE), "reason": reason, "booking": booking,
-        "payment": payment if hold_live else None, "checkout_js": settings.RAZORPAY_CHECKOUT_JS,
+        "payment": payment, "checkout_js": settings.RAZORPAY_CHECKOUT_JS,
         "key_id": settings.RAZORPAY_KEY_ID,
     }, status=200)
 

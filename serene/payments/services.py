@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.models import Booking
+from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_confirm_paid, booking_hold, booking_release_hold
 from serene.core.errors import AppError, InvalidInput, NotFound
 from serene.core.money import format_money, price_for_duration
@@ -101,6 +101,41 @@ def _schedule_reconciliation(*, payment: Payment, booking: Booking) -> None:
         return
     run_after = booking.hold_expires_at + timedelta(seconds=settings.RECONCILE_AFTER_HOLD_SECONDS)
     transaction.on_commit(lambda: payment_reconcile.using(run_after=run_after).enqueue(payment.gateway_order_id))
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    booking: Booking
+    payment: Payment
+    first_time: bool
+
+
+def session_report(*, customer: User, gateway_payment_id: str, expert_slug: str, scheduled_date: str,
+                   scheduled_time: str, duration_minutes: int) -> SessionReport:
+    """The brief's POST /sessions: the booking this customer's captured payment confirmed.
+
+    Reports whether this is the first time it was asked for (the brief answers 201, then 200).
+    """
+    payment = (Payment.objects.select_related("booking__expert__user", "booking__expert__category")
+               .filter(gateway_payment_id=gateway_payment_id, booking__customer=customer).first())
+    if payment is None:
+        raise InvalidInput("We have no payment with that id for your account.", code="invalid_payment", field="paymentId")
+    booking = payment.booking
+    if payment.status != PaymentStatus.CAPTURED or booking.status not in (BookingStatus.CONFIRMED,
+                                                                           BookingStatus.AWAITING_APPROVAL):
+        raise InvalidInput("That payment has not confirmed a session (it is not captured, or it was refunded).",
+                           code="invalid_payment", field="paymentId")
+    local = booking.starts_at.astimezone(ZoneInfo(booking.expert.time_zone))
+    sent = {"expertId": expert_slug, "scheduledDate": scheduled_date, "scheduledTime": scheduled_time,
+            "duration": duration_minutes}
+    expected = {"expertId": booking.expert.slug, "scheduledDate": local.date().isoformat(),
+                "scheduledTime": local.strftime("%H:%M"), "duration": booking.duration_minutes}
+    for field, value in expected.items():
+        if sent[field] != value:
+            raise InvalidInput(f"{field} does not match the session this payment confirmed ({value}).", field=field)
+    first_time = bool(Payment.objects.filter(pk=payment.pk, session_reported_at=None)
+                      .update(session_reported_at=timezone.now()))
+    return SessionReport(booking=booking, payment=payment, first_time=first_time)
 
 
 def payment_verify(*, customer: User, order_id: str, payment_id: str, signature: str) -> Payment:

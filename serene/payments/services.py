@@ -257,6 +257,29 @@ def payment_reconcile(*, order_id: str) -> None:
             payment_apply(snapshot=snapshot)
 
 
+def payments_sweep(*, older_than: timedelta, within: timedelta = timedelta(days=7)) -> int:
+    """Re-drive every payment that may not have reached its end, and return how many were asked about.
+
+    Open orders whose hold ran out at least `older_than` ago, and captured payments whose booking is
+    neither confirmed nor awaiting approval yet have no refund (a refund interrupted by a crash).
+    """
+    now = timezone.now()
+    open_orders = Payment.objects.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED],
+                                         booking__hold_expires_at__lte=now - older_than,
+                                         created_at__gte=now - within)
+    stranded = (Payment.objects.filter(status=PaymentStatus.CAPTURED, refunds__isnull=True, created_at__gte=now - within)
+                .exclude(booking__status__in=[BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL,
+                                              BookingStatus.COMPLETED, BookingStatus.NO_SHOW]))
+    order_ids = sorted(set(open_orders.values_list("gateway_order_id", flat=True))
+                       | set(stranded.values_list("gateway_order_id", flat=True)))
+    for order_id in order_ids:
+        try:
+            payment_reconcile(order_id=order_id)
+        except AppError as error:  # one unreachable order must not stop the sweep
+            logger.warning("Reconciling %s failed: %s", order_id, error.message)
+    return len(order_ids)
+
+
 # --- Webhooks ------------------------------------------------------------------------------------
 
 def webhook_receive(*, body: str, signature: str, event_id: str) -> tuple[WebhookEvent, bool]:

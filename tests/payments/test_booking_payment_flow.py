@@ -241,3 +241,33 @@ def test_success_page_and_receipt_are_the_customers_alone(client, sandbox, setti
     client.force_login(sarah.user)  # the expert may add the session to a calendar
     assert client.get(f"/booking/{order['sessionId']}/calendar.ics").status_code == 200
     assert client.get("/booking/success?sessionId=not-a-uuid").status_code == 404
+
+
+def test_the_sweep_settles_a_refund_interrupted_by_a_crash_and_an_unseen_capture(client, sandbox, settings, sarah):
+    """A captured late payment whose refund never happened, and an order paid with every webhook lost."""
+    from django.core.management import call_command
+
+    from serene.payments.services import LATE_PAYMENT_REFUND_REASON
+    settings.RAZORPAY_SANDBOX_WEBHOOK_DROP = True
+    start = at(next_weekday(), 10)
+    client.force_login(UserFactory())
+    late = _order(client, starts=start).json()
+    paid = _pay(sandbox, settings, late["orderId"])
+    # As if the process died after recording the capture of a late payment and before refunding it:
+    Booking.objects.filter(public_id=late["sessionId"]).update(status=BookingStatus.EXPIRED, hold_expires_at=None,
+                                                               cancellation_reason=LATE_PAYMENT_REFUND_REASON)
+    Payment.objects.filter(gateway_order_id=late["orderId"]).update(status=PaymentStatus.CAPTURED,
+                                                                   gateway_payment_id=paid["razorpay_payment_id"])
+    client.force_login(UserFactory())
+    assert _order(client, starts=start, duration=30).status_code == 200  # someone else holds the time now
+
+    client.force_login(UserFactory())
+    unseen = _order(client, starts=at(next_weekday(), 14)).json()
+    _pay(sandbox, settings, unseen["orderId"])
+    Booking.objects.filter(public_id=unseen["sessionId"]).update(hold_expires_at=timezone.now() - timedelta(minutes=5))
+
+    call_command("reconcile_payments", stdout=open("/dev/null", "w"))
+    assert Refund.objects.get().payment.gateway_order_id == late["orderId"]
+    assert Booking.objects.get(public_id=unseen["sessionId"]).status == BookingStatus.CONFIRMED
+    call_command("reconcile_payments", stdout=open("/dev/null", "w"))  # a second sweep changes nothing
+    assert Refund.objects.count() == 1

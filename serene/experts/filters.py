@@ -4,7 +4,7 @@ Every bad value becomes an InvalidInput naming the parameter, so neither caller 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
@@ -33,7 +33,6 @@ class ExpertFilters:
     sort: str = "recommended"
     page: int = 1
     page_size: int = DEFAULT_PAGE_SIZE
-    errors: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_filtered(self) -> bool:

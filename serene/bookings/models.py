@@ -1,4 +1,5 @@
-"""The booking ledger (the brief's "session"): who meets whom, when, for how much, in what state.
+"""The booking ledger (the brief's "session"): who meets whom, when, for how much, in what state,
+and the timeline of every move it made (BookingEvent). The allowed moves live in lifecycle.py.
 
 Invariant 1 (no double booking) is a database guarantee: on PostgreSQL an exclusion constraint over
 (expert, [starts_at, blocked_until)) for the blocking statuses, added by migration 0002; on SQLite
@@ -27,8 +28,21 @@ class BookingStatus(models.TextChoices):
     EXPIRED = "expired", "Expired"
 
 
-# Statuses that occupy the expert's time (a pending one only while its hold lives).
-BLOCKING_STATUSES = (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED)
+class MoneyOutcome(models.TextChoices):
+    """What became of the money of a booking that did not go ahead (blank while none is due back)."""
+    NONE = "", "Not applicable"
+    REFUND_PENDING = "refund_pending", "Refund under way"
+    REFUNDED_IN_FULL = "refunded_in_full", "Refunded in full"
+    REFUNDED_IN_PART = "refunded_in_part", "Refunded in part"
+    NOT_REFUNDED = "not_refunded", "Not refunded"
+    REFUND_FAILED = "refund_failed", "Refund failed: with staff"
+
+
+class Actor(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    EXPERT = "expert", "Expert"
+    STAFF = "staff", "Staff"
+    SYSTEM = "system", "System"
 
 
 class Booking(TimeStampedModel):
@@ -49,6 +63,7 @@ class Booking(TimeStampedModel):
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     cancellation_reason = models.CharField(max_length=240, blank=True)
+    money_outcome = models.CharField(max_length=20, choices=MoneyOutcome.choices, blank=True, default=MoneyOutcome.NONE)
     reschedule_count = models.PositiveSmallIntegerField(default=0)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     review = models.TextField(blank=True)
@@ -69,3 +84,23 @@ class Booking(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.expert} with {self.customer} at {self.starts_at:%Y-%m-%d %H:%M} UTC ({self.status})"
+
+
+class BookingEvent(models.Model):
+    """One recorded move of a booking (or a change of its money outcome): the booking's timeline."""
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)  # blank for the booking's creation
+    to_status = models.CharField(max_length=20)
+    money_outcome = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField()
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    reason = models.CharField(max_length=240, blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+        indexes = [models.Index(fields=["booking", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}: {self.from_status or 'new'} -> {self.to_status} by {self.actor}"

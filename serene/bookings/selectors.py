@@ -10,7 +10,13 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.core.errors import NotFound
 
-from .models import Booking, BookingStatus
+from .lifecycle import constraint_condition_sql
+from .models import Booking, BookingStatus, MoneyOutcome
+
+LATE_PAYMENT_REFUNDED = ("Your payment arrived after your hold on this time ran out, and someone else had booked it "
+                         "meanwhile. We refunded the full amount.")
+LATE_PAYMENT_REFUND_PENDING = ("Your payment arrived after your hold on this time ran out, and someone else had booked "
+                               "it meanwhile. Your full refund is on its way.")
 
 
 def bookings_visible_to(user: User) -> QuerySet[Booking]:
@@ -49,8 +55,10 @@ def session_status_message(*, booking: Booking) -> str:
         return "Paid. The expert confirms new bookings by hand; we will email you when they do."
     if booking.status == BookingStatus.PENDING:
         return "We are holding this time for you while you pay."
-    if booking.status == BookingStatus.EXPIRED and booking.cancellation_reason:
-        return booking.cancellation_reason
+    if booking.money_outcome == MoneyOutcome.REFUNDED_IN_FULL and booking.status == BookingStatus.EXPIRED:
+        return LATE_PAYMENT_REFUNDED
+    if booking.money_outcome == MoneyOutcome.REFUND_PENDING and booking.status == BookingStatus.EXPIRED:
+        return LATE_PAYMENT_REFUND_PENDING
     if booking.status == BookingStatus.EXPIRED:
         return "Your hold on this time ran out before payment."
     return booking.get_status_display()
@@ -63,6 +71,5 @@ def blocking_overlap_pairs() -> int:
             SELECT count(*) FROM bookings_booking a JOIN bookings_booking b
               ON a.expert_id = b.expert_id AND a.id < b.id
              AND a.starts_at < b.blocked_until AND b.starts_at < a.blocked_until
-           WHERE a.status IN ('pending', 'awaiting_approval', 'confirmed')
-             AND b.status IN ('pending', 'awaiting_approval', 'confirmed')""")
+           WHERE a.{condition} AND b.{condition}""".format(condition=constraint_condition_sql()))
         return cursor.fetchone()[0]

@@ -1,54 +1,52 @@
-"""Writes of the booking ledger. booking_hold is where invariant 1 (no double booking) is kept.
+"""Writes of the booking ledger: hold, confirm after payment, approve, reject, cancel, complete, no-show.
 
-On PostgreSQL the exclusion constraint booking_no_overlap is the guarantee and the check here only
-gives the friendly answer first; on SQLite the transaction starts with BEGIN IMMEDIATE (settings),
-so the check and the insert run under the single write lock and cannot interleave.
+booking_hold is where invariant 1 (no double booking) is kept. On PostgreSQL the exclusion
+constraint booking_no_overlap is the guarantee and the check here only gives the friendly answer
+first; on SQLite the transaction starts with BEGIN IMMEDIATE (settings), so the check and the
+insert run under the single write lock and cannot interleave. Every write locks its rows through
+serene.core.locking.lock_rows (customer, expert, bookings, payment: always in that order) and moves
+a booking only through lifecycle.booking_move, which records the move.
+
+Money is not this module's business: payments decides and moves it, using what these return.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
 from serene.availability import engine
 from serene.availability.selectors import slot_list_for_day
-from serene.core.errors import InvalidInput, ServiceUnavailable, SlotTaken
+from serene.core.errors import AppError, Forbidden, InvalidInput, NotFound, SlotTaken
+from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
 from serene.core.money import price_for_duration
 from serene.experts.models import Expert
 
+from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, STAFF, SYSTEM, blocking_q, booking_move,
+                        booking_record_created)
 from .models import Booking, BookingStatus
 
 EXCLUSION_VIOLATION = "23P01"
-LOCK_NOT_AVAILABLE = "55P03"
-RETRYABLE = {"40P01", "40001"}  # deadlock detected, serialization failure
-ATTEMPTS = 3
 UNAVAILABLE_MESSAGES = {
     engine.PAST: "That time has already passed. Please choose a later time.",
     engine.NOTICE: "That time is too soon: this expert needs more notice. Please choose a later time.",
     engine.HORIZON: "That time is too far ahead: this expert does not take bookings that far out yet.",
 }
+HOLD_RAN_OUT = "The hold ran out before payment."
 
 
-def _lock_expert(expert: Expert) -> None:
-    """Holds for one expert queue on the expert's row (PostgreSQL), with a short lock timeout.
-
-    The exclusion constraint alone is enough for correctness, but concurrent conflicting inserts
-    can deadlock on each other's uncommitted rows; one row lock in a fixed place avoids that.
-    SQLite's IMMEDIATE transaction already serialises writers, and there this is a plain read.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)",
-                           [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000}ms"])
-    Expert.objects.select_for_update().filter(pk=expert.pk).values_list("pk", flat=True).first()
+class TooManyHolds(AppError):
+    status = 429
+    code = "too_many_holds"
 
 
-def _sqlstate(error: Exception) -> str | None:
-    return getattr(error.__cause__, "sqlstate", None)
+def _is_overlap_violation(error: IntegrityError) -> bool:
+    return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error)
 
 
 def _requested_slot(*, expert: Expert, starts_at: datetime, duration_minutes: int, now: datetime) -> engine.Slot:
@@ -61,16 +59,21 @@ def _requested_slot(*, expert: Expert, starts_at: datetime, duration_minutes: in
                        code="slot_unavailable", field="startsAt")
 
 
-def _live_hold_of(customer: User, expert: Expert, starts_at: datetime, duration_minutes: int, now: datetime) -> Booking | None:
-    return (Booking.objects.filter(customer=customer, expert=expert, starts_at=starts_at,
-                                   duration_minutes=duration_minutes, status=BookingStatus.PENDING,
-                                   hold_expires_at__gt=now).first())
+def _overlapping(queryset, *, starts_at: datetime, blocked_until: datetime):
+    return queryset.filter(starts_at__lt=blocked_until, blocked_until__gt=starts_at)
 
 
+def _live_holds_of(customer: User, now: datetime):
+    return Booking.objects.filter(customer=customer, status=HOLD_STATUS, hold_expires_at__gt=now)
+
+
+@retry_on_lock_conflict
 def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int) -> Booking:
     """Hold a slot for payment: a pending booking priced on the server, or SlotTaken (409).
 
-    Asking again for the slot one already holds returns that same hold.
+    Asking again for the slot one already holds returns that same hold (a double click); asking for
+    another length at a time one holds replaces one's own hold. A customer holds at most
+    MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond).
     """
     if duration_minutes not in expert.offered_durations:
         offered = ", ".join(str(minutes) for minutes in sorted(expert.offered_durations))
@@ -78,40 +81,41 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
     if starts_at.tzinfo is None:
         raise InvalidInput("The start time must include its time zone.", field="startsAt")
     starts_at = starts_at.astimezone(engine.UTC)
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            with transaction.atomic():
-                _lock_expert(expert)
-                return _hold_in_transaction(customer=customer, expert=expert, starts_at=starts_at,
-                                            duration_minutes=duration_minutes)
-        except IntegrityError as error:
-            if _sqlstate(error) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error):
-                raise SlotTaken() from None
-            raise
-        except OperationalError as error:
-            if _sqlstate(error) in RETRYABLE and attempt < ATTEMPTS:
-                continue
-            # A lock wait that ran out (PostgreSQL lock_timeout, SQLite busy timeout) is a busy answer, not a 500.
-            if _sqlstate(error) in RETRYABLE | {LOCK_NOT_AVAILABLE} or "database is locked" in str(error):
-                raise ServiceUnavailable("Many people are booking right now. Please try again in a moment.") from None
-            raise
-    raise AssertionError("unreachable")
+    try:
+        with transaction.atomic():
+            return _hold_in_transaction(customer=customer, expert=expert, starts_at=starts_at,
+                                        duration_minutes=duration_minutes)
+    except IntegrityError as error:
+        if _is_overlap_violation(error):
+            raise SlotTaken() from None
+        raise
 
 
 def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int) -> Booking:
+    locked = lock_rows(customer_id=customer.pk, expert_id=expert.pk)
+    expert = locked.expert
     now = timezone.now()
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     blocked_until = ends_at + timedelta(minutes=expert.buffer_minutes)
 
-    existing = _live_hold_of(customer, expert, starts_at, duration_minutes, now)
-    if existing is not None:
-        return existing
+    own = list(_overlapping(_live_holds_of(customer, now).filter(expert=expert), starts_at=starts_at,
+                            blocked_until=blocked_until))
+    for hold in own:
+        if hold.starts_at == starts_at and hold.duration_minutes == duration_minutes:
+            return hold
+    # Holds that ran out still satisfy the database constraint until they are marked, and the
+    # customer's own holds in the way are replaced by this one: mark both, before the insert.
+    stale = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
+                         starts_at=starts_at, blocked_until=blocked_until)
+    in_the_way = {booking.pk: HOLD_RAN_OUT for booking in stale}
+    in_the_way.update({hold.pk: f"Replaced by the customer's {duration_minutes}-minute hold." for hold in own})
+    for booking_id, booking in lock_rows(booking_ids=in_the_way).bookings.items():
+        if booking.status == HOLD_STATUS:
+            booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=in_the_way[booking_id], now=now)
 
-    # Holds that ran out still satisfy the database constraint until they are marked: mark the ones
-    # in the way, in this same transaction, before the insert.
-    Booking.objects.filter(expert=expert, status=BookingStatus.PENDING, hold_expires_at__lte=now,
-                           starts_at__lt=blocked_until, blocked_until__gt=starts_at).update(
-        status=BookingStatus.EXPIRED, updated_at=now)
+    if _live_holds_of(customer, now).count() >= settings.MAX_HOLDS_PER_CUSTOMER:
+        raise TooManyHolds(f"You are already holding {settings.MAX_HOLDS_PER_CUSTOMER} times. Pay for one, or wait "
+                           "for a hold to run out, before holding another.")
 
     slot = _requested_slot(expert=expert, starts_at=starts_at, duration_minutes=duration_minutes, now=now)
     if slot.reason == engine.BOOKED:
@@ -120,61 +124,171 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
         raise InvalidInput(UNAVAILABLE_MESSAGES[slot.reason], code="slot_unavailable", field="startsAt")
 
     with transaction.atomic():  # a savepoint, so a constraint violation leaves a clean transaction
-        return Booking.objects.create(
+        booking = Booking.objects.create(
             customer=customer, expert=expert, starts_at=starts_at, ends_at=ends_at, blocked_until=blocked_until,
             duration_minutes=duration_minutes,
             price_minor=price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=duration_minutes),
-            currency=expert.currency, status=BookingStatus.PENDING,
+            currency=expert.currency, status=HOLD_STATUS,
             hold_expires_at=now + timedelta(minutes=settings.HOLD_MINUTES),
             customer_time_zone=customer.time_zone)
+    booking_record_created(booking=booking, actor=CUSTOMER, by=customer, reason="Held for payment.")
+    return booking
 
 
+@retry_on_lock_conflict
 @transaction.atomic
-def booking_release_hold(*, booking: Booking) -> None:
-    """Give the slot back at once (used when no payment could even be started)."""
-    Booking.objects.filter(pk=booking.pk, status=BookingStatus.PENDING).update(
-        status=BookingStatus.EXPIRED, updated_at=timezone.now())
+def booking_release_hold(*, booking_id: int, reason: str) -> None:
+    """Give a hold's slot back at once (no payment could even be started). A no-op once it has moved on."""
+    expert_id = Booking.objects.values_list("expert_id", flat=True).get(pk=booking_id)
+    booking = lock_rows(expert_id=expert_id, booking_ids=[booking_id]).booking
+    if booking.status == HOLD_STATUS:
+        booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=reason)
 
 
-def booking_confirm_paid(*, booking_id: int) -> bool:
-    """Confirm a booking whose payment was captured. Must run inside the caller's transaction.
+def booking_confirm_paid(*, locked: Locked) -> bool:
+    """Confirm a booking whose payment was captured, inside the caller's transaction.
 
-    Returns False when the booking can no longer be confirmed because its time was taken after its
-    hold ran out (the caller then refunds). Confirming an already confirmed booking is a no-op.
-    Moves only forward: pending/expired → confirmed (or awaiting_approval when the expert approves
-    by hand); never back.
+    `locked` holds the booking's expert and the booking (lock_rows). Returns False when the
+    booking cannot be kept (cancelled or rejected meanwhile, or paid after its hold ran out and its
+    time taken since): the caller then refunds. Confirming a booking already kept is a no-op.
     """
-    booking = Booking.objects.select_for_update().select_related("expert").get(pk=booking_id)
+    booking, expert = locked.booking, locked.expert
+    if expert is None or expert.pk != booking.expert_id:
+        raise RuntimeError("booking_confirm_paid needs the booking's expert locked first")
     if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED,
                           BookingStatus.NO_SHOW):
         return True
     if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
-        return False  # cancelled or rejected meanwhile: the money goes back
+        return False
     now = timezone.now()
-    target = BookingStatus.AWAITING_APPROVAL if booking.expert.requires_approval else BookingStatus.CONFIRMED
+    target = BookingStatus.AWAITING_APPROVAL if expert.requires_approval else BookingStatus.CONFIRMED
     hold_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at > now
     if not hold_live:
-        # A late payment: the time is ours only if nobody else holds it now.
-        _lock_expert(booking.expert)
-        Booking.objects.filter(expert=booking.expert, status=BookingStatus.PENDING, hold_expires_at__lte=now,
-                               starts_at__lt=booking.blocked_until, blocked_until__gt=booking.starts_at).exclude(
-            pk=booking.pk).update(status=BookingStatus.EXPIRED, updated_at=now)
-        from serene.availability.selectors import blocking_bookings_q
-        taken = (Booking.objects.filter(blocking_bookings_q(now=now), expert=booking.expert,
-                                        starts_at__lt=booking.blocked_until, blocked_until__gt=booking.starts_at)
-                 .exclude(pk=booking.pk).exists())
-        if taken:
+        # A late payment: the time is this booking's only if nobody else holds it now.
+        rivals = _overlapping(Booking.objects.filter(blocking_q(now=now), expert=expert), starts_at=booking.starts_at,
+                              blocked_until=booking.blocked_until).exclude(pk=booking.pk)
+        if rivals.exists():
             if booking.status == BookingStatus.PENDING:
-                booking.status = BookingStatus.EXPIRED
-                booking.save(update_fields=["status", "updated_at"])
+                booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             return False
-    booking.status = target
-    booking.hold_expires_at = None
+        stale = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
+                             starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk)
+        for stale_hold in lock_rows(booking_ids=stale.values_list("pk", flat=True)).bookings.values():
+            if stale_hold.status == HOLD_STATUS:
+                booking_move(booking=stale_hold, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
+    reason = "Paid." if hold_live else "Paid after the hold ran out; the time was still free."
     try:
         with transaction.atomic():
-            booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
+            booking_move(booking=booking, to=target, actor=SYSTEM, reason=reason, now=now)
     except IntegrityError as error:
-        if _sqlstate(error) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error):
+        if _is_overlap_violation(error):
+            booking.refresh_from_db()
             return False
         raise
     return True
+
+
+# --- Moves asked for by people ------------------------------------------------------------------
+
+def actor_for(*, user: User, booking: Booking) -> str:
+    """Who `user` is to this booking; NotFound for anyone who may not see it (invariant 6)."""
+    if booking.customer_id == user.pk:
+        return CUSTOMER
+    if booking.expert.user_id == user.pk:
+        return EXPERT
+    if user.is_staff:
+        return STAFF
+    raise NotFound("There is no session with that id.")
+
+
+def _lock_booking_for(*, booking_id: int) -> Booking:
+    expert_id = Booking.objects.values_list("expert_id", flat=True).filter(pk=booking_id).first()
+    if expert_id is None:
+        raise NotFound("There is no session with that id.")
+    return lock_rows(expert_id=expert_id, booking_ids=[booking_id]).booking
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    booking: Booking
+    refund_due: bool  # the full amount goes back (if it was paid)
+
+
+def cancellation_refund_due(*, booking: Booking, actor: str, now: datetime) -> bool:
+    """The policy: the expert or staff cancelling refunds in full; a customer does at least
+    CANCELLATION_WINDOW_HOURS before the start, and gets nothing back later."""
+    if actor in (EXPERT, STAFF) or booking.status == BookingStatus.AWAITING_APPROVAL:
+        return True
+    return booking.starts_at - now >= timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def booking_cancel(*, booking_id: int, by: User, reason: str = "") -> Cancellation:
+    """Cancel a booking for its customer, its expert or staff; the slot is free at once."""
+    booking = _lock_booking_for(booking_id=booking_id)
+    actor = actor_for(user=by, booking=booking)
+    now = timezone.now()
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL) and booking.starts_at <= now:
+        raise InvalidInput("This session has already started, so it can no longer be cancelled.", code="too_late")
+    refund_due = cancellation_refund_due(booking=booking, actor=actor, now=now)
+    booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=actor, by=by,
+                 reason=reason or f"Cancelled by the {actor}.", now=now)
+    return Cancellation(booking=booking, refund_due=refund_due)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def booking_approve(*, booking_id: int, by: User) -> Booking:
+    booking = _lock_booking_for(booking_id=booking_id)
+    actor = actor_for(user=by, booking=booking)
+    if actor == CUSTOMER:
+        raise Forbidden("Only the expert approves a booking.")
+    return booking_move(booking=booking, to=BookingStatus.CONFIRMED, actor=actor, by=by, reason="Approved.")
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def booking_reject(*, booking_id: int, by: User, reason: str = "") -> Booking:
+    """The expert declines a paid booking waiting for approval; payments refunds it in full."""
+    booking = _lock_booking_for(booking_id=booking_id)
+    actor = actor_for(user=by, booking=booking)
+    if actor == CUSTOMER:
+        raise Forbidden("Only the expert declines a booking.")
+    return booking_move(booking=booking, to=BookingStatus.REJECTED, actor=actor, by=by,
+                        reason=reason or "Declined by the expert.")
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def booking_mark_no_show(*, booking_id: int, by: User, reason: str = "") -> Booking:
+    """The expert or staff records that the customer never came, once the session has started."""
+    booking = _lock_booking_for(booking_id=booking_id)
+    actor = actor_for(user=by, booking=booking)
+    if actor == CUSTOMER:
+        raise Forbidden("Only the expert or staff can record a no-show.")
+    if booking.starts_at > timezone.now():
+        raise InvalidInput("A session can be marked as a no-show only after it has started.", code="too_early")
+    return booking_move(booking=booking, to=BookingStatus.NO_SHOW, actor=actor, by=by,
+                        reason=reason or "The customer did not come.")
+
+
+def bookings_complete_finished(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Confirmed sessions whose end has passed become completed, each in its own short transaction."""
+    now = now or timezone.now()
+    due = list(Booking.objects.filter(status=BookingStatus.CONFIRMED, ends_at__lte=now)
+               .order_by("ends_at").values_list("pk", flat=True)[:limit])
+    completed = 0
+    for booking_id in due:
+        completed += _complete_one(booking_id=booking_id, now=now)
+    return completed
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _complete_one(*, booking_id: int, now: datetime) -> int:
+    booking = lock_rows(booking_ids=[booking_id]).booking
+    if booking.status != BookingStatus.CONFIRMED or booking.ends_at > now:
+        return 0
+    booking_move(booking=booking, to=BookingStatus.COMPLETED, actor=SYSTEM, reason="The session's time ended.", now=now)
+    return 1

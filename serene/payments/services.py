@@ -20,8 +20,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.lifecycle import booking_set_money_outcome
+from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.bookings.services import booking_confirm_paid, booking_hold, booking_release_hold
+from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.errors import AppError, InvalidInput, NotFound
 from serene.core.money import format_money, price_for_duration
 from serene.experts.models import Expert
@@ -75,10 +77,10 @@ def payment_start(*, customer: User, expert: Expert, starts_at: datetime, durati
         existing = _open_payment_of(booking)  # a concurrent twin of this request may have opened it
         if existing is not None:
             return Checkout(booking=booking, payment=existing)
-        booking_release_hold(booking=booking)
+        booking_release_hold(booking_id=booking.pk, reason="The payment could not be started.")
         raise
     with transaction.atomic():
-        Booking.objects.select_for_update().get(pk=booking.pk)
+        lock_rows(booking_ids=[booking.pk])
         existing = _open_payment_of(booking)
         if existing is not None:  # lost a race with a double click; that order stays unused and unpaid
             return Checkout(booking=booking, payment=existing)
@@ -175,12 +177,17 @@ def payment_apply(*, snapshot: GatewayPayment) -> None:
         payment_refund_in_full(payment_id=needs_refund, reason=LATE_PAYMENT_REFUND_REASON)
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def _apply_in_transaction(snapshot: GatewayPayment) -> int | None:
-    payment = Payment.objects.select_for_update().filter(gateway_order_id=snapshot.order_id).first()
-    if payment is None:
+    found = (Payment.objects.filter(gateway_order_id=snapshot.order_id)
+             .values_list("pk", "booking_id", "booking__expert_id").first())
+    if found is None:
         logger.warning("Gateway payment %s is for order %s, which is not ours", snapshot.id, snapshot.order_id)
         return None
+    payment_pk, booking_id, expert_id = found
+    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_pk)
+    payment = locked.payment
     if snapshot.amount != payment.amount_minor or snapshot.currency != payment.currency:
         logger.error("Gateway payment %s amount %s %s differs from order %s", snapshot.id, snapshot.amount,
                      snapshot.currency, payment.gateway_order_id)
@@ -210,9 +217,10 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> int | None:
         return None
     if payment.status != PaymentStatus.CAPTURED or payment.refunds.exists():
         return None
-    if booking_confirm_paid(booking_id=payment.booking_id):
+    if booking_confirm_paid(locked=locked):
         return None
-    Booking.objects.filter(pk=payment.booking_id).update(cancellation_reason=LATE_PAYMENT_REFUND_REASON[:240])
+    booking_set_money_outcome(booking=locked.booking, outcome=MoneyOutcome.REFUND_PENDING,
+                              reason="Paid after the hold ran out, and the time was taken: a full refund is due.")
     return payment.pk
 
 
@@ -233,7 +241,8 @@ def payment_refund_in_full(*, payment_id: int, reason: str) -> Refund | None:
         if not refunds:
             raise
     with transaction.atomic():
-        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        locked = lock_rows(booking_ids=[payment.booking_id], payment_id=payment_id)
+        payment = locked.payment
         for item in refunds:
             try:
                 with transaction.atomic():
@@ -244,6 +253,9 @@ def payment_refund_in_full(*, payment_id: int, reason: str) -> Refund | None:
         refunded = sum(item.amount for item in refunds)
         payment.status = PaymentStatus.REFUNDED if refunded >= payment.amount_minor else PaymentStatus.PARTIALLY_REFUNDED
         payment.save(update_fields=["status", "updated_at"])
+        booking_set_money_outcome(
+            booking=locked.booking, reason=reason,
+            outcome=MoneyOutcome.REFUNDED_IN_FULL if refunded >= payment.amount_minor else MoneyOutcome.REFUNDED_IN_PART)
     return payment.refunds.first()
 
 

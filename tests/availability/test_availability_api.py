@@ -205,10 +205,11 @@ def test_put_needs_a_csrf_token_from_a_browser_session(sarah):
 
 
 def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
-    """busy_intervals is plain SQL for speed; it must agree with the ORM's blocking_bookings_q."""
+    """busy_intervals is plain SQL for speed; it must agree with the lifecycle's blocking_q."""
     from django.utils import timezone
 
-    from serene.availability.selectors import blocking_bookings_q, busy_intervals
+    from serene.availability.selectors import busy_intervals
+    from serene.bookings.lifecycle import blocking_q
     from serene.bookings.models import Booking, BookingStatus
     day = next_weekday()
     for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
@@ -222,6 +223,6 @@ def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
     now = timezone.now()
     window = (at(day, 0), at(day, 23))
     raw = sorted((i.start, i.end) for i in busy_intervals(expert_ids=[sarah.pk], start=window[0], end=window[1], now=now)[sarah.pk])
-    orm = sorted(Booking.objects.filter(blocking_bookings_q(now=now), expert=sarah).values_list("starts_at", "blocked_until"))
+    orm = sorted(Booking.objects.filter(blocking_q(now=now), expert=sarah).values_list("starts_at", "blocked_until"))
     assert raw == orm and len(raw) == 3
     assert all(instant.tzinfo is not None for pair in raw for instant in pair)

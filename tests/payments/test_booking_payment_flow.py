@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.utils import timezone
 
-from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from serene.payments.sandbox.models import SandboxOrder, SandboxPayment, SandboxWebhook
 from serene.payments.sandbox.services import webhook_signature
@@ -247,7 +247,6 @@ def test_the_sweep_settles_a_refund_interrupted_by_a_crash_and_an_unseen_capture
     """A captured late payment whose refund never happened, and an order paid with every webhook lost."""
     from django.core.management import call_command
 
-    from serene.payments.services import LATE_PAYMENT_REFUND_REASON
     settings.RAZORPAY_SANDBOX_WEBHOOK_DROP = True
     start = at(next_weekday(), 10)
     client.force_login(UserFactory())
@@ -255,7 +254,7 @@ def test_the_sweep_settles_a_refund_interrupted_by_a_crash_and_an_unseen_capture
     paid = _pay(sandbox, settings, late["orderId"])
     # As if the process died after recording the capture of a late payment and before refunding it:
     Booking.objects.filter(public_id=late["sessionId"]).update(status=BookingStatus.EXPIRED, hold_expires_at=None,
-                                                               cancellation_reason=LATE_PAYMENT_REFUND_REASON)
+                                                               money_outcome=MoneyOutcome.REFUND_PENDING)
     Payment.objects.filter(gateway_order_id=late["orderId"]).update(status=PaymentStatus.CAPTURED,
                                                                    gateway_payment_id=paid["razorpay_payment_id"])
     client.force_login(UserFactory())

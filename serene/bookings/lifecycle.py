@@ -1,0 +1,162 @@
+"""A booking's lifecycle, in one place: its states, the moves allowed between them and who may make
+each, which states block the expert's time, and the one function that applies a move.
+
+    pending ──paid──▶ confirmed ──ended──▶ completed ──▶ no-show
+       │  ╲              │   ╲                              ▲
+       │   ╲paid, by hand│    ╲──────────────▶──────────────┘
+       │    ▼            ▼
+       │  awaiting_approval ──▶ rejected
+       │         │
+       ▼         ▼
+    expired   cancelled  ◀── (pending, awaiting_approval, confirmed)
+       │
+       └──paid late, time still free──▶ confirmed / awaiting_approval
+
+Every move is written to BookingEvent (from, to, when, who, why). Callers lock the booking first
+(serene.core.locking.lock_rows); `booking_move` refuses to run outside a transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Q
+from django.utils import timezone
+
+from serene.accounts.models import User
+from serene.core.errors import Conflict
+
+from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
+
+S = BookingStatus
+CUSTOMER, EXPERT, STAFF, SYSTEM = Actor.CUSTOMER, Actor.EXPERT, Actor.STAFF, Actor.SYSTEM
+
+
+@dataclass(frozen=True)
+class State:
+    blocks_time: bool  # occupies the expert's time (a pending booking only while its hold lives)
+    final: bool        # no move leaves it (completed → no-show is the one correction allowed)
+
+
+STATES: dict[str, State] = {
+    S.PENDING: State(blocks_time=True, final=False),
+    S.AWAITING_APPROVAL: State(blocks_time=True, final=False),
+    S.CONFIRMED: State(blocks_time=True, final=False),
+    S.EXPIRED: State(blocks_time=False, final=False),
+    S.CANCELLED: State(blocks_time=False, final=True),
+    S.REJECTED: State(blocks_time=False, final=True),
+    S.COMPLETED: State(blocks_time=False, final=False),
+    S.NO_SHOW: State(blocks_time=False, final=True),
+}
+
+# (from, to) → who may make that move.
+MOVES: dict[tuple[str, str], frozenset[str]] = {
+    (S.PENDING, S.CONFIRMED): frozenset({SYSTEM}),                    # payment captured
+    (S.PENDING, S.AWAITING_APPROVAL): frozenset({SYSTEM}),            # paid; the expert approves by hand
+    (S.PENDING, S.EXPIRED): frozenset({SYSTEM, CUSTOMER}),            # hold ran out, or was given back
+    (S.PENDING, S.CANCELLED): frozenset({CUSTOMER, STAFF}),
+    (S.EXPIRED, S.CONFIRMED): frozenset({SYSTEM}),                    # paid late, the time still free
+    (S.EXPIRED, S.AWAITING_APPROVAL): frozenset({SYSTEM}),
+    (S.AWAITING_APPROVAL, S.CONFIRMED): frozenset({EXPERT, STAFF}),   # approved
+    (S.AWAITING_APPROVAL, S.REJECTED): frozenset({EXPERT, STAFF, SYSTEM}),
+    (S.AWAITING_APPROVAL, S.CANCELLED): frozenset({CUSTOMER, STAFF}),
+    (S.CONFIRMED, S.CANCELLED): frozenset({CUSTOMER, EXPERT, STAFF}),
+    (S.CONFIRMED, S.COMPLETED): frozenset({SYSTEM, STAFF}),           # by itself after the session ends
+    (S.CONFIRMED, S.NO_SHOW): frozenset({EXPERT, STAFF}),
+    (S.COMPLETED, S.NO_SHOW): frozenset({EXPERT, STAFF}),             # marked after the automatic completion
+}
+
+BLOCKING_STATUSES: tuple[str, ...] = tuple(status for status, state in STATES.items() if state.blocks_time)
+# Of those, the one that blocks only while its hold lives.
+HOLD_STATUS = S.PENDING
+FIRMLY_BLOCKING_STATUSES: tuple[str, ...] = tuple(status for status in BLOCKING_STATUSES if status != HOLD_STATUS)
+# A booking in these states is kept: the customer's money stays paid for it.
+PAID_AND_KEPT_STATUSES: tuple[str, ...] = (S.AWAITING_APPROVAL, S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
+
+assert all(source in STATES and target in STATES for source, target in MOVES)
+assert not any(STATES[source].final for source, _ in MOVES)
+
+
+class MoveNotAllowed(Conflict):
+    code = "move_not_allowed"
+
+
+def blocking_q(*, now: datetime) -> Q:
+    """Bookings that occupy time now, as a queryset filter."""
+    return Q(status__in=FIRMLY_BLOCKING_STATUSES) | Q(status=HOLD_STATUS, hold_expires_at__gt=now)
+
+
+def blocking_sql(*, table: str = "") -> tuple[str, list]:
+    """The same as blocking_q, as a SQL condition and its parameters (one: `now`, appended by the caller).
+
+    Used by the availability hot path, which reads busy time in plain SQL.
+    """
+    prefix = f"{table}." if table else ""
+    placeholders = ", ".join(["%s"] * len(FIRMLY_BLOCKING_STATUSES))
+    sql = (f"({prefix}status IN ({placeholders}) "
+           f"OR ({prefix}status = %s AND {prefix}hold_expires_at > %s))")
+    return sql, [*FIRMLY_BLOCKING_STATUSES, HOLD_STATUS]
+
+
+def constraint_condition_sql() -> str:
+    """The exclusion constraint's condition: every blocking status, a pending one whatever its hold.
+
+    A hold that ran out still counts until it is marked expired, which booking_hold does in the
+    same transaction before its insert.
+    """
+    return "status IN (" + ", ".join(f"'{status}'" for status in BLOCKING_STATUSES) + ")"
+
+
+def move_allowed(*, source: str, target: str, actor: str) -> bool:
+    return actor in MOVES.get((source, target), frozenset())
+
+
+def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = None, reason: str = "",
+                 now: datetime | None = None) -> Booking:
+    """Move a locked booking to `to` and record the move, or refuse with MoveNotAllowed (409).
+
+    The caller holds the booking's row lock (lock_rows) inside its transaction.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("booking_move must run inside the transaction that locked the booking")
+    source = booking.status
+    if not move_allowed(source=source, target=to, actor=actor):
+        raise MoveNotAllowed(f"A {BookingStatus(source).label.lower()} session cannot become "
+                             f"{BookingStatus(to).label.lower()} (asked by {Actor(actor).label.lower()}).")
+    now = now or timezone.now()
+    booking.status = to
+    fields = ["status", "updated_at"]
+    if source == S.PENDING:
+        booking.hold_expires_at = None if to != S.EXPIRED else booking.hold_expires_at
+        fields.append("hold_expires_at")
+    if to in (S.CANCELLED, S.REJECTED):
+        booking.cancelled_at, booking.cancelled_by = now, by
+        booking.cancellation_reason = reason[:240]
+        fields += ["cancelled_at", "cancelled_by", "cancellation_reason"]
+    booking.save(update_fields=fields)
+    BookingEvent.objects.create(booking=booking, from_status=source, to_status=to, at=now, actor=actor,
+                                actor_user=by, reason=reason[:240])
+    return booking
+
+
+def booking_record_created(*, booking: Booking, actor: str, by: User | None, reason: str = "") -> None:
+    """The first line of a booking's timeline."""
+    BookingEvent.objects.create(booking=booking, from_status="", to_status=booking.status, at=booking.created_at,
+                                actor=actor, actor_user=by, reason=reason[:240])
+
+
+def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, actor: str = SYSTEM,
+                              by: User | None = None) -> Booking:
+    """Record what became of a locked booking's money (a refund under way, done, failed, or none due)."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("booking_set_money_outcome must run inside the transaction that locked the booking")
+    MoneyOutcome(outcome)
+    if booking.money_outcome == outcome:
+        return booking
+    booking.money_outcome = outcome
+    booking.save(update_fields=["money_outcome", "updated_at"])
+    BookingEvent.objects.create(booking=booking, from_status=booking.status, to_status=booking.status,
+                                money_outcome=outcome, at=timezone.now(), actor=actor, actor_user=by,
+                                reason=reason[:240])
+    return booking

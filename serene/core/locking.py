@@ -1,0 +1,140 @@
+"""Row locks for every write, taken in one fixed order: customer, expert, bookings, then payment.
+
+Two writers that lock the same rows in different orders can deadlock on PostgreSQL (a late payment
+being confirmed while another customer holds the same slot did). So every write path takes all the
+rows it will change through `lock_rows`, once, at the start of its transaction: the order is fixed
+here, not remembered by each caller. (Only booking_hold locks the customer, to count their holds.) A lock wait is bounded by BOOKING_LOCK_TIMEOUT_SECONDS, and a
+lock that cannot be had (timeout, deadlock, SQLite's busy lock) becomes `Busy`: a 503 "try again"
+for a person, a retry for a task, never a 500.
+
+On SQLite every transaction begins IMMEDIATE (settings), which already serialises writers;
+`select_for_update` is a plain read there.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+from django.conf import settings
+from django.db import OperationalError, connection, transaction
+
+from .errors import ServiceUnavailable
+
+if TYPE_CHECKING:
+    from serene.accounts.models import User
+    from serene.bookings.models import Booking
+    from serene.experts.models import Expert
+    from serene.payments.models import Payment
+
+DEADLOCK = "40P01"
+SERIALIZATION_FAILURE = "40001"
+LOCK_NOT_AVAILABLE = "55P03"
+LOCK_CONFLICTS = {DEADLOCK, SERIALIZATION_FAILURE, LOCK_NOT_AVAILABLE}
+
+T = TypeVar("T")
+
+
+class Busy(ServiceUnavailable):
+    code = "busy"
+    default_message = "Many people are booking right now. Please try again in a moment."
+
+
+class LockOutsideTransaction(RuntimeError):
+    """A programming error: a row lock outside a transaction is released at once and protects nothing."""
+
+
+@dataclass
+class Locked:
+    """The rows one transaction holds, freshly read under their locks."""
+    customer: User | None = None
+    expert: Expert | None = None
+    bookings: dict[int, Booking] = field(default_factory=dict)
+    payment: Payment | None = None
+
+    @property
+    def booking(self) -> Booking:
+        if len(self.bookings) != 1:
+            raise LookupError(f"{len(self.bookings)} bookings are locked, not one")
+        return next(iter(self.bookings.values()))
+
+
+def lock_rows(*, customer_id: int | None = None, expert_id: int | None = None, booking_ids: Iterable[int] = (),
+              payment_id: int | None = None) -> Locked:
+    """Lock the given rows in the fixed order and return them as they are now.
+
+    Call it at the start of a transaction with the rows the transaction will change; a later call
+    in the same transaction may only add rows of a later kind (bookings found under the expert's
+    lock, say). Bookings are locked in ascending id order.
+    """
+    from serene.accounts.models import User
+    from serene.bookings.models import Booking
+    from serene.experts.models import Expert
+    from serene.payments.models import Payment
+
+    if not connection.in_atomic_block:
+        raise LockOutsideTransaction("lock_rows must run inside transaction.atomic()")
+    _bound_lock_waits()
+    locked = Locked()
+    if customer_id is not None:
+        locked.customer = User.objects.select_for_update(of=("self",)).get(pk=customer_id)
+    if expert_id is not None:
+        locked.expert = Expert.objects.select_for_update(of=("self",)).get(pk=expert_id)
+    for booking_id in sorted(set(booking_ids)):
+        locked.bookings[booking_id] = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
+    if payment_id is not None:
+        locked.payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
+    return locked
+
+
+def _bound_lock_waits() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # is_local=true: the timeout ends with this transaction.
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)",
+                           [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000}ms"])
+
+
+def is_lock_conflict(error: BaseException) -> bool:
+    """A deadlock, a serialization failure, a lock wait that ran out, or SQLite's busy lock."""
+    if not isinstance(error, OperationalError):
+        return False
+    return (getattr(error.__cause__, "sqlstate", None) in LOCK_CONFLICTS
+            or "database is locked" in str(error))
+
+
+def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, attempts: int = 3) -> Callable[..., T]:
+    """Run a whole transaction again after a deadlock or lock timeout; after the last try raise Busy.
+
+    The decorated function opens its own transaction: that is the unit that is retried. Called inside
+    a caller's transaction it cannot start over, so there a conflict is reported as Busy at once.
+    """
+    def decorate(inner: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(inner)
+        def wrapper(*args, **kwargs) -> T:
+            if connection.in_atomic_block:
+                # Inside a caller's transaction a retry cannot start over: report Busy at once.
+                try:
+                    return inner(*args, **kwargs)
+                except OperationalError as error:
+                    if is_lock_conflict(error):
+                        raise Busy() from error
+                    raise
+            for attempt in range(1, attempts + 1):
+                try:
+                    return inner(*args, **kwargs)
+                except OperationalError as error:
+                    if not is_lock_conflict(error):
+                        raise
+                    if attempt == attempts:
+                        raise Busy() from error
+            raise AssertionError("unreachable")
+        return wrapper
+
+    return decorate(function) if function is not None else decorate
+
+
+def atomic_with_retry(function: Callable[..., T]) -> Callable[..., T]:
+    """`transaction.atomic` inside `retry_on_lock_conflict`: the usual shape of a write service."""
+    return retry_on_lock_conflict(transaction.atomic(function))

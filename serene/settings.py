@@ -205,6 +205,7 @@ HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds i
 BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5)
 MAX_HOLDS_PER_CUSTOMER = env_int("MAX_HOLDS_PER_CUSTOMER", 2)  # slots one customer may hold unpaid at once
 CANCELLATION_WINDOW_HOURS = env_int("CANCELLATION_WINDOW_HOURS", 24)  # a customer's cancel refunds in full until then
+MAX_RESCHEDULES = env_int("MAX_RESCHEDULES", 2)  # times one booking may be moved
 CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
 
 # --- Payments (Razorpay; the built-in emulator in development and tests) -----------------------

@@ -75,7 +75,8 @@ def rules_for(*, expert: Expert, first_day: date, last_day: date) -> engine.Rule
     return rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
 
 
-def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, list[engine.Interval]]:
+def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now: datetime,
+                   excluding_booking_id: int | None = None) -> dict[int, list[engine.Interval]]:
     """One query: each expert's blocked time (session plus buffer) overlapping [start, end).
 
     Plain SQL on purpose: this runs on every availability request, and building the equivalent
@@ -91,6 +92,9 @@ def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now
            f"WHERE expert_id IN ({placeholders}) AND starts_at < %s AND blocked_until > %s "
            f"AND {blocking_condition}")
     params = [*expert_ids, end, start, *blocking_params, now]
+    if excluding_booking_id is not None:  # a booking being moved does not stand in its own way
+        sql += " AND id <> %s"
+        params.append(excluding_booking_id)
     busy: dict[int, list[engine.Interval]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -110,20 +114,25 @@ def expert_for_slots(*, slug: str) -> Expert:
         raise NotFound("There is no expert with that id.") from None
 
 
-def _busy_index(expert: Expert, start: datetime, end: datetime, now: datetime) -> engine.BusyIndex:
-    busy = busy_intervals(expert_ids=[expert.pk], start=start - BUSY_MARGIN, end=end + BUSY_MARGIN, now=now)
+def _busy_index(expert: Expert, start: datetime, end: datetime, now: datetime,
+                excluding_booking_id: int | None = None) -> engine.BusyIndex:
+    busy = busy_intervals(expert_ids=[expert.pk], start=start - BUSY_MARGIN, end=end + BUSY_MARGIN, now=now,
+                          excluding_booking_id=excluding_booking_id)
     return engine.BusyIndex(busy.get(expert.pk, []))
 
 
 def slot_list_for_day(*, expert: Expert, day: date, duration_minutes: int, now: datetime,
-                      viewer_zone: ZoneInfo | None = None) -> list[engine.Slot]:
-    """Slots of one day: the expert's local date, or the viewer's date when viewer_zone is given."""
+                      viewer_zone: ZoneInfo | None = None, excluding_booking_id: int | None = None) -> list[engine.Slot]:
+    """Slots of one day: the expert's local date, or the viewer's date when viewer_zone is given.
+
+    excluding_booking_id leaves one booking's own time out of the busy time (when it is moved).
+    """
     zone = viewer_zone or ZoneInfo(expert.time_zone)
     window_start, window_end = engine.day_window(day, zone)
     expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
                                                window_start, window_end)
     rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
-    busy = _busy_index(expert, window_start, window_end, now)
+    busy = _busy_index(expert, window_start, window_end, now, excluding_booking_id)
     return engine.slots_between(rules, busy, now, window_start, window_end, duration_minutes)
 
 

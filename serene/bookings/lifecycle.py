@@ -135,15 +135,24 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
         booking.cancellation_reason = reason[:240]
         fields += ["cancelled_at", "cancelled_by", "cancellation_reason"]
     booking.save(update_fields=fields)
-    BookingEvent.objects.create(booking=booking, from_status=source, to_status=to, at=now, actor=actor,
-                                actor_user=by, reason=reason[:240])
+    _record(booking=booking, source=source, actor=actor, by=by, reason=reason, at=now)
     return booking
+
+
+def _record(*, booking: Booking, source: str, actor: str, by: User | None, reason: str, at: datetime,
+            money_outcome: str = "") -> None:
+    BookingEvent.objects.create(booking=booking, from_status=source, to_status=booking.status, at=at, actor=actor,
+                                actor_user=by, reason=reason[:240], money_outcome=money_outcome)
 
 
 def booking_record_created(*, booking: Booking, actor: str, by: User | None, reason: str = "") -> None:
     """The first line of a booking's timeline."""
-    BookingEvent.objects.create(booking=booking, from_status="", to_status=booking.status, at=booking.created_at,
-                                actor=actor, actor_user=by, reason=reason[:240])
+    _record(booking=booking, source="", actor=actor, by=by, reason=reason, at=booking.created_at)
+
+
+def booking_record_note(*, booking: Booking, actor: str, by: User | None, reason: str) -> None:
+    """A line of the timeline that is not a change of state (a reschedule, say)."""
+    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now())
 
 
 def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, actor: str = SYSTEM,
@@ -156,7 +165,6 @@ def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, ac
         return booking
     booking.money_outcome = outcome
     booking.save(update_fields=["money_outcome", "updated_at"])
-    BookingEvent.objects.create(booking=booking, from_status=booking.status, to_status=booking.status,
-                                money_outcome=outcome, at=timezone.now(), actor=actor, actor_user=by,
-                                reason=reason[:240])
+    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
+            money_outcome=outcome)
     return booking

@@ -28,7 +28,7 @@ from serene.core.money import price_for_duration
 from serene.experts.models import Expert
 
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, STAFF, SYSTEM, blocking_q, booking_move,
-                        booking_record_created)
+                        booking_record_created, booking_record_note)
 from .models import Booking, BookingStatus
 
 EXCLUSION_VIOLATION = "23P01"
@@ -49,10 +49,12 @@ def _is_overlap_violation(error: IntegrityError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error)
 
 
-def _requested_slot(*, expert: Expert, starts_at: datetime, duration_minutes: int, now: datetime) -> engine.Slot:
+def _requested_slot(*, expert: Expert, starts_at: datetime, duration_minutes: int, now: datetime,
+                    excluding_booking_id: int | None = None) -> engine.Slot:
     """The engine's view of the requested slot, or InvalidInput when it is not a slot at all."""
     expert_day = starts_at.astimezone(ZoneInfo(expert.time_zone)).date()
-    for slot in slot_list_for_day(expert=expert, day=expert_day, duration_minutes=duration_minutes, now=now):
+    for slot in slot_list_for_day(expert=expert, day=expert_day, duration_minutes=duration_minutes, now=now,
+                                  excluding_booking_id=excluding_booking_id):
         if slot.starts_at == starts_at:
             return slot
     raise InvalidInput("That time is not one of this expert's bookable times. Please choose a time from the list.",
@@ -271,6 +273,59 @@ def booking_mark_no_show(*, booking_id: int, by: User, reason: str = "") -> Book
         raise InvalidInput("A session can be marked as a no-show only after it has started.", code="too_early")
     return booking_move(booking=booking, to=BookingStatus.NO_SHOW, actor=actor, by=by,
                         reason=reason or "The customer did not come.")
+
+
+@retry_on_lock_conflict
+def booking_reschedule(*, booking_id: int, by: User, starts_at: datetime) -> Booking:
+    """Move a confirmed booking to another free slot of the same expert and length; no new payment.
+
+    The same engine and the same no-overlap guarantee as a hold: the new time is checked under the
+    expert's lock and the constraint refuses an overlap written by anyone else.
+    """
+    if starts_at.tzinfo is None:
+        raise InvalidInput("The start time must include its time zone.", field="startsAt")
+    try:
+        with transaction.atomic():
+            return _reschedule_in_transaction(booking_id=booking_id, by=by, starts_at=starts_at.astimezone(engine.UTC))
+    except IntegrityError as error:
+        if _is_overlap_violation(error):
+            raise SlotTaken() from None
+        raise
+
+
+def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime) -> Booking:
+    booking = _lock_booking_for(booking_id=booking_id)
+    actor = actor_for(user=by, booking=booking)
+    if actor == EXPERT:
+        raise Forbidden("Only the customer (or staff) moves a booking; the expert may cancel it instead.")
+    if booking.status != BookingStatus.CONFIRMED:
+        raise InvalidInput("Only a confirmed session can be moved.", code="not_reschedulable")
+    now = timezone.now()
+    if booking.starts_at - now < timedelta(hours=settings.CANCELLATION_WINDOW_HOURS):
+        raise InvalidInput(f"A session can be moved until {settings.CANCELLATION_WINDOW_HOURS} hours before it "
+                           "starts.", code="too_late")
+    if booking.reschedule_count >= settings.MAX_RESCHEDULES:
+        raise InvalidInput(f"This session has already been moved {booking.reschedule_count} times, the most "
+                           "allowed.", code="reschedule_limit")
+    if starts_at == booking.starts_at:
+        return booking
+    expert = booking.expert
+    slot = _requested_slot(expert=expert, starts_at=starts_at, duration_minutes=booking.duration_minutes, now=now,
+                           excluding_booking_id=booking.pk)
+    if slot.reason == engine.BOOKED:
+        raise SlotTaken()
+    if slot.reason is not None:
+        raise InvalidInput(UNAVAILABLE_MESSAGES[slot.reason], code="slot_unavailable", field="startsAt")
+    old_start = booking.starts_at
+    booking.starts_at = starts_at
+    booking.ends_at = starts_at + timedelta(minutes=booking.duration_minutes)
+    booking.blocked_until = booking.ends_at + timedelta(minutes=expert.buffer_minutes)
+    booking.reschedule_count += 1
+    with transaction.atomic():
+        booking.save(update_fields=["starts_at", "ends_at", "blocked_until", "reschedule_count", "updated_at"])
+    booking_record_note(booking=booking, actor=actor, by=by,
+                        reason=f"Moved from {old_start:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC.")
+    return booking
 
 
 def bookings_complete_finished(*, now: datetime | None = None, limit: int = 500) -> int:

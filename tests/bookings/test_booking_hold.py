@@ -66,18 +66,26 @@ def test_buffers_are_kept_free(sarah):
     assert booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 11, 15), duration_minutes=30)
 
 
-@pytest.mark.parametrize(("starts", "duration", "code"), [
-    (lambda day: at(day, 10), 45, "invalid"),                    # a duration not offered
-    (lambda day: at(day, 10, 5), 60, "slot_unavailable"),        # off the grid
-    (lambda day: at(day, 16, 30), 60, "slot_unavailable"),       # runs past 17:00
-    (lambda day: at(day, 7), 60, "slot_unavailable"),            # before working hours
-    (lambda day: at(day - timedelta(days=30), 10), 60, "slot_unavailable"),  # in the past
-    (lambda day: at(day + timedelta(days=400), 10), 60, "slot_unavailable"),  # beyond the horizon
+def _weekday_near(day):
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day
+
+
+@pytest.mark.parametrize(("starts", "duration", "code", "says"), [
+    (lambda day: at(day, 10), 45, "invalid", "offers sessions of 30, 60, 90 minutes"),
+    (lambda day: at(day, 10, 5), 60, "slot_unavailable", "not one of this expert's bookable times"),  # off the grid
+    (lambda day: at(day, 16, 30), 60, "slot_unavailable", "not one of this expert's bookable times"),  # past 17:00
+    (lambda day: at(day, 7), 60, "slot_unavailable", "not one of this expert's bookable times"),  # before hours
+    (lambda day: at(_weekday_near(day - timedelta(days=30)), 10), 60, "slot_unavailable", "already passed"),
+    (lambda day: at(_weekday_near(day + timedelta(days=400)), 10), 60, "slot_unavailable", "too far ahead"),
 ])
-def test_invalid_requests_are_refused_and_write_nothing(sarah, starts, duration, code):
+def test_invalid_requests_are_refused_and_write_nothing(sarah, starts, duration, code, says):
+    """Each case is a working weekday, so the refusal is for the stated reason and not a weekend's."""
     with pytest.raises(InvalidInput) as error:
         booking_hold(customer=UserFactory(), expert=sarah, starts_at=starts(next_weekday()), duration_minutes=duration)
     assert error.value.code == code and error.value.status == 400
+    assert says in error.value.message
     assert Booking.objects.count() == 0
 
 

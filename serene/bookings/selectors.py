@@ -52,7 +52,7 @@ def session_status_message(*, booking: Booking) -> str:
     if booking.status == BookingStatus.CONFIRMED:
         return "Your session is confirmed."
     if booking.status == BookingStatus.AWAITING_APPROVAL:
-        return "Paid. The expert confirms new bookings by hand; we will email you when they do."
+        return "Paid. The expert confirms new bookings by hand; this page shows their answer when they give it."
     if booking.status == BookingStatus.PENDING:
         return "We are holding this time for you while you pay."
     if booking.money_outcome == MoneyOutcome.REFUNDED_IN_FULL and booking.status == BookingStatus.EXPIRED:
@@ -61,7 +61,21 @@ def session_status_message(*, booking: Booking) -> str:
         return LATE_PAYMENT_REFUND_PENDING
     if booking.status == BookingStatus.EXPIRED:
         return "Your hold on this time ran out before payment."
+    if booking.status == BookingStatus.REJECTED:
+        return "The expert could not take this session. " + _refund_sentence(booking)
+    if booking.status == BookingStatus.CANCELLED:
+        return "This session was cancelled. " + _refund_sentence(booking)
     return booking.get_status_display()
+
+
+def _refund_sentence(booking: Booking) -> str:
+    return {
+        MoneyOutcome.REFUND_PENDING: "Your full refund is on its way.",
+        MoneyOutcome.REFUNDED_IN_FULL: "We refunded the full amount.",
+        MoneyOutcome.REFUNDED_IN_PART: "We refunded part of the amount.",
+        MoneyOutcome.NOT_REFUNDED: "It was cancelled too close to its start for a refund.",
+        MoneyOutcome.REFUND_FAILED: "Your refund hit a problem at the payment provider; our team is on it.",
+    }.get(booking.money_outcome, "")
 
 
 def blocking_overlap_pairs() -> int:

@@ -3,8 +3,15 @@
 Each simulated customer (its own session and thread) asks POST /payments/create-order for a random
 slot out of a small set, pays through the emulator's checkout, and calls POST /payments/verify,
 exactly as the wizard does. A db_worker process delivers the emulator's webhooks meanwhile, so
-verify and webhooks race too. At the end the script checks, with SQL, that no two blocking
-bookings of an expert overlap and that every captured payment has a booking or a refund.
+verify and webhooks race too.
+
+A share of the customers (BENCH_LATE_SHARE, default 0.25) pay late: their hold is made to run out
+after create-order, and for half of them a rival customer then holds the same time before they pay,
+so a late payment's confirmation races a new hold. Those late payments must confirm when the time
+is still free and be refunded in full when it is not.
+
+At the end the script checks, with SQL, that no two blocking bookings of an expert overlap and that
+every captured payment has a kept booking or a refund.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
     BENCH_CUSTOMERS=200 BENCH_CONCURRENCY=32 ...
@@ -32,6 +39,7 @@ from availability import _database_reset, _free_port, _percentile, _wait_for  # 
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+LATE_SHARE = float(os.environ.get("BENCH_LATE_SHARE", "0.25"))
 EXPERTS = 4
 START_TIMES = ["10:00", "10:30", "11:00", "11:30"]
 
@@ -67,7 +75,7 @@ def seed(env: dict[str, str]) -> tuple[list[dict], list[str]]:
                                              category=category, hourly_rate_minor=150000, minimum_notice_hours=0,
                                              offered_durations=[30, 60]).slug)
     customers = []
-    for number in range(CUSTOMERS):
+    for number in range(CUSTOMERS * 2):  # the second half are rivals of late payers
         user = User.objects.create_user(email=f"customer{number}@bench.test", password=None, name=f"Customer {number}")
         session = SessionStore()
         session["_auth_user_id"] = str(user.pk)
@@ -75,7 +83,7 @@ def seed(env: dict[str, str]) -> tuple[list[dict], list[str]]:
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.create()
         customers.append({"session": session.session_key, "csrf": secrets.token_hex(16)})
-    return customers, experts
+    return customers[:CUSTOMERS], customers[CUSTOMERS:], experts
 
 
 def next_weekday() -> str:
@@ -85,28 +93,47 @@ def next_weekday() -> str:
     return day.isoformat()
 
 
-def customer_run(port: int, customer: dict, experts: list[str], day: str, random_source: random.Random, results: dict,
-                 lock: threading.Lock, key_id: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    headers = {"Content-Type": "application/json", "Cookie": f"sessionid={customer['session']}; csrftoken={customer['csrf']}",
-               "X-CSRFToken": customer["csrf"]}
+def _headers(customer: dict) -> dict[str, str]:
+    return {"Content-Type": "application/json", "X-CSRFToken": customer["csrf"],
+            "Cookie": f"sessionid={customer['session']}; csrftoken={customer['csrf']}"}
 
-    def call(method, path, body, step):
+
+def _expire_hold(session_id: str) -> None:
+    """As if the customer paid after their hold ran out (the bench shares the server's database)."""
+    from django.db import connection, connections
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("UPDATE bookings_booking SET hold_expires_at = %s WHERE public_id = %s",
+                           [datetime.now(ZoneInfo("UTC")) - timedelta(seconds=1), session_id.replace("-", "")
+                            if connection.vendor == "sqlite" else session_id])
+    finally:
+        connections.close_all()
+
+
+def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day: str, random_source: random.Random,
+                 results: dict, lock: threading.Lock, key_id: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def call(method, path, body, step, who=customer):
         began = time.perf_counter()
-        connection.request(method, path, body=json.dumps(body), headers=headers)
+        connection.request(method, path, body=json.dumps(body), headers=_headers(who))
         response = connection.getresponse()
         data = json.loads(response.read() or b"{}")
+        elapsed = time.perf_counter() - began
+        if step == "create-order":
+            step = {200: "create-order hold", 409: "create-order 409"}.get(response.status, step)
         with lock:
-            results["latency"].setdefault(step, []).append(time.perf_counter() - began)
+            results["latency"].setdefault(step, []).append(elapsed)
         return response.status, data
 
+    late = random_source.random() < LATE_SHARE
+    with_rival = late and random_source.random() < 0.5
     for _ in range(3):  # a customer who loses a race tries another time, like a person would
         expert = random_source.choice(experts)
         duration = random_source.choice([30, 60])
         starts = datetime.fromisoformat(f"{day}T{random_source.choice(START_TIMES)}").replace(tzinfo=ZoneInfo("Asia/Kolkata"))
-        status, order = call("POST", "/api/v1/payments/create-order", {
-            "currency": "INR", "duration": duration, "startsAt": starts.isoformat(), "notes": {"expertId": expert}},
-            "create-order")
+        request = {"currency": "INR", "duration": duration, "startsAt": starts.isoformat(), "notes": {"expertId": expert}}
+        status, order = call("POST", "/api/v1/payments/create-order", request, "create-order")
         if status == 409:
             with lock:
                 results["slot_taken"] += 1
@@ -115,12 +142,19 @@ def customer_run(port: int, customer: dict, experts: list[str], day: str, random
             with lock:
                 results["errors"].append(f"create-order {status} {order}")
             return
+        if late:
+            _expire_hold(order["sessionId"])
+            if with_rival:  # someone else takes the time before the late payment arrives
+                rival_status, _ = call("POST", "/api/v1/payments/create-order", request, "create-order", who=rival)
+                with lock:
+                    results["rival holds"] += rival_status == 200
         status, paid = call("POST", "/sandbox/razorpay/checkout/pay", {
             "key": key_id, "order_id": order["orderId"], "method": "card", "card_number": "4111111111111111"}, "checkout pay")
         status, verified = call("POST", "/api/v1/payments/verify", paid, "verify")
         with lock:
             if status == 200:
-                results["outcomes"][verified["status"]] = results["outcomes"].get(verified["status"], 0) + 1
+                outcome = ("late " if late else "") + verified["status"]
+                results["outcomes"][outcome] = results["outcomes"].get(outcome, 0) + 1
             else:
                 results["errors"].append(f"verify {status} {verified}")
         return
@@ -138,13 +172,15 @@ def audit() -> dict[str, int]:
               LEFT JOIN bookings_booking b ON b.id = p.booking_id
              WHERE sp.captured
                AND NOT (b.status IN ('confirmed', 'awaiting_approval') AND p.gateway_payment_id = sp.id)
-               AND NOT EXISTS (SELECT 1 FROM payments_refund r WHERE r.payment_id = p.id)""")
+               AND NOT EXISTS (SELECT 1 FROM sandbox_sandboxrefund r WHERE r.payment_id = sp.id)""")
         lost = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM sandbox_sandboxrefund")
+        refunds = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM bookings_booking WHERE status = 'confirmed'")
         confirmed = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM payments_webhookevent WHERE handled_at IS NOT NULL")
         webhooks = cursor.fetchone()[0]
-    return {"confirmed": confirmed, "overlaps": overlaps, "lost": lost, "webhooks": webhooks}
+    return {"confirmed": confirmed, "overlaps": overlaps, "lost": lost, "webhooks": webhooks, "refunds": refunds}
 
 
 def main() -> None:
@@ -153,7 +189,7 @@ def main() -> None:
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers over {CONCURRENCY} threads racing for "
           f"{EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker")
     _database_reset(env)
-    customers, experts = seed(env)
+    customers, rivals, experts = seed(env)
     from django.conf import settings
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
                                "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
@@ -162,7 +198,7 @@ def main() -> None:
     try:
         _wait_for(port)
         day = next_weekday()
-        results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}}
+        results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}, "rival holds": 0}
         lock = threading.Lock()
         queue = list(enumerate(customers))
 
@@ -172,7 +208,7 @@ def main() -> None:
                     if not queue:
                         return
                     number, customer = queue.pop()
-                customer_run(port, customer, experts, day, random.Random(number), results, lock, settings.RAZORPAY_KEY_ID)
+                customer_run(port, customer, rivals[number], experts, day, random.Random(number), results, lock, settings.RAZORPAY_KEY_ID)
 
         began = time.perf_counter()
         threads = [threading.Thread(target=runner) for _ in range(CONCURRENCY)]
@@ -181,14 +217,17 @@ def main() -> None:
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - began
-        time.sleep(3)  # let the worker deliver the last webhooks
+        time.sleep(5)  # let the worker deliver the last webhooks
         figures = audit()
         booked = results["outcomes"].get("confirmed", 0)
         print(f"bookings confirmed: {booked} in {seconds:.1f} s = {booked / seconds:.1f} bookings/s; "
               f"slot_taken answers: {results['slot_taken']}; verify outcomes: {results['outcomes']}")
-        attempts = len(results["latency"].get("create-order", []))
-        print(f"create-order answers: {attempts} in {seconds:.1f} s = {attempts / seconds:.1f} per second "
-              f"(holds and 409 slot_taken together)")
+        holds = len(results["latency"].get("create-order hold", []))
+        taken = len(results["latency"].get("create-order 409", []))
+        print(f"create-order answers: {holds + taken} in {seconds:.1f} s = {(holds + taken) / seconds:.1f} per second: "
+              f"{holds} holds ({holds / seconds:.1f}/s) and {taken} 409 slot_taken ({taken / seconds:.1f}/s)")
+        print(f"late payments: {sum(v for k, v in results['outcomes'].items() if k.startswith('late'))}, "
+              f"{results['rival holds']} of them raced by a rival's new hold; refunds at the gateway: {figures['refunds']}")
         for step, values in results["latency"].items():
             print(f"  {step:14s} n={len(values):4d}  p50 {statistics.median(values) * 1000:7.1f} ms  "
                   f"p99 {_percentile(values, .99) * 1000:7.1f} ms")

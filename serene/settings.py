@@ -159,6 +159,8 @@ LOGOUT_REDIRECT_URL = "experts:browse"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Sign-ups: at most this many new accounts an hour from one address (an IPv6 /64), then 429.
+SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 10)
 
 # --- Internationalisation and time ------------------------------------------------------------
 LANGUAGE_CODE = "en-in"

@@ -2,6 +2,7 @@
 SDK over HTTP: a refund that fails (once, then a retry passes), a second capture on a paid order, a
 payment that disagrees with its order, and a refund made in the Razorpay Dashboard."""
 import json
+import threading
 
 import pytest
 import requests
@@ -158,8 +159,9 @@ def test_a_captured_payment_that_differs_from_its_order(sdk, sandbox, settings):
     assert events[-1]["payload"]["payment"]["entity"]["amount"] == 100000
     bad = _post(sandbox, settings, f"simulate/orders/{order['id']}/pay", {"currency": "usd"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "currency"
-    small = _post(sandbox, settings, f"simulate/orders/{order['id']}/pay", {"amount": 5})
-    assert small.status_code == 400 and small.json()["error"]["field"] == "amount"
+    for amount in (5, 10**20, 1.5):
+        refused = _post(sandbox, settings, f"simulate/orders/{order['id']}/pay", {"amount": amount})
+        assert refused.status_code == 400 and refused.json()["error"]["field"] == "amount"
 
 
 def test_a_refund_made_in_the_dashboard(sdk, sandbox, settings):
@@ -186,3 +188,23 @@ def test_a_refund_made_in_the_dashboard(sdk, sandbox, settings):
         sdk.payment.refund(payment_id, {"amount": 100})
     with_receipt = _post(sandbox, settings, f"dashboard/payments/{payment_id}/refund", {"receipt": "x"})
     assert with_receipt.status_code == 400 and with_receipt.json()["error"]["field"] == "receipt"
+
+
+def test_refunds_of_two_payments_at_once_with_one_failure_armed_fail_exactly_one(sdk, sandbox, settings):
+    order, first_id = _paid_order(sdk, sandbox, settings)
+    second_id = _post(sandbox, settings, f"simulate/orders/{order['id']}/pay", {}).json()["razorpay_payment_id"]
+    _post(sandbox, settings, f"simulate/orders/{order['id']}/refund-failures", {"count": 1})
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def refund(payment_id):
+        barrier.wait()
+        answers.append(_post(sandbox, settings, f"v1/payments/{payment_id}/refund", {}).json())
+
+    threads = [threading.Thread(target=refund, args=(payment_id,)) for payment_id in (first_id, second_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(sdk.refund.fetch(answer["id"])["status"] for answer in answers) == ["failed", "processed"]
+    assert sorted(sdk.payment.fetch(payment_id)["amount_refunded"] for payment_id in (first_id, second_id)) == [0, 150000]

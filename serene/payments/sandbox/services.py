@@ -53,11 +53,16 @@ def sign(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
+MAX_AMOUNT = 1_000_000_000  # paise: INR 1 crore
+
+
 def _integer_amount(value, field: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RazorpayError("The amount must be an integer.", field=field)
     if value < 100:
         raise RazorpayError("The amount must be at least INR 1.00", field=field)
+    if value > MAX_AMOUNT:  # a per-transaction cap, as accounts have; it also keeps amounts in our columns
+        raise RazorpayError("Amount exceeds maximum amount allowed.", field=field)
     return value
 
 

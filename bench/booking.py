@@ -51,7 +51,7 @@ def _environment(port: int) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE="serene.settings", DEBUG="false", SECRET_KEY="bench-only-secret-key-" + "x" * 30,
                ALLOWED_HOSTS="127.0.0.1", SERENE_VAR_DIR=str(ROOT / "var" / "bench"), LOG_LEVEL="WARNING",
                SITE_URL=base, PAYMENTS_SANDBOX="true", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
-               DATABASE_CONN_MAX_AGE="0")
+               DATABASE_CONN_MAX_AGE="0", PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION="true")
     return env
 
 

@@ -46,18 +46,21 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def refuse_to_start(problem: str, advice: str) -> None:
+    """Stop start-up with a message a person deploying Serene can act on."""
+    sys.stderr.write(f"\nSerene will not start: {problem}\n{advice}\n\n")
+    raise ImproperlyConfigured(problem)
+
+
 DEBUG = env_bool("DEBUG", False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        sys.stderr.write(
-            "\nSerene will not start: SECRET_KEY is not set and DEBUG is off.\n"
-            "Set SECRET_KEY to a long random string (for example the output of\n"
-            "  python -c 'import secrets; print(secrets.token_urlsafe(50))')\n"
-            "or set DEBUG=true for local development.\n\n"
-        )
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+        refuse_to_start("SECRET_KEY is not set and DEBUG is off.",
+                        "Set SECRET_KEY to a long random string (for example the output of\n"
+                        "  python -c 'import secrets; print(secrets.token_urlsafe(50))')\n"
+                        "or set DEBUG=true for local development.")
     SECRET_KEY = "insecure-development-key-only-used-when-DEBUG-is-on"
 
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -156,6 +159,8 @@ LOGOUT_REDIRECT_URL = "experts:browse"
 LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = env_int("LOGIN_FAILURE_LIMIT_PER_ADDRESS", 20)
 LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Sign-ups: at most this many new accounts an hour from one address (an IPv6 /64), then 429.
+SIGNUP_LIMIT_PER_ADDRESS = env_int("SIGNUP_LIMIT_PER_ADDRESS", 10)
 
 # --- Internationalisation and time ------------------------------------------------------------
 LANGUAGE_CODE = "en-in"
@@ -219,6 +224,24 @@ RAZORPAY_API_BASE = os.environ.get("RAZORPAY_API_BASE", _sandbox_base if PAYMENT
 RAZORPAY_CHECKOUT_JS = os.environ.get("RAZORPAY_CHECKOUT_JS", f"{_sandbox_base}/checkout.js" if PAYMENTS_SANDBOX
                                       else "https://checkout.razorpay.com/v1/checkout.js")
 RAZORPAY_TIMEOUT_SECONDS = env_int("RAZORPAY_TIMEOUT_SECONDS", 10)
+if not DEBUG:
+    # The emulator takes any card and signs its own webhooks: outside debug it runs only when asked
+    # for twice (benchmarks and the test suite do). A live key pair without the webhook secret would
+    # leave every webhook unverifiable, so it is refused here rather than at the first payment.
+    if PAYMENTS_SANDBOX and not env_bool("PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION", False):
+        refuse_to_start("PAYMENTS_SANDBOX is on and DEBUG is off.",
+                        "The Razorpay emulator accepts any test card, so no real money would be taken.\n"
+                        "Set PAYMENTS_SANDBOX=false and the live RAZORPAY_* keys, or, for a benchmark or a\n"
+                        "demo that must run without debug, also set PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION=true.")
+    _razorpay = {"RAZORPAY_KEY_ID": RAZORPAY_KEY_ID, "RAZORPAY_KEY_SECRET": RAZORPAY_KEY_SECRET,
+                 "RAZORPAY_WEBHOOK_SECRET": RAZORPAY_WEBHOOK_SECRET}
+    _missing = [name for name, value in _razorpay.items() if not value]
+    if _missing and len(_missing) < len(_razorpay):
+        refuse_to_start(f"{' and '.join(_missing)} {'is' if len(_missing) == 1 else 'are'} not set, "
+                        "but the other Razorpay settings are.",
+                        "Payments need the key id, the key secret (Dashboard -> API keys) and the webhook\n"
+                        "secret (Dashboard -> Webhooks; not the key secret). Without the webhook secret no\n"
+                        "webhook can be verified. Set all three, or none to run without payments.")
 # Emulator switches, so tests can prove the webhook handling: where webhooks go, and whether they
 # are sent at all, dropped, duplicated, reordered or delayed.
 RAZORPAY_SANDBOX_WEBHOOK_URL = os.environ.get("RAZORPAY_SANDBOX_WEBHOOK_URL", f"{SITE_URL}/api/v1/payments/webhook")
@@ -228,6 +251,8 @@ RAZORPAY_SANDBOX_WEBHOOK_DUPLICATE = env_bool("RAZORPAY_SANDBOX_WEBHOOK_DUPLICAT
 RAZORPAY_SANDBOX_WEBHOOK_REORDER = env_bool("RAZORPAY_SANDBOX_WEBHOOK_REORDER", False)
 RAZORPAY_SANDBOX_WEBHOOK_DELAY_SECONDS = env_int("RAZORPAY_SANDBOX_WEBHOOK_DELAY_SECONDS", 0)
 RAZORPAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS = env_int("RAZORPAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS", 5)
+# Emulator: every refund fails (refund.failed). To fail only some, see /sandbox/razorpay/simulate/.
+RAZORPAY_SANDBOX_REFUNDS_FAIL = env_bool("RAZORPAY_SANDBOX_REFUNDS_FAIL", False)
 # Reconciliation asks the gateway about an order this long after its hold expires.
 RECONCILE_AFTER_HOLD_SECONDS = env_int("RECONCILE_AFTER_HOLD_SECONDS", 60)
 

@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("PAYMENTS_SANDBOX", "true")
+os.environ.setdefault("PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION", "true")  # the suite runs without DEBUG
 
 from serene.settings import *  # noqa: E402,F403
 from serene.settings import PASSWORD_HASHERS as PRODUCTION_PASSWORD_HASHERS  # noqa: E402,F401

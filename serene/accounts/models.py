@@ -72,7 +72,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class LoginFailure(models.Model):
-    """Failed log-ins counted per key ("account:<email>" or "address:<ip>") to slow guessing."""
+    """Attempts counted per key to slow guessing and mass sign-ups: failed log-ins under
+    "account:<email>" and "address:<ip>", new accounts under "signup:<ip>" (the name predates sign-ups)."""
 
     key = models.CharField(max_length=200, unique=True)
     failures = models.PositiveIntegerField(default=0)

@@ -1,6 +1,8 @@
-"""Account writes: sign-up, profile changes and the failed-login lock."""
+"""Account writes: sign-up, profile changes, and the attempt counters that lock out failed-login
+guessing and mass sign-ups."""
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import timedelta
 
@@ -14,15 +16,39 @@ from serene.core.timezones import is_valid_time_zone
 from .models import LoginFailure, Role, User
 
 
+SIGNUP_WINDOW = timedelta(hours=1)
+
+
+def _signup_key(address: str) -> str:
+    """One key per address; IPv6 by its /64, which one subscriber usually holds whole."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return f"signup:{address}"
+    if ip.version == 6:
+        return f"signup:{ipaddress.ip_network(f'{ip}/64', strict=False)}"
+    return f"signup:{ip}"
+
+
 @transaction.atomic
 def user_create_customer(*, email: str, name: str, password: str, time_zone: str = "",
-                         phone: str = "") -> User:
+                         phone: str = "", address: str | None = None) -> User:
+    """A new customer account. From one address at most SIGNUP_LIMIT_PER_ADDRESS an hour: the
+    counter's row stays locked until commit, so sign-ups racing from one address count one by one."""
     email = email.strip().lower()
+    counter = _attempt_counter(_signup_key(address)) if address else None
+    if counter is not None:
+        _refuse_while_locked(counter, "Too many accounts have been created from your network in the last hour. "
+                                      "Please try again in {minutes} minute{s}, or log in if you already have "
+                                      "an account.")
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput("An account with this email already exists. Try signing in.", field="email")
     zone = time_zone if is_valid_time_zone(time_zone) else settings.DEFAULT_USER_TIME_ZONE
-    return User.objects.create_user(email=email, name=name.strip(), password=password,
+    user = User.objects.create_user(email=email, name=name.strip(), password=password,
                                     time_zone=zone, phone=phone.strip(), role=Role.CUSTOMER)
+    if counter is not None:
+        _attempt_count(counter, limit=settings.SIGNUP_LIMIT_PER_ADDRESS, window=SIGNUP_WINDOW)
+    return user
 
 
 @transaction.atomic
@@ -36,6 +62,34 @@ def user_update_profile(*, user: User, name: str, phone: str, time_zone: str) ->
     return user
 
 
+# --- Attempt counters: one row per key, counted in a window, locked for a while at the limit -------
+
+def _attempt_counter(key: str) -> LoginFailure:
+    """The key's counter, row-locked until the transaction ends (call inside one)."""
+    counter, _ = LoginFailure.objects.select_for_update().get_or_create(key=key)
+    return counter
+
+
+def _attempt_count(counter: LoginFailure, *, limit: int, window: timedelta) -> None:
+    """One more attempt in the counter's window; at the limit the key is locked for one window."""
+    now = timezone.now()
+    if now - counter.window_started_at > window:
+        counter.failures = 0
+        counter.window_started_at = now
+    counter.failures += 1
+    if counter.failures >= limit:
+        counter.locked_until = now + window
+    counter.save()
+
+
+def _refuse_while_locked(counter: LoginFailure, message: str) -> None:
+    """TooManyAttempts while the key is locked; message may use {minutes} and {s} (the plural)."""
+    now = timezone.now()
+    if counter.locked_until is not None and counter.locked_until > now:
+        minutes = max(1, math.ceil((counter.locked_until - now).total_seconds() / 60))
+        raise TooManyAttempts(message.format(minutes=minutes, s="s" if minutes != 1 else ""))
+
+
 def _login_keys(*, email: str, address: str | None) -> list[tuple[str, int]]:
     keys = [(f"account:{email.strip().lower()}", settings.LOGIN_FAILURE_LIMIT)]
     if address:
@@ -45,30 +99,19 @@ def _login_keys(*, email: str, address: str | None) -> list[tuple[str, int]]:
 
 def login_check_allowed(*, email: str, address: str | None) -> None:
     """Raise TooManyAttempts while the account or the address is locked."""
-    now = timezone.now()
     keys = [key for key, _ in _login_keys(email=email, address=address)]
-    locked = LoginFailure.objects.filter(key__in=keys, locked_until__gt=now).order_by("-locked_until").first()
+    locked = (LoginFailure.objects.filter(key__in=keys, locked_until__gt=timezone.now())
+              .order_by("-locked_until").first())
     if locked is not None:
-        minutes = max(1, math.ceil((locked.locked_until - now).total_seconds() / 60))
-        raise TooManyAttempts(
-            f"Too many failed sign-in attempts. For your safety, sign-in is paused for "
-            f"{minutes} more minute{'s' if minutes != 1 else ''}. You can also reset your password."
-        )
+        _refuse_while_locked(locked, "Too many failed sign-in attempts. For your safety, sign-in is paused for "
+                                     "{minutes} more minute{s}. You can also reset your password.")
 
 
 @transaction.atomic
 def login_record_failure(*, email: str, address: str | None) -> None:
-    now = timezone.now()
     window = timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
     for key, limit in _login_keys(email=email, address=address):
-        record, _ = LoginFailure.objects.select_for_update().get_or_create(key=key)
-        if now - record.window_started_at > window:
-            record.failures = 0
-            record.window_started_at = now
-        record.failures += 1
-        if record.failures >= limit:
-            record.locked_until = now + window
-        record.save()
+        _attempt_count(_attempt_counter(key), limit=limit, window=window)
 
 
 def login_record_success(*, email: str) -> None:

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from serene.core.errors import InvalidInput
+from serene.core.errors import InvalidInput, TooManyAttempts
 
 from . import services
 from .forms import EmailLoginForm, ProfileForm, SignupForm
@@ -43,14 +43,17 @@ def signup(request):
             try:
                 user = services.user_create_customer(
                     email=form.cleaned_data["email"], name=form.cleaned_data["name"],
-                    password=form.cleaned_data["password"], time_zone=form.cleaned_data.get("time_zone", ""))
-            except InvalidInput as error:
+                    password=form.cleaned_data["password"], time_zone=form.cleaned_data.get("time_zone", ""),
+                    address=request.META.get("REMOTE_ADDR"))
+            except (InvalidInput, TooManyAttempts) as error:  # a taken email (400), or too many sign-ups (429)
                 form.add_error(error.field, error.message)
+                status = error.status
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 messages.success(request, f"Welcome to Serene, {user.get_short_name()}!")
                 return redirect(_safe_next(request))
-        status = 400
+        else:
+            status = 400
     return render(request, "accounts/signup.html", {"form": form, "next": _safe_next(request, "")}, status=status)
 
 

@@ -108,7 +108,12 @@ class RazorpayGateway:
             return False
 
     def webhook_signature_valid(self, *, body: str, signature: str) -> bool:
+        secret = settings.RAZORPAY_WEBHOOK_SECRET
+        if not secret:
+            # Anyone can sign with an empty key: without a secret no webhook is genuine.
+            logger.error("A webhook arrived but RAZORPAY_WEBHOOK_SECRET is empty; refused.")
+            return False
         try:
-            return self.client.utility.verify_webhook_signature(body, signature, settings.RAZORPAY_WEBHOOK_SECRET)
+            return self.client.utility.verify_webhook_signature(body, signature, secret)
         except SignatureVerificationError:
             return False

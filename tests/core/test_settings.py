@@ -1,4 +1,5 @@
-"""Start-up settings: a missing SECRET_KEY stops production, and the SQLite defaults are safe."""
+"""Start-up settings: production stops on a missing SECRET_KEY, the emulator or a half-set Razorpay
+configuration, and the SQLite defaults are safe."""
 import os
 import subprocess
 import sys
@@ -11,7 +12,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_settings(env_overrides: dict) -> subprocess.CompletedProcess:
-    env = {key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"} and not key.startswith(("PAYMENTS_", "RAZORPAY_"))}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "serene.settings"
     return subprocess.run([sys.executable, "-c", "import django; django.setup(); print('started')"],
@@ -34,6 +36,53 @@ def test_a_malformed_boolean_is_refused_with_its_name():
     result = _run_settings({"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be true or false" in result.stderr
+
+
+PRODUCTION = {"SECRET_KEY": "x" * 50}
+LIVE_KEYS = {"RAZORPAY_KEY_ID": "rzp_live_Example000001", "RAZORPAY_KEY_SECRET": "live-key-secret"}
+
+
+def test_production_without_payment_keys_starts():
+    result = _run_settings(PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_production_refuses_the_emulator_with_a_clear_message():
+    result = _run_settings({**PRODUCTION, "PAYMENTS_SANDBOX": "true"})
+    assert result.returncode != 0
+    assert "Serene will not start: PAYMENTS_SANDBOX is on and DEBUG is off." in result.stderr
+    assert "PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION=true" in result.stderr
+
+
+def test_production_runs_the_emulator_only_when_deliberately_allowed():
+    result = _run_settings({**PRODUCTION, "PAYMENTS_SANDBOX": "true", "PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION": "true"})
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_debug_mode_runs_the_emulator_without_the_extra_setting():
+    result = _run_settings({"DEBUG": "true", "PAYMENTS_SANDBOX": "true"})
+    assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_live_keys_without_a_webhook_secret():
+    result = _run_settings({**PRODUCTION, **LIVE_KEYS})
+    assert result.returncode != 0
+    assert ("Serene will not start: RAZORPAY_WEBHOOK_SECRET is not set, but the other Razorpay settings are."
+            in result.stderr)
+
+
+def test_production_refuses_a_webhook_secret_without_the_key_pair():
+    result = _run_settings({**PRODUCTION, "RAZORPAY_WEBHOOK_SECRET": "whsec"})
+    assert result.returncode != 0
+    assert "RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET are not set" in result.stderr
+
+
+def test_production_starts_with_the_full_razorpay_configuration():
+    result = _run_settings({**PRODUCTION, **LIVE_KEYS, "RAZORPAY_WEBHOOK_SECRET": "webhook-secret"})
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
 
 
 def test_production_turns_on_secure_cookies_and_hsts():

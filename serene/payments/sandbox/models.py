@@ -32,6 +32,9 @@ class SandboxOrder(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     amount_paid = models.PositiveIntegerField(default=0)
     auto_capture = models.BooleanField(default=True)
+    # Emulator only, not in Razorpay's JSON: how many of the next refunds on this order's payments
+    # the "bank" turns down (refund.failed), so a test can fail exactly one and let the retry pass.
+    refund_failures_left = models.PositiveIntegerField(default=0)
     created_at = models.PositiveIntegerField(default=unix_now)
 
     def as_json(self) -> dict:
@@ -98,7 +101,7 @@ class SandboxRefund(models.Model):
     notes = models.JSONField(default=dict)
     receipt = models.CharField(max_length=40, null=True, blank=True)
     speed_requested = models.CharField(max_length=10, default="normal")
-    status = models.CharField(max_length=12, default="processed")
+    status = models.CharField(max_length=12, default="processed")  # pending → processed, or pending → failed
     created_at = models.PositiveIntegerField(default=unix_now)
     recorded = models.DateTimeField(auto_now_add=True)
 

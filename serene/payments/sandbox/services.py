@@ -53,11 +53,16 @@ def sign(secret: str, message: str) -> str:
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
 
 
+MAX_AMOUNT = 1_000_000_000  # paise: INR 1 crore
+
+
 def _integer_amount(value, field: str = "amount") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise RazorpayError("The amount must be an integer.", field=field)
     if value < 100:
         raise RazorpayError("The amount must be at least INR 1.00", field=field)
+    if value > MAX_AMOUNT:  # a per-transaction cap, as accounts have; it also keeps amounts in our columns
+        raise RazorpayError("Amount exceeds maximum amount allowed.", field=field)
     return value
 
 
@@ -201,11 +206,23 @@ def payment_capture(payment_id: str, data: dict) -> tuple[SandboxPayment, list[s
     return payment, ["payment.captured", "order.paid"]
 
 
+API_REFUND_FIELDS = frozenset({"amount", "speed", "notes", "receipt"})
+DASHBOARD_REFUND_FIELDS = frozenset({"amount", "speed", "notes"})
+
+
 @transaction.atomic
-def payment_refund(payment_id: str, data: dict) -> tuple[SandboxRefund, list[str]]:
+def payment_refund(payment_id: str, data: dict, *, fields: frozenset[str] = API_REFUND_FIELDS) -> dict:
+    """Refund a captured payment, through the API or the Dashboard (same rules at the gateway), and
+    send its webhooks. Returns the refund as the call answers it.
+
+    A refund is created pending and normally processed at once: refund.created and refund.processed,
+    both showing it processed, as Razorpay's samples do. When the order has refund failures left (or
+    RAZORPAY_SANDBOX_REFUNDS_FAIL is on) the bank turns it down: the call answers it pending, with
+    refund.created, then it fails with refund.failed, and its amount is no longer counted as refunded,
+    so the payment can be refunded again."""
     payment = payment_get(payment_id)
     payment = SandboxPayment.objects.select_for_update().get(pk=payment.pk)
-    _extra_fields(data, {"amount", "speed", "notes", "receipt"})
+    _extra_fields(data, set(fields))
     if payment.status == "refunded" or payment.amount_refunded >= payment.amount:
         raise RazorpayError("The payment has been fully refunded already.", reason="payment_fully_refunded")
     if not payment.captured:
@@ -216,14 +233,85 @@ def payment_refund(payment_id: str, data: dict) -> tuple[SandboxRefund, list[str
     speed = data.get("speed", "normal")
     if speed not in ("normal", "optimum"):
         raise RazorpayError("The selected speed is invalid.", field="speed")
+    receipt = data.get("receipt")
+    if receipt is not None and (not isinstance(receipt, str) or len(receipt) > 40):
+        raise RazorpayError("The receipt may not be greater than 40 characters.", field="receipt")
+    order = SandboxOrder.objects.select_for_update().get(pk=payment.order_id)
+    fails = settings.RAZORPAY_SANDBOX_REFUNDS_FAIL or order.refund_failures_left > 0
+    if order.refund_failures_left:
+        order.refund_failures_left -= 1
+        order.save(update_fields=["refund_failures_left"])
+
     refund = SandboxRefund.objects.create(id=gateway_id("rfnd"), payment=payment, amount=amount,
                                           currency=payment.currency, notes=_notes(data.get("notes")),
-                                          receipt=data.get("receipt"), speed_requested=speed)
+                                          receipt=receipt, speed_requested=speed,
+                                          status="pending" if fails else "processed")
+    _payment_count_refund(payment, amount)
+    answer = refund.as_json()
+    if not fails:
+        webhooks_emit(["refund.created", "refund.processed"], refund=refund)
+        return answer
+    webhooks_emit(["refund.created"], refund=refund)
+    refund.status = "failed"
+    refund.save(update_fields=["status"])
+    _payment_count_refund(payment, -amount)
+    webhooks_emit(["refund.failed"], refund=refund)
+    return answer
+
+
+def _payment_count_refund(payment: SandboxPayment, amount: int) -> None:
     payment.amount_refunded += amount
-    if payment.amount_refunded >= payment.amount:
-        payment.status = "refunded"
-    payment.save()
-    return refund, ["refund.processed"]
+    payment.status = "refunded" if payment.amount_refunded >= payment.amount else "captured"
+    payment.save(update_fields=["amount_refunded", "status"])
+
+
+@transaction.atomic
+def order_refund_failures_set(order_id: str, data: dict) -> SandboxOrder:
+    """Emulator control: the next `count` refunds of this order's payments fail."""
+    _extra_fields(data, {"count"})
+    count = data.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
+        raise RazorpayError("count must be a whole number from 0 to 100.", field="count")
+    order = order_get(order_id)
+    order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
+    order.refund_failures_left = count
+    order.save(update_fields=["refund_failures_left"])
+    return order
+
+
+@transaction.atomic
+def order_pay_captured(order_id: str, data: dict) -> SandboxPayment:
+    """Emulator control: a captured card payment on the order whatever its state, with its webhooks.
+
+    On a paid order this is the customer who paid twice from two tabs: Razorpay captures both,
+    and only order.payments (and the webhooks) show the second. `amount` and `currency` default
+    to the order's; others make a payment that disagrees with its order, which Razorpay itself
+    would not capture, so that tests can see how a mismatched capture is handled."""
+    _extra_fields(data, {"amount", "currency", "email", "contact"})
+    order = order_get(order_id)
+    order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
+    amount = _integer_amount(data["amount"]) if "amount" in data else order.amount
+    currency = data.get("currency", order.currency)
+    if not isinstance(currency, str) or not re.fullmatch(r"[A-Z]{3}", currency):
+        raise RazorpayError("Currency is not supported", field="currency")
+    events = ["payment.authorized", "payment.captured"]
+    if order.status != "paid":
+        order.status, order.amount_paid = "paid", order.amount
+        events.append("order.paid")
+    order.attempts += 1
+    order.save()
+    payment = SandboxPayment.objects.create(
+        id=gateway_id("pay"), order=order, amount=amount, currency=currency, method="card", status="captured",
+        captured=True, email=str(data.get("email", ""))[:254], contact=str(data.get("contact", ""))[:32],
+        card_last4="1111", card_network="Visa")
+    webhooks_emit(events, payment=payment)
+    return payment
+
+
+def checkout_result(payment: SandboxPayment) -> dict:
+    """What Checkout hands the page's success handler: ids and Razorpay's signature over them."""
+    return {"razorpay_payment_id": payment.id, "razorpay_order_id": payment.order_id,
+            "razorpay_signature": sign(settings.RAZORPAY_KEY_SECRET, f"{payment.order_id}|{payment.id}")}
 
 
 # --- Webhooks ----------------------------------------------------------------------------------

@@ -16,5 +16,8 @@ urlpatterns = [
     path("v1/payments/<str:payment_id>/refunds", views.payment_refunds),
     path("v1/payments/<str:payment_id>/refunds/<str:refund_id>", views.payment_refund_detail),
     path("v1/refunds/<str:refund_id>", views.refund_detail),
+    path("dashboard/payments/<str:payment_id>/refund", views.dashboard_payment_refund),
+    path("simulate/orders/<str:order_id>/pay", views.simulate_order_pay),
+    path("simulate/orders/<str:order_id>/refund-failures", views.simulate_order_refund_failures),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

@@ -1,4 +1,5 @@
-"""The emulator's HTTP face: Razorpay's REST API (Basic auth, JSON) and the Checkout shim."""
+"""The emulator's HTTP face: Razorpay's REST API (Basic auth, JSON), the Checkout shim, a Dashboard
+refund, and controls that make rare gateway events happen for tests."""
 from __future__ import annotations
 
 import base64
@@ -93,9 +94,7 @@ def payment_capture(request, data, payment_id):
 
 @razorpay_api({"POST"})
 def payment_refund(request, data, payment_id):
-    refund, events = services.payment_refund(payment_id, data)
-    services.webhooks_emit(events, refund=refund)
-    return refund.as_json()
+    return services.payment_refund(payment_id, data)
 
 
 @razorpay_api({"GET"})
@@ -119,6 +118,26 @@ def refund_detail(request, data, refund_id):
     if refund is None:
         raise RazorpayError("The id provided does not exist", field="id")
     return refund.as_json()
+
+
+# --- What a merchant does in the Razorpay Dashboard, outside Serene (same key pair as the API) ---
+
+@razorpay_api({"POST"})
+def dashboard_payment_refund(request, data, payment_id):
+    return services.payment_refund(payment_id, data, fields=services.DASHBOARD_REFUND_FIELDS)
+
+
+# --- Emulator controls Razorpay does not have: make rare gateway events happen on demand ---------
+
+@razorpay_api({"POST"})
+def simulate_order_pay(request, data, order_id):
+    return services.checkout_result(services.order_pay_captured(order_id, data))
+
+
+@razorpay_api({"POST"})
+def simulate_order_refund_failures(request, data, order_id):
+    order = services.order_refund_failures_set(order_id, data)
+    return {"order_id": order.id, "refund_failures_left": order.refund_failures_left}
 
 
 @csrf_exempt
@@ -157,5 +176,4 @@ def checkout_pay(request: HttpRequest) -> JsonResponse:
                                        "source": payment.error_source, "step": payment.error_step,
                                        "reason": payment.error_reason,
                                        "metadata": {"order_id": payment.order_id, "payment_id": payment.id}}})
-    return JsonResponse({"razorpay_payment_id": payment.id, "razorpay_order_id": payment.order_id,
-                         "razorpay_signature": services.sign(settings.RAZORPAY_KEY_SECRET, f"{payment.order_id}|{payment.id}")})
+    return JsonResponse(services.checkout_result(payment))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.core.errors import InvalidInput
+from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.timezones import is_valid_time_zone
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
@@ -225,10 +226,14 @@ def availability_parse(*, expert: Expert, body: Any) -> AvailabilityChange:
         offered_durations=durations, **numbers)
 
 
+@retry_on_lock_conflict
 @transaction.atomic
 def availability_update(*, expert: Expert, change: AvailabilityChange) -> Expert:
-    """Save a parsed change: the schedule, the overrides (replaced as a whole) and the policy knobs."""
-    expert = Expert.objects.select_for_update().get(pk=expert.pk)
+    """Save a parsed change: the schedule, the overrides (replaced as a whole) and the policy knobs.
+
+    Under the expert's lock, so a change never lands in the middle of a hold checking the rules.
+    """
+    expert = lock_rows(expert_id=expert.pk).expert
     if change.weekly_hours is not None or change.breaks is not None:
         schedule, _ = WeeklySchedule.objects.get_or_create(expert=expert)
         if change.weekly_hours is not None:

@@ -74,8 +74,8 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
     """Hold a slot for payment: a pending booking priced on the server, or SlotTaken (409).
 
     Asking again for the slot one already holds returns that same hold (a double click); asking for
-    another length at a time one holds replaces one's own hold. A customer holds at most
-    MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond).
+    another time or length with the same expert replaces one's own hold with them. A customer holds
+    at most MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond).
     """
     if duration_minutes not in expert.offered_durations:
         offered = ", ".join(str(minutes) for minutes in sorted(expert.offered_durations))
@@ -100,17 +100,18 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     blocked_until = ends_at + timedelta(minutes=expert.buffer_minutes)
 
-    own = list(_overlapping(_live_holds_of(customer, now).filter(expert=expert), starts_at=starts_at,
-                            blocked_until=blocked_until))
+    own = list(_live_holds_of(customer, now).filter(expert=expert))
     for hold in own:
         if hold.starts_at == starts_at and hold.duration_minutes == duration_minutes:
             return hold
-    # Holds that ran out still satisfy the database constraint until they are marked, and the
-    # customer's own holds in the way are replaced by this one: mark both, before the insert.
+    # Holds that ran out still satisfy the database constraint until they are marked, and a new
+    # choice with this expert replaces the customer's earlier holds with them (one goes back in the
+    # wizard to pick another time or length): mark both, before the insert. If an earlier hold is
+    # paid after all, it is a late payment: confirmed if its time is free, refunded if not.
     stale = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
                          starts_at=starts_at, blocked_until=blocked_until)
     in_the_way = {booking.pk: HOLD_RAN_OUT for booking in stale}
-    in_the_way.update({hold.pk: f"Replaced by the customer's {duration_minutes}-minute hold." for hold in own})
+    in_the_way.update({hold.pk: "Replaced by the customer's new choice of time." for hold in own})
     for booking_id, booking in lock_rows(booking_ids=in_the_way).bookings.items():
         if booking.status == HOLD_STATUS:
             booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=in_the_way[booking_id], now=now)

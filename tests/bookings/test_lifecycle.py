@@ -100,15 +100,25 @@ def test_moves_outside_the_table_are_refused_and_change_nothing(sarah, source, t
 def test_a_customer_holds_at_most_the_configured_number_of_slots(sarah, settings):
     settings.MAX_HOLDS_PER_CUSTOMER = 2
     customer, day = UserFactory(), next_weekday()
+    others = [ExpertFactory(minimum_notice_hours=0) for _ in range(3)]
     first = booking_hold(customer=customer, expert=sarah, starts_at=at(day, 9), duration_minutes=30)
-    booking_hold(customer=customer, expert=sarah, starts_at=at(day, 10), duration_minutes=30)
+    booking_hold(customer=customer, expert=others[0], starts_at=at(day, 10), duration_minutes=30)
     with pytest.raises(TooManyHolds) as error:
-        booking_hold(customer=customer, expert=ExpertFactory(minimum_notice_hours=0), starts_at=at(day, 11),
-                     duration_minutes=30)
+        booking_hold(customer=customer, expert=others[1], starts_at=at(day, 11), duration_minutes=30)
     assert error.value.status == 429 and error.value.code == "too_many_holds"
     paid(first)  # a paid booking is no longer a hold
-    assert booking_hold(customer=customer, expert=sarah, starts_at=at(day, 12), duration_minutes=30)
+    assert booking_hold(customer=customer, expert=others[2], starts_at=at(day, 12), duration_minutes=30)
     assert Booking.objects.filter(customer=customer, status=S.PENDING).count() == 2
+
+
+def test_another_time_with_the_same_expert_replaces_the_earlier_hold_and_frees_it(sarah, settings):
+    settings.MAX_HOLDS_PER_CUSTOMER = 1
+    customer, day = UserFactory(), next_weekday()
+    first = booking_hold(customer=customer, expert=sarah, starts_at=at(day, 9), duration_minutes=30)
+    second = booking_hold(customer=customer, expert=sarah, starts_at=at(day, 14), duration_minutes=30)
+    first.refresh_from_db()
+    assert first.status == S.EXPIRED and second.status == S.PENDING
+    assert booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 9), duration_minutes=30)
 
 
 def test_choosing_another_length_at_a_time_one_holds_replaces_ones_own_hold(sarah):

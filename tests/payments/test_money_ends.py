@@ -203,7 +203,7 @@ def test_the_sweep_finishes_a_refund_interrupted_between_its_claim_and_the_gatew
     assert set(Booking.objects.values_list("money_outcome", flat=True)) == {MoneyOutcome.REFUNDED_IN_FULL}
 
 
-def test_every_gateway_call_is_logged_with_what_it_was_about(client, sandbox, sarah, quiet):
+def test_every_gateway_call_is_logged_with_what_it_was_about(client, sandbox, sarah, quiet, admin_client):
     order, paid = _late_payment_lost(client, sandbox)
     calls = list(GatewayCall.objects.order_by("at", "id"))
     assert [call.operation for call in calls] == ["order_create", "order_create", "payment_fetch", "payment_refund"]
@@ -213,3 +213,11 @@ def test_every_gateway_call_is_logged_with_what_it_was_about(client, sandbox, sa
     assert (fetch.order_id, fetch.payment_id) == (order["orderId"], paid["razorpay_payment_id"])
     assert "captured" in fetch.result
     assert refund.refund_id == Refund.objects.get().gateway_refund_id and refund.payment_id == paid["razorpay_payment_id"]
+    # Support finds them by the order id, and on the payment's own page.
+    listed = admin_client.get(f"/admin/payments/gatewaycall/?q={order['orderId']}")
+    assert listed.status_code == 200
+    assert f"receipt {order['sessionId']}: order {order['orderId']} for 150000 INR" in listed.content.decode()
+    payment = Payment.objects.get(gateway_order_id=order["orderId"])
+    page = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/").content.decode()
+    assert "order_create" in page and "payment_refund" in page
+    assert admin_client.get(f"/admin/payments/refund/{Refund.objects.get().pk}/change/").status_code == 200

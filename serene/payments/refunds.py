@@ -209,6 +209,11 @@ def _refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], co
             if claim.created_at <= timezone.now() - claim_stale_after():
                 refund_move(refund=claim, to=R.FAILED, reason="The request never reached the payment provider.")
     _payment_status_from_refunds(payment)
+    if payment.needs_attention and payment.status == PaymentStatus.REFUNDED and \
+            not payment.refunds.filter(status=R.CREATED).exists():
+        # Staff refunded it by hand (or the gateway came round): nothing is left to attend to.
+        payment.needs_attention = False
+        payment.save(update_fields=["needs_attention", "updated_at"])
     if new_external and payment.stray_of_id is None:
         _dashboard_refund_ends_booking(payment=payment, booking=booking)
     _settle_outcome(payment=payment, booking=booking)
@@ -239,11 +244,10 @@ def _settle_outcome(*, payment: Payment, booking: Booking) -> None:
     refunds = list(payment.refunds.all())
     processed = sum(refund.amount_minor for refund in refunds if refund.status == R.PROCESSED)
     external = any(refund.external and refund.status in LIVE_STATUSES for refund in refunds)
-    if payment.needs_attention:
-        outcome = MoneyOutcome.REFUND_FAILED
-        reason = payment.attention_reason
-    elif processed >= payment.amount_minor:
+    if processed >= payment.amount_minor:
         outcome, reason = MoneyOutcome.REFUNDED_IN_FULL, "Refunded in full."
+    elif payment.needs_attention:
+        outcome, reason = MoneyOutcome.REFUND_FAILED, payment.attention_reason
     elif payment.refund_reason or any(refund.status == R.CREATED for refund in refunds):
         outcome, reason = MoneyOutcome.REFUND_PENDING, payment.refund_reason or "A refund is under way."
     elif processed:

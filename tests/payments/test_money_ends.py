@@ -134,6 +134,18 @@ def test_a_refund_that_keeps_failing_is_flagged_for_staff(client, sandbox, sarah
     assert flagged.status_code == 200 and order["orderId"] in flagged.content.decode()
 
 
+def test_a_flagged_refund_made_by_staff_in_the_dashboard_closes_the_case(client, sandbox, sdk, sarah, quiet, settings):
+    settings.REFUND_ATTEMPTS = 1
+    order, paid = _late_payment_lost(client, sandbox)
+    deliver(client, _gateway_fails_refund(SandboxRefund.objects.get()))
+    assert Payment.objects.get(gateway_order_id=order["orderId"]).needs_attention
+    sdk.payment.refund(paid["razorpay_payment_id"], {"amount": 150000})  # staff, by hand
+    payment_reconcile(order_id=order["orderId"])
+    payment = Payment.objects.get(gateway_order_id=order["orderId"])
+    assert payment.status == PaymentStatus.REFUNDED and not payment.needs_attention and payment.attention_reason
+    assert Booking.objects.get(public_id=order["sessionId"]).money_outcome == MoneyOutcome.REFUNDED_IN_FULL
+
+
 @pytest.mark.parametrize("amount, outcome, status", [
     (150000, MoneyOutcome.REFUNDED_IN_FULL, PaymentStatus.REFUNDED),
     (50000, MoneyOutcome.REFUNDED_IN_PART, PaymentStatus.PARTIALLY_REFUNDED)], ids=["full", "part"])

@@ -166,13 +166,18 @@ def audit() -> dict[str, int]:
     from serene.bookings.selectors import blocking_overlap_pairs
     overlaps = blocking_overlap_pairs()
     with connection.cursor() as cursor:
+        # A captured payment's end: the booking it paid for is kept, a refund of it is processed, or
+        # it is flagged for staff. (A stray capture's row never keeps a booking.)
         cursor.execute("""
             SELECT count(*) FROM sandbox_sandboxpayment sp
-              LEFT JOIN payments_payment p ON p.gateway_order_id = sp.order_id
+              LEFT JOIN payments_payment p ON p.gateway_payment_id = sp.id
               LEFT JOIN bookings_booking b ON b.id = p.booking_id
              WHERE sp.captured
-               AND NOT (b.status IN ('confirmed', 'awaiting_approval') AND p.gateway_payment_id = sp.id)
-               AND NOT EXISTS (SELECT 1 FROM sandbox_sandboxrefund r WHERE r.payment_id = sp.id)""")
+               AND NOT COALESCE((p.stray_of_id IS NULL
+                                 AND b.status IN ('confirmed', 'awaiting_approval', 'completed', 'no-show'))
+                                OR p.needs_attention
+                                OR EXISTS (SELECT 1 FROM payments_refund r
+                                            WHERE r.payment_id = p.id AND r.status = 'processed'), false)""")
         lost = cursor.fetchone()[0]
         cursor.execute("SELECT count(*) FROM sandbox_sandboxrefund")
         refunds = cursor.fetchone()[0]

@@ -255,6 +255,8 @@ RAZORPAY_SANDBOX_WEBHOOK_MAX_ATTEMPTS = env_int("RAZORPAY_SANDBOX_WEBHOOK_MAX_AT
 RAZORPAY_SANDBOX_REFUNDS_FAIL = env_bool("RAZORPAY_SANDBOX_REFUNDS_FAIL", False)
 # Reconciliation asks the gateway about an order this long after its hold expires.
 RECONCILE_AFTER_HOLD_SECONDS = env_int("RECONCILE_AFTER_HOLD_SECONDS", 60)
+# A refund the gateway fails is asked for again, up to this many attempts; then staff are flagged.
+REFUND_ATTEMPTS = env_int("REFUND_ATTEMPTS", 3)
 
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

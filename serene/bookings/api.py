@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from ninja.security import django_auth
 
 from serene.core.errors import InvalidInput
-from serene.payments.services import session_report
+from serene.payments.checkout import session_report
 from serene.core.money import minor_to_major
 from serene.experts.api import avatar_url
 from serene.payments.models import Payment

@@ -10,25 +10,12 @@ from django.views.decorators.http import require_GET
 from serene.core.errors import NotFound
 from serene.notifications.ics import booking_ics, google_calendar_url
 from serene.payments.models import Payment, PaymentStatus
-from serene.payments.selectors import payment_retryable_for
+from serene.payments.selectors import (payment_failure_message, payment_paid_for, payment_refunded_minor,
+                                       payment_retryable_for)
 
 from . import selectors
 from .models import Booking, BookingStatus
 from .receipts import booking_receipt_pdf, receipt_number
-
-# Plain-language messages for Razorpay's error reasons.
-FAILURE_MESSAGES = {
-    "insufficient_fund": "Your bank declined the payment because of insufficient balance.",
-    "card_declined": "Your bank declined the card. Try another card or UPI.",
-    "payment_cancelled": "The payment was cancelled before it finished.",
-    "payment_timed_out": "The payment took too long and timed out. You have not been charged.",
-    "card_disabled_for_online_payments": "This card is not enabled for online payments. Try another card or UPI.",
-    "card_number_invalid": "The card number was not valid. Please check it and try again.",
-    "gateway_technical_error": "The bank had a technical problem. You have not been charged; please try again.",
-    "authentication_failed": "The bank could not confirm it was you (OTP or 3-D Secure failed).",
-    "payment_failed": "The payment did not go through. You have not been charged.",
-}
-DEFAULT_FAILURE = "The payment did not go through. You have not been charged."
 
 
 def _own_booking(request: HttpRequest, public_id: str, *, customer_only: bool) -> Booking:
@@ -39,7 +26,7 @@ def _own_booking(request: HttpRequest, public_id: str, *, customer_only: bool) -
 
 
 def _paid_payment(booking: Booking) -> Payment | None:
-    return booking.payments.exclude(gateway_payment_id=None).order_by("-created_at").first()
+    return payment_paid_for(booking=booking)
 
 
 @login_required
@@ -68,7 +55,7 @@ def failed(request: HttpRequest) -> HttpResponse:
             booking = None
     payment = payment_retryable_for(booking=booking) if booking else None
     return render(request, "bookings/failed.html", {
-        "message": FAILURE_MESSAGES.get(reason, DEFAULT_FAILURE), "reason": reason, "booking": booking,
+        "message": payment_failure_message(reason=reason), "reason": reason, "booking": booking,
         "payment": payment, "checkout_js": settings.RAZORPAY_CHECKOUT_JS,
         "key_id": settings.RAZORPAY_KEY_ID,
     }, status=200)
@@ -91,7 +78,7 @@ def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
     if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED,
                                                  PaymentStatus.PARTIALLY_REFUNDED):
         raise NotFound("There is no receipt for this session yet: it has not been paid.")
-    refunded = sum(refund.amount_minor for refund in payment.refunds.all())
+    refunded = payment_refunded_minor(payment=payment)
     pdf = booking_receipt_pdf(booking=booking, payment_id=payment.gateway_payment_id, refunded_minor=refunded)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="serene-receipt-{receipt_number(booking)}.pdf"'

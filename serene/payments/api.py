@@ -14,8 +14,9 @@ from serene.core.errors import InvalidInput
 from serene.core.money import minor_to_major
 from serene.experts.selectors import expert_get
 
-from . import services
+from .checkout import payment_start, payment_verify
 from .gateway import get_gateway
+from .webhooks import webhook_receive
 
 router = Router(tags=["payments"])
 
@@ -80,9 +81,9 @@ def create_order(request: HttpRequest, body: CreateOrderIn):
     expert = expert_get(slug=body.notes.expertId, with_languages=False)
     if expert.user_id == request.user.pk:
         raise InvalidInput("You cannot book a session with yourself.", field="notes.expertId")
-    checkout = services.payment_start(customer=request.user, expert=expert,
-                                      starts_at=_starts_at(body, expert.time_zone), duration_minutes=body.duration,
-                                      client_amount_minor=_client_amount_minor(body.amount), currency=body.currency)
+    checkout = payment_start(customer=request.user, expert=expert,
+                             starts_at=_starts_at(body, expert.time_zone), duration_minutes=body.duration,
+                             client_amount_minor=_client_amount_minor(body.amount), currency=body.currency)
     booking, payment = checkout.booking, checkout.payment
     return {"success": True, "orderId": payment.gateway_order_id, "amount": minor_to_major(payment.amount_minor),
             "amountMinor": payment.amount_minor, "currency": payment.currency, "keyId": get_gateway().key_id,
@@ -92,8 +93,8 @@ def create_order(request: HttpRequest, body: CreateOrderIn):
 
 @router.post("/payments/verify", auth=django_auth, summary="Verify Checkout's signed result and confirm the booking")
 def verify(request: HttpRequest, body: VerifyIn):
-    payment = services.payment_verify(customer=request.user, order_id=body.razorpay_order_id,
-                                      payment_id=body.razorpay_payment_id, signature=body.razorpay_signature)
+    payment = payment_verify(customer=request.user, order_id=body.razorpay_order_id,
+                             payment_id=body.razorpay_payment_id, signature=body.razorpay_signature)
     booking = payment.booking
     booking.refresh_from_db()
     session_id = str(booking.public_id)
@@ -108,6 +109,6 @@ def webhook(request: HttpRequest):
         body = request.body.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidInput("The webhook body is not UTF-8.") from None
-    event, is_new = services.webhook_receive(body=body, signature=request.headers.get("X-Razorpay-Signature", ""),
-                                             event_id=request.headers.get("X-Razorpay-Event-Id", ""))
+    event, is_new = webhook_receive(body=body, signature=request.headers.get("X-Razorpay-Signature", ""),
+                                    event_id=request.headers.get("X-Razorpay-Event-Id", ""))
     return {"success": True, "eventId": event.gateway_event_id, "duplicate": not is_new}

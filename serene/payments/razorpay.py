@@ -1,8 +1,9 @@
 """Razorpay behind the gateway protocol, on the official SDK. The only module that knows SDK calls,
-Razorpay's JSON and its signature formats. In development and tests RAZORPAY_API_BASE points the
-SDK at the built-in emulator; nothing else changes."""
+Razorpay's JSON, its status strings, event names, failure reasons, errors and signature formats. In
+development and tests RAZORPAY_API_BASE points the SDK at the built-in emulator; nothing else changes."""
 from __future__ import annotations
 
+import json
 import logging
 
 import razorpay
@@ -10,39 +11,58 @@ import requests
 from django.conf import settings
 from razorpay.errors import BadRequestError, GatewayError, ServerError, SignatureVerificationError
 
-from serene.core.errors import AppError, ServiceUnavailable
+from serene.core.errors import InvalidInput, ServiceUnavailable
 
-from .gateway import GatewayOrder, GatewayPayment, GatewayRefund
+from .gateway import (GatewayEvent, GatewayEventKind, GatewayOrder, GatewayPayment, GatewayPaymentStatus,
+                      GatewayRefund, GatewayRefundStatus, GatewayRefused, GatewayUnavailable)
 
 logger = logging.getLogger(__name__)
 READ_ATTEMPTS = 3
 
+PAYMENT_STATUSES = {"created": GatewayPaymentStatus.CREATED, "authorized": GatewayPaymentStatus.AUTHORIZED,
+                    "captured": GatewayPaymentStatus.CAPTURED, "refunded": GatewayPaymentStatus.REFUNDED,
+                    "failed": GatewayPaymentStatus.FAILED}
+REFUND_STATUSES = {"pending": GatewayRefundStatus.PENDING, "created": GatewayRefundStatus.PENDING,
+                   "processed": GatewayRefundStatus.PROCESSED, "failed": GatewayRefundStatus.FAILED}
 
-class PaymentGatewayError(AppError):
-    status = 502
-    code = "payment_gateway_error"
-    default_message = "The payment provider could not complete that. No money was taken; please try again."
+# Plain-language messages for Razorpay's error reasons (error.reason on a failed payment).
+FAILURE_MESSAGES = {
+    "insufficient_fund": "Your bank declined the payment because of insufficient balance.",
+    "card_declined": "Your bank declined the card. Try another card or UPI.",
+    "payment_cancelled": "The payment was cancelled before it finished.",
+    "payment_timed_out": "The payment took too long and timed out. You have not been charged.",
+    "card_disabled_for_online_payments": "This card is not enabled for online payments. Try another card or UPI.",
+    "card_number_invalid": "The card number was not valid. Please check it and try again.",
+    "gateway_technical_error": "The bank had a technical problem. You have not been charged; please try again.",
+    "authentication_failed": "The bank could not confirm it was you (OTP or 3-D Secure failed).",
+    "payment_failed": "The payment did not go through. You have not been charged.",
+}
+DEFAULT_FAILURE = "The payment did not go through. You have not been charged."
 
 
-class PaymentRejected(AppError):
-    status = 400
-    code = "payment_rejected"
+class PaymentGatewayError(GatewayUnavailable):
+    """Razorpay answered 5xx, or could not be reached at all."""
+
+
+class PaymentRejected(GatewayRefused):
+    """Razorpay answered 4xx (BAD_REQUEST_ERROR)."""
 
 
 def _order(data: dict) -> GatewayOrder:
-    return GatewayOrder(id=data["id"], amount=data["amount"], currency=data["currency"], status=data["status"],
-                        receipt=data.get("receipt"))
+    return GatewayOrder(id=data["id"], amount=data["amount"], currency=data["currency"], receipt=data.get("receipt"))
 
 
 def _payment(data: dict) -> GatewayPayment:
     return GatewayPayment(id=data["id"], order_id=data.get("order_id") or "", amount=data["amount"],
-                          currency=data["currency"], status=data["status"], method=data.get("method") or "",
-                          amount_refunded=data.get("amount_refunded") or 0, error_code=data.get("error_code"),
-                          error_description=data.get("error_description"), error_reason=data.get("error_reason"))
+                          currency=data["currency"], status=PAYMENT_STATUSES[data["status"]],
+                          method=data.get("method") or "", amount_refunded=data.get("amount_refunded") or 0,
+                          failure_reason=data.get("error_reason") or data.get("error_code") or "",
+                          failure_description=data.get("error_description") or "")
 
 
 def _refund(data: dict) -> GatewayRefund:
-    return GatewayRefund(id=data["id"], payment_id=data["payment_id"], amount=data["amount"], status=data["status"])
+    return GatewayRefund(id=data["id"], payment_id=data["payment_id"], amount=data["amount"],
+                         status=REFUND_STATUSES[data["status"]], receipt=data.get("receipt") or "")
 
 
 class RazorpayGateway:
@@ -75,9 +95,6 @@ class RazorpayGateway:
     def order_create(self, *, amount: int, currency: str, receipt: str, notes: dict[str, str]) -> GatewayOrder:
         data = {"amount": amount, "currency": currency, "receipt": receipt[:40], "notes": notes, "payment_capture": 1}
         return _order(self._call("order create", self.client.order.create, data))
-
-    def order_fetch(self, order_id: str) -> GatewayOrder:
-        return _order(self._call("order fetch", self.client.order.fetch, order_id, retry=True))
 
     def order_payments(self, order_id: str) -> list[GatewayPayment]:
         data = self._call("order payments", self.client.order.payments, order_id, retry=True)
@@ -117,3 +134,24 @@ class RazorpayGateway:
             return self.client.utility.verify_webhook_signature(body, signature, secret)
         except SignatureVerificationError:
             return False
+
+    @staticmethod
+    def webhook_parse(body: str) -> GatewayEvent:
+        try:
+            data = json.loads(body)
+            event_type = str(data.get("event", ""))[:60]
+            payload = data.get("payload") or {}
+            if event_type.startswith("refund."):
+                entity = (payload.get("refund") or {}).get("entity") or {}
+                return GatewayEvent(type=event_type, kind=GatewayEventKind.REFUND,
+                                    payment_id=entity.get("payment_id") or None)
+            if event_type.startswith("payment.") or event_type == "order.paid":
+                entity = (payload.get("payment") or {}).get("entity") or {}
+                return GatewayEvent(type=event_type, kind=GatewayEventKind.PAYMENT, payment_id=entity.get("id") or None)
+        except (ValueError, AttributeError, TypeError):
+            raise InvalidInput("The webhook body is not a Razorpay event.") from None
+        return GatewayEvent(type=event_type, kind=GatewayEventKind.OTHER, payment_id=None)
+
+    @staticmethod
+    def failure_message(reason: str) -> str:
+        return FAILURE_MESSAGES.get(reason, DEFAULT_FAILURE)

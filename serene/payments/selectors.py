@@ -1,16 +1,34 @@
 """Reads of payments."""
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus
 
-from .models import Payment, PaymentStatus
+from .gateway import failure_message
+from .models import Payment, PaymentStatus, RefundStatus
 
 
 def payment_retryable_for(*, booking: Booking) -> Payment | None:
     """The open gateway order a customer may pay again on: only while the booking's hold lives."""
     if booking.status != BookingStatus.PENDING or not booking.hold_expires_at or booking.hold_expires_at <= timezone.now():
         return None
-    return (booking.payments.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED])
+    return (booking.payments.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED], stray_of=None)
             .order_by("created_at").first())
+
+
+def payment_paid_for(*, booking: Booking) -> Payment | None:
+    """The payment made for this booking's own order (never a stray capture), if any was made."""
+    return (booking.payments.filter(stray_of=None).exclude(gateway_payment_id=None)
+            .order_by("-created_at").first())
+
+
+def payment_refunded_minor(*, payment: Payment) -> int:
+    """What has actually gone back to the customer from this payment."""
+    return payment.refunds.filter(status=RefundStatus.PROCESSED).aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+def payment_failure_message(*, reason: str) -> str:
+    """Plain words for the gateway's reason a payment failed."""
+    return failure_message(reason)

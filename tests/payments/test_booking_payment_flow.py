@@ -10,7 +10,7 @@ from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from serene.payments.sandbox.models import SandboxOrder, SandboxPayment, SandboxWebhook
 from serene.payments.sandbox.services import webhook_signature
-from serene.payments.services import payment_reconcile
+from serene.payments.reconciliation import payment_reconcile
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from serene.payments.services import payments_sweep
+from serene.payments.reconciliation import payments_sweep
 
 
 class Command(BaseCommand):

@@ -1,0 +1,211 @@
+"""Checkout: start a payment (hold the slot, open one gateway order for it), verify Checkout's
+signed result, and report the session a captured payment confirmed.
+
+A double click sends the same create-order several times at once. Each copy gets the same hold
+(booking_hold returns one's own hold) and then claims the order under the booking's row lock: the
+first writes a Payment in state `creating` (at most one open order per booking is a database
+constraint), and only it calls the gateway, outside any transaction. The others wait briefly for
+its order id. If the gateway call fails, the claim is removed and the hold released, both under the
+booking's lock, so no copy is left holding a payable order on a released hold.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from serene.accounts.models import User
+from serene.bookings.lifecycle import SYSTEM, booking_move
+from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.services import booking_hold
+from serene.core.errors import HoldExpired, InvalidInput, NotFound
+from serene.core.locking import Busy, lock_rows, retry_on_lock_conflict
+from serene.core.money import format_money, price_for_duration
+from serene.experts.models import Expert
+
+from .errors import AmountMismatch, InvalidSignature
+from .events import payment_sync
+from .gateway import GatewayOrder, GatewayUnavailable, get_gateway
+from .models import OPEN_STATUSES, Payment, PaymentStatus
+from .refunds import claim_stale_after
+
+ORDER_WAIT_POLL_SECONDS = 0.05
+GATEWAY_FAILED_REASON = "The payment could not be started."
+
+
+@dataclass(frozen=True)
+class Checkout:
+    booking: Booking
+    payment: Payment
+
+
+def payment_start(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
+                  client_amount_minor: int | None, currency: str) -> Checkout:
+    """Hold the slot and open a gateway order for the server's price. Repeating it, even at the
+    same moment, returns the same hold and the same order."""
+    if currency != expert.currency:
+        raise InvalidInput(f"This expert charges in {expert.currency}.", field="currency")
+    if duration_minutes in expert.offered_durations:
+        price = price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=duration_minutes)
+        if client_amount_minor is not None and client_amount_minor != price:
+            raise AmountMismatch(f"The amount for this session is {format_money(price, expert.currency)}; "
+                                 "the amount sent does not match.", field="amount")
+    booking = booking_hold(customer=customer, expert=expert, starts_at=starts_at, duration_minutes=duration_minutes)
+    payment, mine = _order_claim(booking_id=booking.pk)
+    if not mine:
+        return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
+    local = booking.starts_at.astimezone(ZoneInfo(expert.time_zone))
+    notes = {"expertId": expert.slug, "sessionDate": local.date().isoformat(), "sessionTime": local.strftime("%H:%M"),
+             "bookingId": str(booking.public_id)}
+    try:
+        order = get_gateway().order_create(amount=payment.amount_minor, currency=payment.currency,
+                                           receipt=payment.receipt, notes=notes)
+    except Exception:  # the gateway's errors, and any other: never leave a claim that twins wait on
+        _order_claim_abandon(payment_id=payment.pk)
+        raise
+    payment = _order_claim_fulfil(payment_id=payment.pk, order=order)
+    _schedule_reconciliation(payment=payment, booking=booking)
+    return Checkout(booking=booking, payment=payment)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _order_claim(*, booking_id: int) -> tuple[Payment, bool]:
+    """The booking's open order, or a new claim on opening one. Returns (payment, whether to open it)."""
+    booking = lock_rows(booking_ids=[booking_id]).booking
+    if booking.status != BookingStatus.PENDING or booking.hold_expires_at <= timezone.now():
+        raise HoldExpired()
+    existing = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).first()
+    if existing is None:
+        first = not booking.payments.exists()
+        # The booking's id is the receipt (support finds it in the Dashboard); a later order of the
+        # same booking needs another, since the gateway may hold an order under the first already.
+        claim = Payment.objects.create(booking=booking, status=PaymentStatus.CREATING, amount_minor=booking.price_minor,
+                                       currency=booking.currency,
+                                       receipt=str(booking.public_id) if first else uuid.uuid4().hex)
+        return claim, True
+    if existing.status == PaymentStatus.CREATING and existing.updated_at <= timezone.now() - claim_stale_after():
+        # Its claimant died mid-call; whatever it may have opened was never handed to anyone.
+        existing.receipt = uuid.uuid4().hex
+        existing.save(update_fields=["receipt", "updated_at"])
+        return existing, True
+    return existing, False
+
+
+def _order_wait(*, payment_id: int) -> Payment:
+    """Wait (outside any transaction) for the twin that claimed the order to finish opening it."""
+    deadline = time.monotonic() + claim_stale_after().total_seconds()
+    while True:
+        payment = Payment.objects.filter(pk=payment_id).first()
+        if payment is None:
+            raise GatewayUnavailable()  # the twin's gateway call failed; it has released the hold
+        if payment.status != PaymentStatus.CREATING:
+            return payment
+        if time.monotonic() > deadline:
+            raise Busy()
+        time.sleep(ORDER_WAIT_POLL_SECONDS)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _order_claim_fulfil(*, payment_id: int, order: GatewayOrder) -> Payment:
+    booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
+    payment = lock_rows(booking_ids=[booking_id], payment_id=payment_id).payment
+    if payment.status == PaymentStatus.CREATING:
+        payment.gateway_order_id = order.id
+        payment.status = PaymentStatus.CREATED
+        payment.save(update_fields=["gateway_order_id", "status", "updated_at"])
+    return payment
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _order_claim_abandon(*, payment_id: int) -> None:
+    """Remove a claim whose gateway call failed, and give the hold back unless an order of it is open."""
+    row = Payment.objects.filter(pk=payment_id).values_list("booking_id", "booking__expert_id").first()
+    if row is None:
+        return
+    booking_id, expert_id = row
+    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
+    if locked.payment.status != PaymentStatus.CREATING:
+        return  # fulfilled meanwhile (a stale claim taken over)
+    locked.payment.delete()
+    booking = locked.booking
+    still_open = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).exists()
+    if booking.status == BookingStatus.PENDING and not still_open:
+        booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=GATEWAY_FAILED_REASON)
+
+
+def order_claims_clear_stale() -> int:
+    """Remove order claims whose claimant died mid-call (the sweep); returns how many."""
+    stale = list(Payment.objects.filter(status=PaymentStatus.CREATING, updated_at__lte=timezone.now() - claim_stale_after())
+                 .values_list("pk", flat=True))
+    for payment_id in stale:
+        _order_claim_abandon(payment_id=payment_id)
+    return len(stale)
+
+
+def _schedule_reconciliation(*, payment: Payment, booking: Booking) -> None:
+    from django_tasks import default_task_backend
+
+    from .tasks import payment_reconcile
+    if not default_task_backend.supports_defer:
+        return
+    run_after = booking.hold_expires_at + timedelta(seconds=settings.RECONCILE_AFTER_HOLD_SECONDS)
+    transaction.on_commit(lambda: payment_reconcile.using(run_after=run_after).enqueue(payment.gateway_order_id))
+
+
+def payment_verify(*, customer: User, order_id: str, payment_id: str, signature: str) -> Payment:
+    """The checkout success callback: check the signature, fetch the truth, apply it."""
+    payment = Payment.objects.select_related("booking").filter(gateway_order_id=order_id, stray_of=None,
+                                                               booking__customer=customer).first()
+    if payment is None:
+        raise NotFound("We have no payment with that order id for your account.")
+    # Signed over the order id we stored, never the one the browser sent back.
+    if not get_gateway().checkout_signature_valid(order_id=payment.gateway_order_id, payment_id=payment_id,
+                                                  signature=signature):
+        raise InvalidSignature()
+    payment_sync(gateway_payment_id=payment_id)
+    payment.refresh_from_db()
+    return payment
+
+
+@dataclass(frozen=True)
+class SessionReport:
+    booking: Booking
+    payment: Payment
+    first_time: bool
+
+
+def session_report(*, customer: User, gateway_payment_id: str, expert_slug: str, scheduled_date: str,
+                   scheduled_time: str, duration_minutes: int) -> SessionReport:
+    """The brief's POST /sessions: the booking this customer's captured payment confirmed.
+
+    Reports whether this is the first time it was asked for (the brief answers 201, then 200).
+    """
+    payment = (Payment.objects.select_related("booking__expert__user", "booking__expert__category")
+               .filter(gateway_payment_id=gateway_payment_id, stray_of=None, booking__customer=customer).first())
+    if payment is None:
+        raise InvalidInput("We have no payment with that id for your account.", code="invalid_payment", field="paymentId")
+    booking = payment.booking
+    if payment.status != PaymentStatus.CAPTURED or booking.status not in (BookingStatus.CONFIRMED,
+                                                                           BookingStatus.AWAITING_APPROVAL):
+        raise InvalidInput("That payment has not confirmed a session (it is not captured, or it was refunded).",
+                           code="invalid_payment", field="paymentId")
+    local = booking.starts_at.astimezone(ZoneInfo(booking.expert.time_zone))
+    sent = {"expertId": expert_slug, "scheduledDate": scheduled_date, "scheduledTime": scheduled_time,
+            "duration": duration_minutes}
+    expected = {"expertId": booking.expert.slug, "scheduledDate": local.date().isoformat(),
+                "scheduledTime": local.strftime("%H:%M"), "duration": booking.duration_minutes}
+    for field, value in expected.items():
+        if sent[field] != value:
+            raise InvalidInput(f"{field} does not match the session this payment confirmed ({value}).", field=field)
+    first_time = bool(Payment.objects.filter(pk=payment.pk, session_reported_at=None)
+                      .update(session_reported_at=timezone.now()))
+    return SessionReport(booking=booking, payment=payment, first_time=first_time)

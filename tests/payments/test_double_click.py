@@ -1,0 +1,103 @@
+"""Section 3: a double click never costs the customer the slot. Identical create-order requests from
+one session get one hold and one order; a failed gateway call of one never strands another."""
+from collections import Counter
+
+import pytest
+
+from serene.bookings.models import Booking, BookingStatus
+from serene.payments.models import GatewayCall, Payment, PaymentStatus
+from serene.payments.sandbox.models import SandboxOrder
+from tests.bookings.helpers import at, next_weekday
+from tests.factories import ExpertFactory, UserFactory
+from tests.interleave import paused_at
+
+from .helpers import create_order, pay, same_session, storm, verify
+
+pytestmark = pytest.mark.django_db(transaction=True)
+CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens: the gateway is down
+
+
+@pytest.fixture
+def sarah():
+    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
+
+
+@pytest.fixture
+def quiet(settings):
+    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
+
+
+def test_six_identical_create_orders_at_once_get_one_hold_and_one_order(client, sandbox, sarah, quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    twins = [same_session(client) for _ in range(6)]
+    responses = storm([lambda twin=twin: create_order(twin, starts=start) for twin in twins])
+    assert [getattr(response, "status_code", response) for response in responses] == [200] * 6
+    answers = {(response.json()["orderId"], response.json()["sessionId"]) for response in responses}
+    assert len(answers) == 1
+    assert Booking.objects.count() == 1 and Booking.objects.get().status == BookingStatus.PENDING
+    assert SandboxOrder.objects.count() == 1
+    assert Payment.objects.get().status == PaymentStatus.CREATED
+    # The order handed out is payable, and pays for that hold.
+    order_id, session_id = answers.pop()
+    assert verify(client, pay(sandbox, order_id)).json()["status"] == "confirmed"
+
+
+def test_a_twin_arriving_while_the_first_opens_the_order_waits_for_that_order(client, sandbox, sarah, quiet):
+    """The moment that used to cost the slot: the first request has opened the gateway order and not
+    yet recorded it; its twin asked the gateway too, heard "Receipt has to be unique", and released
+    the hold that the first then handed out an order for."""
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    first_click, second_click = same_session(client), same_session(client)
+    with paused_at("serene.payments.checkout._order_claim_fulfil") as pause:
+        first = pause.run(lambda: create_order(first_click, starts=start))
+        second = pause.run_rival(lambda: create_order(second_click, starts=start), wait=1.0)
+        assert not second.finished(0), "the twin must wait for the order, not open its own"
+        pause.release()
+    first, second = first.result(), second.result()
+    assert (first.status_code, second.status_code) == (200, 200), (first.content, second.content)
+    assert first.json()["orderId"] == second.json()["orderId"]
+    assert first.json()["sessionId"] == second.json()["sessionId"]
+    assert SandboxOrder.objects.count() == 1 and Booking.objects.get().status == BookingStatus.PENDING
+
+
+def test_the_gateway_down_during_create_order_is_a_clean_503_and_gives_the_hold_back(client, sarah, settings):
+    settings.RAZORPAY_API_BASE = CLOSED_PORT
+    client.force_login(UserFactory())
+    response = create_order(client, starts=at(next_weekday(), 10))
+    assert response.status_code == 503, response.content
+    assert response.json()["success"] is False and response.json()["error"]["code"] == "payment_gateway_error"
+    booking = Booking.objects.get()
+    assert booking.status == BookingStatus.EXPIRED and booking.events.last().reason == "The payment could not be started."
+    assert Payment.objects.count() == 0  # nothing half-written
+    call = GatewayCall.objects.get()
+    assert (call.operation, call.succeeded) == ("order_create", False) and call.error.startswith("payment_gateway_error")
+
+
+def test_a_failed_gateway_call_of_one_twin_fails_the_waiting_twin_cleanly_too(client, sandbox, sarah, settings, quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    first_click, second_click = same_session(client), same_session(client)
+    with paused_at("serene.payments.checkout.get_gateway") as pause:
+        first = pause.run(lambda: create_order(first_click, starts=start))
+        second = pause.run_rival(lambda: create_order(second_click, starts=start), wait=1.0)
+        settings.RAZORPAY_API_BASE = CLOSED_PORT  # the gateway goes down under the first one's call
+        pause.release()
+    statuses = Counter([first.result().status_code, second.result().status_code])
+    assert statuses == {503: 2}
+    assert Booking.objects.get().status == BookingStatus.EXPIRED and Payment.objects.count() == 0
+    settings.RAZORPAY_API_BASE = f"{sandbox.url}/sandbox/razorpay"  # back up: the customer's next click works
+    again = create_order(client, starts=start)
+    assert again.status_code == 200 and Booking.objects.filter(status=BookingStatus.PENDING).count() == 1
+
+
+def test_choosing_a_longer_session_at_a_start_one_holds_replaces_ones_own_hold(client, sandbox, sarah, quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    sixty = create_order(client, starts=start, duration=60).json()
+    ninety = create_order(client, starts=start, duration=90)
+    assert ninety.status_code == 200, ninety.content
+    assert ninety.json()["sessionId"] != sixty["sessionId"] and ninety.json()["duration"] == 90
+    assert Booking.objects.get(public_id=sixty["sessionId"]).status == BookingStatus.EXPIRED
+    assert Booking.objects.filter(status=BookingStatus.PENDING).count() == 1

@@ -1,14 +1,31 @@
-"""Background work for payments: handle a stored webhook event; reconcile an order after its hold."""
+"""Background work for payments: handle a stored webhook event; reconcile an order after its hold;
+the sweeps the scheduler queues (SCHEDULED_TASKS). Gateway and lock failures are retried with backoff."""
+from dataclasses import asdict
+
 from django_tasks import task
 
-from . import services
+from serene.core.tasks import retrying_task
+
+from . import services, sweeps
 
 
-@task()
+@retrying_task()
 def webhook_handle(event_pk: int) -> None:
     services.webhook_handle_event(event_pk=event_pk)
 
 
-@task()
+@retrying_task()
 def payment_reconcile(order_id: str) -> None:
     services.payment_reconcile(order_id=order_id)
+
+
+@task()
+def payments_sweep() -> dict:
+    """Every few minutes; a failed run is simply followed by the next one."""
+    return asdict(sweeps.payments_sweep_scheduled())
+
+
+@retrying_task()
+def payments_sweep_after_restart() -> dict:
+    """Once when the scheduler starts; retried while the gateway cannot be reached (it may be starting too)."""
+    return asdict(sweeps.payments_sweep_scheduled(after_restart=True))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
@@ -76,9 +76,9 @@ def scheduled_task_enqueue(*, task_path: str) -> bool:
         close_old_connections()
 
 
-def scheduler_build(*, schedule: list[ScheduledTask] | None = None) -> BlockingScheduler:
-    """A scheduler whose jobs queue the scheduled tasks; `start()` runs it in the foreground."""
-    scheduler = BlockingScheduler(
+def scheduler_build(*, schedule: list[ScheduledTask] | None = None) -> BackgroundScheduler:
+    """A scheduler whose jobs queue the scheduled tasks; `start()` runs it in a thread of its own."""
+    scheduler = BackgroundScheduler(
         timezone=timezone.utc, executors={"default": ThreadPoolExecutor(max_workers=1)},
         # A run missed while the process was paused happens once, late, rather than never or many times.
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})

@@ -1,4 +1,4 @@
-"""Run the scheduler in the foreground (the Procfile's `scheduler` process): it queues SCHEDULED_TASKS
+"""Run the scheduler until stopped (the Procfile's `scheduler` process): it queues SCHEDULED_TASKS
 every so often and SCHEDULED_TASKS_AT_START once now; `db_worker` runs them."""
 import signal
 import sys
@@ -13,14 +13,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         scheduler = scheduler_build()
-        for job in scheduler.get_jobs():
-            self.stdout.write(f"Scheduled: {job.name}")
-        self.stdout.flush()
+        names = [job.name for job in scheduler.get_jobs()]  # before start: a job run at start is gone after
+        # APScheduler keeps time in its own thread; this one only waits for SIGTERM or Ctrl+C, so
+        # stopping never interrupts the scheduler while it holds one of its locks.
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             scheduler.start()
+            for name in names:
+                self.stdout.write(f"Scheduled: {name}")
+            self.stdout.flush()
+            while True:
+                signal.pause()
         except (KeyboardInterrupt, SystemExit):
             pass
         finally:
             if scheduler.running:
-                scheduler.shutdown(wait=False)
+                scheduler.shutdown(wait=True)

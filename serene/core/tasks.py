@@ -10,6 +10,7 @@ one. An error class may say so itself with a `retryable` attribute.
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 import random
 from collections.abc import Callable
@@ -44,7 +45,7 @@ def error_is_retryable(error: BaseException) -> bool:
             return True
         if _is_lock_conflict(error):
             return True
-        error = error.__cause__ or error.__context__
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
     return False
 
 
@@ -68,6 +69,9 @@ def retrying_task(*, max_attempts: int | None = None, **task_options: Any) -> Ca
     Retries need a backend that can defer (the database backend); elsewhere a failure is final.
     """
     def decorate(function: Callable) -> Task:
+        if inspect.iscoroutinefunction(function):
+            raise TypeError(f"retrying_task runs plain functions; {function.__qualname__} is a coroutine function.")
+
         def run(context: TaskContext, *args: Any, attempt: int = 1, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)

@@ -4,10 +4,12 @@ scheduler queues at start-up settling a payment captured while the hold is still
 import json
 import logging
 import socket
+import threading
 from datetime import timedelta
 
 import pytest
 import requests
+from django.db import connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
@@ -248,3 +250,39 @@ def test_the_start_up_sweep_is_retried_while_the_gateway_cannot_be_asked(
     run_due_tasks()
     assert DBTaskResult.objects.get(pk=retry.pk).status == "SUCCESSFUL"
     assert Booking.objects.get(public_id=order["sessionId"]).status == BookingStatus.CONFIRMED
+
+
+def test_start_up_sweeps_racing_the_checkout_callback_confirm_the_booking_once(client, sandbox, settings, sarah):
+    """Two schedulers' start-up sweeps and the customer's verify, at once, each with its own connection."""
+    from serene.payments.services import payment_verify
+    settings.RAZORPAY_SANDBOX_WEBHOOK_DROP = True
+    customer = UserFactory()
+    client.force_login(customer)
+    order = _order(client, starts=at(next_weekday(), 10))
+    paid = _pay(sandbox, settings, order["orderId"])
+    barrier = threading.Barrier(3)
+    outcomes = []
+
+    def run(work):
+        try:
+            barrier.wait()
+            work()
+            outcomes.append("done")
+        except Exception as error:  # noqa: BLE001 — reported by the assertion below
+            outcomes.append(repr(error))
+        finally:
+            connections.close_all()
+
+    works = [lambda: sweeps.payments_sweep_scheduled(after_restart=True)] * 2 + [
+        lambda: payment_verify(customer=customer, order_id=paid["razorpay_order_id"], payment_id=paid["razorpay_payment_id"],
+                               signature=paid["razorpay_signature"])]
+    threads = [threading.Thread(target=run, args=(work,)) for work in works]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert outcomes == ["done"] * 3
+    assert Booking.objects.get().status == BookingStatus.CONFIRMED
+    payment = Payment.objects.get()
+    assert (payment.status, payment.gateway_payment_id) == (PaymentStatus.CAPTURED, paid["razorpay_payment_id"])
+    assert not payment.refunds.exists()

@@ -260,6 +260,25 @@ REFUND_ATTEMPTS = env_int("REFUND_ATTEMPTS", 3)
 
 # --- Background tasks -------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A task that fails for a passing reason (gateway unreachable, a lock timeout or deadlock) runs again
+# after FIRST_DELAY, then FACTOR times longer each time (10, 30, 90 … s), up to MAX_ATTEMPTS in all:
+# by default 7 attempts over about an hour, then it is logged as given up.
+TASK_RETRY_MAX_ATTEMPTS = env_int("TASK_RETRY_MAX_ATTEMPTS", 7)
+TASK_RETRY_FIRST_DELAY_SECONDS = env_int("TASK_RETRY_FIRST_DELAY_SECONDS", 10)
+TASK_RETRY_BACKOFF_FACTOR = env_int("TASK_RETRY_BACKOFF_FACTOR", 3)
+if TASK_RETRY_MAX_ATTEMPTS < 1 or TASK_RETRY_FIRST_DELAY_SECONDS < 1 or TASK_RETRY_BACKOFF_FACTOR < 1:
+    raise ImproperlyConfigured("TASK_RETRY_MAX_ATTEMPTS, TASK_RETRY_FIRST_DELAY_SECONDS and TASK_RETRY_BACKOFF_FACTOR "
+                               "must each be 1 or more.")
+# What `manage.py run_scheduler` (the Procfile's scheduler) queues by itself: (task path, every so many
+# seconds), and task paths queued once each time it starts. Add a job here, not to cron.
+PAYMENTS_SWEEP_INTERVAL_SECONDS = env_int("PAYMENTS_SWEEP_INTERVAL_SECONDS", 180)
+SCHEDULED_TASKS = [
+    ("serene.payments.tasks.payments_sweep", PAYMENTS_SWEEP_INTERVAL_SECONDS),
+    ("serene.bookings.tasks.bookings_complete_finished", env_int("COMPLETE_SESSIONS_INTERVAL_SECONDS", 300)),
+]
+SCHEDULED_TASKS_AT_START = ["serene.payments.tasks.payments_sweep_after_restart"]
+# The sweep re-drives a stored webhook event still unhandled this long after it arrived.
+WEBHOOK_REDRIVE_AFTER_SECONDS = env_int("WEBHOOK_REDRIVE_AFTER_SECONDS", 120)
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -282,5 +301,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # The scheduler logs what it queues itself; APScheduler's own lines repeat each run.
+                "apscheduler": {"level": "WARNING"}},
 }

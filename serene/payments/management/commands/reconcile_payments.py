@@ -1,4 +1,5 @@
-"""Sweep for payments that have not reached their end (run it from cron every few minutes).
+"""Sweep for payments that have not reached their end, by hand (the scheduler queues the same sweep
+every few minutes: see SCHEDULED_TASKS).
 
 Each hold already queues its own reconciliation; this catches what a lost task, a worker outage
 or a crash between a capture and its refund left behind.

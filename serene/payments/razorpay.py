@@ -19,7 +19,7 @@ READ_ATTEMPTS = 3
 
 
 class PaymentGatewayError(AppError):
-    status = 502
+    status = 503
     code = "payment_gateway_error"
     default_message = "The payment provider could not complete that. No money was taken; please try again."
 

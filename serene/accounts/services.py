@@ -5,10 +5,12 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from serene.core.errors import InvalidInput, TooManyAttempts
+from serene.core.errors import AppError, InvalidInput, TooManyAttempts
 from serene.core.timezones import is_valid_time_zone
 
 from .models import LoginFailure, Role, User
@@ -73,3 +75,24 @@ def login_record_failure(*, email: str, address: str | None) -> None:
 
 def login_record_success(*, email: str) -> None:
     LoginFailure.objects.filter(key=f"account:{email.strip().lower()}").delete()
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "invalid_credentials"
+    default_message = "That email and password do not match an account. Check both and try again."
+
+
+def login_attempt(*, request: HttpRequest | None, email: str, password: str, address: str | None) -> User:
+    """The user these credentials belong to, counting failures toward the lock (page and API alike).
+
+    Raises TooManyAttempts while the account or address is locked, InvalidCredentials otherwise.
+    """
+    email = email.strip().lower()
+    login_check_allowed(email=email, address=address)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        login_record_failure(email=email, address=address)
+        raise InvalidCredentials()
+    login_record_success(email=email)
+    return user

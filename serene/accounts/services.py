@@ -1,6 +1,7 @@
 """Account writes: sign-up, profile changes and the failed-login lock."""
 from __future__ import annotations
 
+import hashlib
 import math
 from datetime import timedelta
 
@@ -38,10 +39,18 @@ def user_update_profile(*, user: User, name: str, phone: str, time_zone: str) ->
     return user
 
 
+def _login_key(kind: str, value: str) -> str:
+    """LoginFailure.key for an account or address; a value too long for the column is keyed by its digest."""
+    key = f"{kind}:{value}"
+    if len(key) <= LoginFailure._meta.get_field("key").max_length:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
+
+
 def _login_keys(*, email: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"account:{email.strip().lower()}", settings.LOGIN_FAILURE_LIMIT)]
+    keys = [(_login_key("account", email.strip().lower()), settings.LOGIN_FAILURE_LIMIT)]
     if address:
-        keys.append((f"address:{address}", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS))
+        keys.append((_login_key("address", address), settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS))
     return keys
 
 
@@ -74,7 +83,7 @@ def login_record_failure(*, email: str, address: str | None) -> None:
 
 
 def login_record_success(*, email: str) -> None:
-    LoginFailure.objects.filter(key=f"account:{email.strip().lower()}").delete()
+    LoginFailure.objects.filter(key=_login_key("account", email.strip().lower())).delete()
 
 
 class InvalidCredentials(AppError):

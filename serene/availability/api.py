@@ -13,7 +13,7 @@ from ninja import Body, Field, Path, Query, Router, Schema
 
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.errors import InvalidInput
-from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, is_valid_time_zone
+from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, format_utc_offset, is_valid_time_zone
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
 from serene.experts.models import Expert
 from serene.experts.selectors import expert_session_length
@@ -52,6 +52,9 @@ class SlotOut(Schema):
     startsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
     endsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
     expertDate: str = Field(json_schema_extra={"format": "date"})
+    utcOffset: str = Field(pattern=r"^[+-]\d{2}:\d{2}$",
+                           description="The expert's UTC offset at this slot. On a fall-back day two slots share a "
+                                       'time and differ here: book the second with sessionTime "01:30-05:00".')
     localTime: str | None = Field(None, description="With tz: HH:MM in the viewer's zone.")
     localDate: str | None = Field(None, description="With tz: the viewer's date.")
     localEndTime: str | None = None
@@ -188,7 +191,8 @@ def get_availability(request: HttpRequest, params: Query[DayQuery],
         item = {"time": slot.local_time.strftime("%H:%M"), "available": slot.available,
                 "status": "available" if slot.available else slot.reason, "reason": slot.reason,
                 "startsAt": _iso(slot.starts_at), "endsAt": _iso(slot.ends_at),
-                "expertDate": slot.local_date.isoformat()}
+                "expertDate": slot.local_date.isoformat(),
+                "utcOffset": format_utc_offset(slot.starts_at.astimezone(expert_zone).utcoffset())}
         if viewer_zone is not None:
             local = slot.starts_at.astimezone(viewer_zone)
             item["localTime"] = local.strftime("%H:%M")

@@ -12,7 +12,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from serene.accounts.api import router as auth_router
 from serene.availability.api import router as availability_router
 from serene.bookings.api import router as sessions_router
-from serene.core.api_common import TextParser, openapi_error_descriptions
+from serene.core.api_common import TextParser, openapi_polish
 from serene.core.errors import AppError
 from serene.experts.api import router as experts_router
 from serene.payments.api import router as payments_router
@@ -45,7 +45,7 @@ second one in New York), or `startsAt` names the instant.
 class SereneAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
-        return openapi_error_descriptions(schema)
+        return openapi_polish(schema)
 
 
 api = SereneAPI(

@@ -73,7 +73,7 @@ def post_login(request: HttpRequest, body: LoginIn):
     return {"success": True, "user": user_as_json(user), "csrfToken": get_token(request)}
 
 
-@router.post("/auth/logout", auth=session_auth, response=answers({200: LogoutOut}, 401, 403),
+@router.post("/auth/logout", auth=session_auth, response=answers({200: LogoutOut}, 400, 401, 403, 413),
              summary="Sign out (needs X-CSRFToken)")
 def post_logout(request: HttpRequest):
     logout(request)

@@ -50,13 +50,21 @@ def answers(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
     return {**ok, **{status: ErrorOut for status in errors}}
 
 
-def openapi_error_descriptions(schema: dict) -> dict:
-    """Give every documented error answer of the OpenAPI document its meaning, in place."""
+def openapi_polish(schema: dict) -> dict:
+    """Finish ninja's OpenAPI document in place: what each error answer means, and optional query
+    parameters typed as what they are (a query string has no null, so drop pydantic's `| None`)."""
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
                 if str(status).isdigit() and int(status) in ERROR_ANSWERS:
                     response["description"] = ERROR_ANSWERS[int(status)]
+            for parameter in operation.get("parameters", []):
+                options = parameter.get("schema", {}).get("anyOf")
+                if parameter.get("in") == "query" and options and {"type": "null"} in options:
+                    others = [option for option in options if option != {"type": "null"}]
+                    if len(others) == 1:
+                        rest = {key: value for key, value in parameter["schema"].items() if key != "anyOf"}
+                        parameter["schema"] = {**others[0], **rest}
     return schema
 
 
@@ -110,6 +118,8 @@ class SessionAuth(APIKeyCookie):
     """Django's session cookie. Anonymous callers hear 401 first; a signed-in unsafe call then needs a CSRF token."""
 
     param_name = settings.SESSION_COOKIE_NAME
+    openapi_description = ("Django's session cookie, set by POST /api/v1/auth/login (or the sign-in page). "
+                           "POST and PUT also need the X-CSRFToken header; see GET /api/v1/auth/csrf.")
 
     def __init__(self) -> None:
         super().__init__(csrf=False)  # checked in __call__, after authentication

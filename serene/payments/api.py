@@ -169,7 +169,15 @@ def verify(request: HttpRequest, body: VerifyIn):
 @router.post("/payments/webhook", response=answers({200: WebhookOut}, 400, 413),
              summary="Razorpay webhooks: signature checked on the raw body, stored once",
              description="No sign-in: the `X-Razorpay-Signature` header (HMAC-SHA256 of the raw body with the "
-                         "webhook secret) and `X-Razorpay-Event-Id` are required.")
+                         "webhook secret) and `X-Razorpay-Event-Id` are required.",
+             openapi_extra={
+                 "parameters": [
+                     {"name": "X-Razorpay-Signature", "in": "header", "required": True,
+                      "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}},
+                     {"name": "X-Razorpay-Event-Id", "in": "header", "required": True,
+                      "schema": {"type": "string", "minLength": 1, "maxLength": 60}}],
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                     "type": "object", "description": "Razorpay's event, exactly as signed."}}}}})
 def webhook(request: HttpRequest):
     try:
         body = request.body.decode("utf-8")

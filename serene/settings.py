@@ -96,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "serene.core.middleware.AppErrorMiddleware",
+    "serene.core.middleware.ApiMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "serene.urls"

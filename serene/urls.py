@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from serene.api import api
 from serene.core import views as core_views
@@ -9,6 +9,7 @@ from serene.core import views as core_views
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
     path("accounts/", include("serene.accounts.urls")),
     path("expert/availability/", include("serene.availability.urls")),
     path("healthz", core_views.health, name="health"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from django import forms
-from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from serene.core.errors import TooManyAttempts
@@ -38,15 +38,13 @@ class EmailLoginForm(AuthenticationForm):
         if not email or not password:
             return self.cleaned_data
         try:
-            services.login_check_allowed(email=email, address=self._client_address())
+            self.user_cache = services.login_attempt(request=self.request, email=email, password=password,
+                                                     address=self._client_address())
         except TooManyAttempts as exc:
             raise forms.ValidationError(exc.message, code="locked") from None
-        self.user_cache = authenticate(self.request, username=email, password=password)
-        if self.user_cache is None:
-            services.login_record_failure(email=email, address=self._client_address())
-            raise self.get_invalid_login_error()
+        except services.InvalidCredentials:
+            raise self.get_invalid_login_error() from None
         self.confirm_login_allowed(self.user_cache)
-        services.login_record_success(email=email)
         return self.cleaned_data
 
 

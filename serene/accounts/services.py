@@ -3,14 +3,17 @@ guessing and mass sign-ups."""
 from __future__ import annotations
 
 import ipaddress
+import hashlib
 import math
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 
-from serene.core.errors import InvalidInput, TooManyAttempts
+from serene.core.errors import AppError, InvalidInput, TooManyAttempts
 from serene.core.timezones import is_valid_time_zone
 
 from .models import LoginFailure, Role, User
@@ -88,12 +91,18 @@ def _refuse_while_locked(counter: LoginFailure, message: str) -> None:
     if counter.locked_until is not None and counter.locked_until > now:
         minutes = max(1, math.ceil((counter.locked_until - now).total_seconds() / 60))
         raise TooManyAttempts(message.format(minutes=minutes, s="s" if minutes != 1 else ""))
+def _login_key(kind: str, value: str) -> str:
+    """LoginFailure.key for an account or address; a value too long for the column is keyed by its digest."""
+    key = f"{kind}:{value}"
+    if len(key) <= LoginFailure._meta.get_field("key").max_length:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 
 
 def _login_keys(*, email: str, address: str | None) -> list[tuple[str, int]]:
-    keys = [(f"account:{email.strip().lower()}", settings.LOGIN_FAILURE_LIMIT)]
+    keys = [(_login_key("account", email.strip().lower()), settings.LOGIN_FAILURE_LIMIT)]
     if address:
-        keys.append((f"address:{address}", settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS))
+        keys.append((_login_key("address", address), settings.LOGIN_FAILURE_LIMIT_PER_ADDRESS))
     return keys
 
 
@@ -115,4 +124,25 @@ def login_record_failure(*, email: str, address: str | None) -> None:
 
 
 def login_record_success(*, email: str) -> None:
-    LoginFailure.objects.filter(key=f"account:{email.strip().lower()}").delete()
+    LoginFailure.objects.filter(key=_login_key("account", email.strip().lower())).delete()
+
+
+class InvalidCredentials(AppError):
+    status = 401
+    code = "invalid_credentials"
+    default_message = "That email and password do not match an account. Check both and try again."
+
+
+def login_attempt(*, request: HttpRequest | None, email: str, password: str, address: str | None) -> User:
+    """The user these credentials belong to, counting failures toward the lock (page and API alike).
+
+    Raises TooManyAttempts while the account or address is locked, InvalidCredentials otherwise.
+    """
+    email = email.strip().lower()
+    login_check_allowed(email=email, address=address)
+    user = authenticate(request, username=email, password=password)
+    if user is None:
+        login_record_failure(email=email, address=address)
+        raise InvalidCredentials()
+    login_record_success(email=email)
+    return user

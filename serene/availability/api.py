@@ -9,16 +9,119 @@ from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Body, Router
-from ninja.security import django_auth
+from ninja import Body, Field, Path, Query, Router, Schema
 
+from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.errors import InvalidInput
-from serene.core.timezones import is_valid_time_zone
+from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, format_utc_offset, is_valid_time_zone
+from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
 from serene.experts.models import Expert
+from serene.experts.selectors import expert_session_length
 
 from . import selectors, services
 
 router = Router(tags=["availability"])
+
+TIME_ZONE_PATTERN = r"^[A-Za-z0-9_+\-/]{1,64}$"
+
+
+class DayQuery(Schema):
+    date: str = Field(pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                      description="YYYY-MM-DD, between 2000-01-01 and 2100-12-31: the expert's date (or dateTz's).")
+    duration: SessionLength | None = Field(None, description="Minutes; one the expert offers. Default 60 if offered, "
+                                                             "else the shortest.")
+    tz: str | None = Field(None, pattern=TIME_ZONE_PATTERN, description="Also give each slot's time in this IANA zone.")
+    dateTz: str | None = Field(None, pattern=TIME_ZONE_PATTERN,
+                               description="Read `date` as a day in this IANA zone instead of the expert's.")
+
+
+class MonthQuery(Schema):
+    month: str = Field(pattern=r"^(\d{1,2}|\d{4}-\d{1,2})$", description="1–12 (with year), or YYYY-MM.")
+    year: int | None = Field(None, ge=2000, le=2100, description="Four digits; needed with a 1–12 month.")
+    duration: SessionLength | None = Field(None, description="Minutes; one the expert offers. Default 60 if offered, "
+                                                             "else the shortest.")
+    tz: str | None = Field(None, pattern=TIME_ZONE_PATTERN, description="Whose calendar days: an IANA zone "
+                                                                        "(default the expert's).")
+
+
+class SlotOut(Schema):
+    time: str = Field(description="HH:MM on the expert's clock.")
+    available: bool
+    status: str = Field(description="available, booked, past, notice, horizon or break.")
+    reason: str | None
+    startsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
+    endsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
+    expertDate: str = Field(json_schema_extra={"format": "date"})
+    utcOffset: str = Field(pattern=r"^[+-]\d{2}:\d{2}$",
+                           description="The expert's UTC offset at this slot. On a fall-back day two slots share a "
+                                       'time and differ here: book the second with sessionTime "01:30-05:00".')
+    localTime: str | None = Field(None, description="With tz: HH:MM in the viewer's zone.")
+    localDate: str | None = Field(None, description="With tz: the viewer's date.")
+    localEndTime: str | None = None
+
+
+class DaySlotsOut(Schema):
+    success: bool
+    date: str = Field(json_schema_extra={"format": "date"})
+    timezone: str
+    duration: int
+    availableSlots: list[SlotOut]
+    viewerTimezone: str | None = None
+
+
+class AvailableDatesOut(Schema):
+    success: bool
+    month: str = Field(pattern=r"^\d{4}-\d{2}$")
+    timezone: str
+    duration: int
+    availableDates: list[str]
+
+
+class TimeRangeOut(Schema):
+    start: str
+    end: str
+
+
+class WorkingDayOut(Schema):
+    start: str
+    end: str
+    enabled: bool
+    ranges: list[TimeRangeOut]
+
+
+class BreakOut(Schema):
+    start: str
+    end: str
+    days: list[int]
+
+
+class DateOverrideOut(Schema):
+    startDate: str
+    endDate: str
+    available: bool
+    ranges: list[TimeRangeOut]
+    note: str
+
+
+class ExpertAvailabilityOut(Schema):
+    id: str
+    name: str
+    timezone: str
+    workingHours: dict[str, WorkingDayOut]
+    workingDays: list[int]
+    breakTimes: list[BreakOut]
+    dateOverrides: list[DateOverrideOut]
+    slotInterval: int
+    slotDuration: int
+    durations: list[int]
+    bufferMinutes: int
+    minimumNoticeHours: int
+    bookingHorizonDays: int
+
+
+class ExpertAvailabilityResponse(Schema):
+    success: bool
+    expert: ExpertAvailabilityOut
 
 
 def _zone(raw: str | None, field: str, default: str) -> ZoneInfo:
@@ -28,31 +131,39 @@ def _zone(raw: str | None, field: str, default: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _duration(raw: str | None, expert: Expert) -> int:
+def _duration(minutes: int | None, expert: Expert) -> int:
+    if minutes is None:
+        return expert_session_length(expert=expert)
     offered = sorted(expert.offered_durations)
-    if raw is None or raw.strip() == "":
-        return 60 if 60 in offered else offered[0]
-    if not raw.strip().isdigit():
-        raise InvalidInput("duration must be a whole number of minutes.", field="duration")
-    minutes = int(raw)
     if minutes not in offered:
         raise InvalidInput(f"This expert offers {', '.join(map(str, offered))} minute sessions, not {minutes}.",
                            field="duration")
-    return minutes
+    return int(minutes)
 
 
 def _iso(instant) -> str:
     return instant.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _calendar_date(text: str) -> date:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text} is not a real date.", field="date") from None
+    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
+        raise InvalidInput(f"date must be between {CALENDAR_FIRST_DAY} and {CALENDAR_LAST_DAY}.", field="date")
+    return day
 
 
-@router.get("/experts/availability", auth=django_auth, summary="The signed-in expert's availability rules")
+@router.get("/experts/availability", auth=session_auth, response=answers({200: ExpertAvailabilityResponse}, 401, 403),
+            summary="The signed-in expert's availability rules")
 def get_own_availability(request: HttpRequest):
     return {"success": True, "expert": services.availability_as_json(expert=selectors.expert_of_user(user=request.user))}
 
 
-@router.put("/experts/availability", auth=django_auth, summary="Replace the signed-in expert's availability rules")
+@router.put("/experts/availability", auth=session_auth,
+            response=answers({200: ExpertAvailabilityResponse}, 400, 401, 403, 413),
+            summary="Replace the signed-in expert's availability rules")
 def put_own_availability(request: HttpRequest, body: Any = Body(..., description=(
         'The brief\'s body: workingHours keyed "0" (Sunday) to "6" with start, end, enabled (or ranges), '
         "workingDays, breakTimes [{start, end, days}], plus dateOverrides [{startDate, endDate, available, "
@@ -63,20 +174,16 @@ def put_own_availability(request: HttpRequest, body: Any = Body(..., description
     return {"success": True, "expert": services.availability_as_json(expert=expert)}
 
 
-@router.get("/experts/{expert_id}/availability", summary="Slots of one day, booked ones included")
-def get_availability(request: HttpRequest, expert_id: str, date: str | None = None, duration: str | None = None,
-                     tz: str | None = None, dateTz: str | None = None):
+@router.get("/experts/{expert_id}/availability", response=answers({200: DaySlotsOut}, 400, 404),
+            summary="Slots of one day, booked ones included")
+def get_availability(request: HttpRequest, params: Query[DayQuery],
+                     expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
     expert = selectors.expert_for_slots(slug=expert_id)
-    if not date or not re.match(r"^\d{4}-\d{2}-\d{2}$", date):
-        raise InvalidInput("date must be given as YYYY-MM-DD.", field="date")
-    try:
-        day = _parse_date(date)
-    except ValueError:
-        raise InvalidInput(f"{date} is not a real date.", field="date") from None
-    minutes = _duration(duration, expert)
+    day = _calendar_date(params.date)
+    minutes = _duration(params.duration, expert)
     expert_zone = ZoneInfo(expert.time_zone)
-    viewer_zone = _zone(tz, "tz", expert.time_zone) if tz else None
-    date_zone = _zone(dateTz, "dateTz", expert.time_zone) if dateTz else None
+    viewer_zone = _zone(params.tz, "tz", expert.time_zone) if params.tz else None
+    date_zone = _zone(params.dateTz, "dateTz", expert.time_zone) if params.dateTz else None
     slots = selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=minutes, now=timezone.now(),
                                         viewer_zone=date_zone)
     items = []
@@ -84,7 +191,8 @@ def get_availability(request: HttpRequest, expert_id: str, date: str | None = No
         item = {"time": slot.local_time.strftime("%H:%M"), "available": slot.available,
                 "status": "available" if slot.available else slot.reason, "reason": slot.reason,
                 "startsAt": _iso(slot.starts_at), "endsAt": _iso(slot.ends_at),
-                "expertDate": slot.local_date.isoformat()}
+                "expertDate": slot.local_date.isoformat(),
+                "utcOffset": format_utc_offset(slot.starts_at.astimezone(expert_zone).utcoffset())}
         if viewer_zone is not None:
             local = slot.starts_at.astimezone(viewer_zone)
             item["localTime"] = local.strftime("%H:%M")
@@ -98,39 +206,32 @@ def get_availability(request: HttpRequest, expert_id: str, date: str | None = No
     return response
 
 
-def _parse_date(text: str) -> date:
-    return date.fromisoformat(text)
-
-
-def _month_and_year(month: str | None, year: str | None) -> tuple[int, int]:
-    if not month:
-        raise InvalidInput("month is required: month=1&year=2026 or month=2026-01.", field="month")
-    month = month.strip()
+def _month_and_year(month: str, year: int | None) -> tuple[int, int]:
     if match := re.match(r"^(\d{4})-(\d{1,2})$", month):
         year_number, month_number = int(match.group(1)), int(match.group(2))
-        if year and year.strip() and year.strip() != match.group(1):
+        if year is not None and year != year_number:
             raise InvalidInput("year disagrees with the year in month.", field="year")
-    elif month.isdigit():
-        month_number = int(month)
-        if not year or not year.strip().isdigit():
-            raise InvalidInput("year must be given as four digits, e.g. year=2026.", field="year")
-        year_number = int(year)
     else:
-        raise InvalidInput("month must be 1–12 (with year) or YYYY-MM.", field="month")
+        month_number = int(month)
+        if year is None:
+            raise InvalidInput("year must be given as four digits, e.g. year=2026.", field="year")
+        year_number = year
     if not 1 <= month_number <= 12:
         raise InvalidInput(f"month must be between 1 and 12, not {month_number}.", field="month")
-    if not 2000 <= year_number <= 2100:
-        raise InvalidInput("year must be between 2000 and 2100.", field="year")
+    if not CALENDAR_FIRST_DAY.year <= year_number <= CALENDAR_LAST_DAY.year:
+        raise InvalidInput(f"year must be between {CALENDAR_FIRST_DAY.year} and {CALENDAR_LAST_DAY.year}.",
+                           field="year")
     return month_number, year_number
 
 
-@router.get("/experts/{expert_id}/available-dates", summary="Dates of a month with at least one free slot")
-def get_available_dates(request: HttpRequest, expert_id: str, month: str | None = None, year: str | None = None,
-                        duration: str | None = None, tz: str | None = None):
+@router.get("/experts/{expert_id}/available-dates", response=answers({200: AvailableDatesOut}, 400, 404),
+            summary="Dates of a month with at least one free slot")
+def get_available_dates(request: HttpRequest, params: Query[MonthQuery],
+                        expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
     expert = selectors.expert_for_slots(slug=expert_id)
-    month_number, year_number = _month_and_year(month, year)
-    minutes = _duration(duration, expert)
-    zone = _zone(tz, "tz", expert.time_zone)
+    month_number, year_number = _month_and_year(params.month, params.year)
+    minutes = _duration(params.duration, expert)
+    zone = _zone(params.tz, "tz", expert.time_zone)
     first = date(year_number, month_number, 1)
     last = date(year_number, month_number, calendar.monthrange(year_number, month_number)[1])
     dates = selectors.available_date_list(expert=expert, first_day=first, last_day=last, duration_minutes=minutes,

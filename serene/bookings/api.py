@@ -1,16 +1,17 @@
 """Sessions API (the brief's name for bookings): report a paid booking, read one, list mine."""
 from __future__ import annotations
 
+from typing import Literal
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Router, Schema, Status
-from ninja.security import django_auth
+from ninja import Field, Query, Router, Schema, Status
 
-from serene.core.errors import InvalidInput
+from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.payments.checkout import session_report
 from serene.core.money import minor_to_major
-from serene.experts.api import avatar_url
+from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 from serene.payments.models import Payment
 
 from . import selectors
@@ -19,12 +20,73 @@ from .models import Booking
 router = Router(tags=["sessions"])
 
 
+
+
 class SessionIn(Schema):
+    expertId: str = Field(pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])
+    scheduledDate: str = Field(pattern=DATE_PATTERN, json_schema_extra={"format": "date"},
+                               description="The expert's date, YYYY-MM-DD.")
+    scheduledTime: str = Field(pattern=r"^\d{2}:\d{2}$", description="The expert's wall-clock time, HH:MM.")
+    duration: SessionLength
+    paymentId: str = Field(max_length=64, description="Razorpay's payment id from Checkout.")
+
+
+class SessionExpertOut(Schema):
+    id: str
+    name: str
+    avatar: str
+    category: str
+    timezone: str
+
+
+class RefundOut(Schema):
+    id: str
+    amount: int | float
+    status: str
+
+
+class SessionOut(Schema):
+    id: str
+    userId: str = Field(description="The customer's user id.")
     expertId: str
-    scheduledDate: str
-    scheduledTime: str
+    expert: SessionExpertOut
+    scheduledDate: str = Field(json_schema_extra={"format": "date"}, description="The expert's date.")
+    scheduledTime: str = Field(description="HH:MM on the expert's clock.")
+    timezone: str = Field(description="The expert's IANA zone.")
+    customerDate: str = Field(json_schema_extra={"format": "date"})
+    customerTime: str
+    customerTimezone: str
+    startsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
+    endsAt: str = Field(pattern=ISO_INSTANT_PATTERN)
     duration: int
-    paymentId: str
+    amount: int | float = Field(description="Rupees.")
+    amountMinor: int
+    currency: str
+    paymentId: str | None
+    paymentStatus: str | None
+    refund: RefundOut | None
+    status: str = Field(description="pending, awaiting_approval, confirmed, rejected, completed, no-show, cancelled "
+                                    "or expired.")
+    statusMessage: str
+    holdExpiresAt: str | None
+
+
+class SessionResponse(SessionOut):
+    """The brief's fields at the top level, as in its example; the same object again under session."""
+
+    success: bool
+    session: SessionOut
+
+
+class SessionListOut(Schema):
+    success: bool
+    sessions: list[SessionOut]
+
+
+class SessionListQuery(Schema):
+    when: Literal["upcoming", "past"] = "upcoming"
+    role: Literal["customer", "expert"] | None = Field(
+        None, description="Only the sessions I booked (customer) or the ones booked with me (expert); default both.")
 
 
 def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | None = None) -> dict:
@@ -38,6 +100,8 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
     refund = payment.refunds.first() if payment is not None else None
     return {
         "id": str(booking.public_id),
+        "userId": str(booking.customer_id),
+        "expertId": expert.slug,
         "expert": {"id": expert.slug, "name": expert.name, "avatar": request.build_absolute_uri(avatar_url(expert)),
                    "category": expert.category.name, "timezone": expert.time_zone},
         "scheduledDate": starts_local.date().isoformat(),
@@ -62,25 +126,30 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
     }
 
 
-@router.post("/sessions", auth=django_auth, response={200: dict, 201: dict},
+def _session_response(request: HttpRequest, booking: Booking, payment: Payment | None = None) -> dict:
+    session = session_as_json(request, booking, payment)
+    return {"success": True, **session, "session": session}
+
+
+@router.post("/sessions", auth=session_auth, response=answers({200: SessionResponse, 201: SessionResponse},
+                                                               400, 401, 403, 413),
              summary="The booking a captured payment confirmed (201 first, then 200)")
 def create_session(request: HttpRequest, body: SessionIn):
     report = session_report(customer=request.user, gateway_payment_id=body.paymentId, expert_slug=body.expertId,
                             scheduled_date=body.scheduledDate, scheduled_time=body.scheduledTime,
-                            duration_minutes=body.duration)
-    return Status(201 if report.first_time else 200,
-                  {"success": True, "session": session_as_json(request, report.booking, report.payment)})
+                            duration_minutes=int(body.duration))
+    return Status(201 if report.first_time else 200, _session_response(request, report.booking, report.payment))
 
 
-@router.get("/sessions", auth=django_auth, summary="My sessions, upcoming or past")
-def list_sessions(request: HttpRequest, when: str = "upcoming"):
-    if when not in ("upcoming", "past"):
-        raise InvalidInput("when must be upcoming or past.", field="when")
-    bookings = selectors.booking_list_for_customer(user=request.user, upcoming=when == "upcoming")
+@router.get("/sessions", auth=session_auth, response=answers({200: SessionListOut}, 400, 401),
+            summary="My sessions, upcoming or past: as the customer, as the expert, or both")
+def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
+    bookings = selectors.booking_list_for(user=request.user, upcoming=params.when == "upcoming", role=params.role)
     return {"success": True, "sessions": [session_as_json(request, booking) for booking in bookings]}
 
 
-@router.get("/sessions/{session_id}", auth=django_auth, summary="One session, to its customer and expert only")
-def get_session(request: HttpRequest, session_id: str):
-    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
-    return {"success": True, "session": session_as_json(request, booking)}
+@router.get("/sessions/{session_id}", auth=session_auth, response=answers({200: SessionResponse}, 400, 401, 404),
+            summary="One session, to its customer and expert only")
+def get_session(request: HttpRequest, session_id: UUID):
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    return _session_response(request, booking)

@@ -38,14 +38,24 @@ def booking_get_for(*, user: User, public_id: str) -> Booking:
     return booking
 
 
-def booking_list_for_customer(*, user: User, upcoming: bool) -> list[Booking]:
+LISTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED,
+                   BookingStatus.NO_SHOW, BookingStatus.CANCELLED, BookingStatus.REJECTED)
+
+
+def booking_list_for(*, user: User, upcoming: bool, role: str | None = None) -> list[Booking]:
+    """The user's own sessions (not holds): as the customer, as the expert, or both when role is None."""
     now = timezone.now()
-    shown = [BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED, BookingStatus.NO_SHOW,
-             BookingStatus.CANCELLED, BookingStatus.REJECTED]
-    bookings = Booking.objects.select_related("expert__user", "expert__category").filter(customer=user, status__in=shown)
+    mine = {"customer": Q(customer=user), "expert": Q(expert__user=user)}
+    scope = mine[role] if role is not None else mine["customer"] | mine["expert"]
+    bookings = (Booking.objects.select_related("expert__user", "expert__category", "customer")
+                .filter(scope, status__in=LISTED_STATUSES))
     if upcoming:
         return list(bookings.filter(ends_at__gt=now).order_by("starts_at"))
     return list(bookings.filter(ends_at__lte=now).order_by("-starts_at"))
+
+
+def booking_list_for_customer(*, user: User, upcoming: bool) -> list[Booking]:
+    return booking_list_for(user=user, upcoming=upcoming, role="customer")
 
 
 def session_status_message(*, booking: Booking) -> str:

@@ -46,6 +46,12 @@ class Forbidden(AppError):
     default_message = "You are not allowed to do that."
 
 
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    default_message = ("The CSRF check failed. Fetch a token from GET /api/v1/auth/csrf and send it back in the "
+                       "X-CSRFToken header, with the csrftoken cookie.")
+
+
 class NotFound(AppError):
     status = 404
     code = "not_found"
@@ -67,6 +73,12 @@ class HoldExpired(AppError):
     status = 410
     code = "hold_expired"
     default_message = "Your hold on this time has run out. Please choose a time again."
+
+
+class PayloadTooLarge(AppError):
+    status = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
 
 
 class TooManyAttempts(AppError):

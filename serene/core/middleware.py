@@ -21,3 +21,22 @@ class AppErrorMiddleware:
             return JsonResponse(exception.as_dict(), status=exception.status)
         template = "404.html" if exception.status == 404 else "error.html"
         return render(request, template, {"error": exception}, status=exception.status)
+
+
+class ApiMethodNotAllowedMiddleware:
+    """A 405 from an /api/ path (ninja answers it in plain text) becomes the API's JSON error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or not request.path.startswith("/api/") \
+                or response.get("Content-Type", "").startswith("application/json"):
+            return response
+        allowed = response.get("Allow", "")
+        error = {"success": False, "error": {"code": "method_not_allowed",
+                                             "message": f"{request.method} is not allowed here. Allowed: {allowed}."}}
+        json_response = JsonResponse(error, status=405)
+        json_response["Allow"] = allowed
+        return json_response

@@ -1,8 +1,14 @@
-"""Time zone helpers: validate IANA names and offer a list for forms."""
+"""Time zone helpers: validate IANA names, offer a list for forms, and turn a wall-clock time into an
+instant without guessing across daylight-saving changes."""
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+
+# Dates the API reads and computes with; far enough either way, and clear of datetime's year 1 and 9999.
+CALENDAR_FIRST_DAY = date(2000, 1, 1)
+CALENDAR_LAST_DAY = date(2100, 12, 31)
 
 
 @lru_cache(maxsize=1)
@@ -20,3 +26,47 @@ def is_valid_time_zone(name: str) -> bool:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+class WallTimeError(ValueError):
+    """A wall-clock time that names no instant, or not the one its offset says."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+def format_utc_offset(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def wall_time_resolve(*, day: date, wall: time, zone: zoneinfo.ZoneInfo) -> datetime:
+    """The UTC instant that `wall` on `day` names in `zone`.
+
+    A time skipped when the clocks go forward (02:30 on New York's spring-forward day) names no
+    instant and raises WallTimeError rather than moving an hour. A time that happens twice when the
+    clocks go back means the earlier one, unless `wall` carries a UTC offset (time.fromisoformat
+    ("01:30-05:00")) that picks one; an offset the zone does not have then raises WallTimeError.
+    """
+    naive = datetime.combine(day, wall.replace(tzinfo=None))
+    candidates: list[datetime] = []
+    for fold in (0, 1):
+        local = naive.replace(tzinfo=zone, fold=fold)
+        exists = local.astimezone(timezone.utc).astimezone(zone).replace(tzinfo=None) == naive
+        if exists and all(local.utcoffset() != other.utcoffset() for other in candidates):
+            candidates.append(local)
+    shown = f"{wall:%H:%M} on {day.isoformat()} in {zone.key}"
+    if not candidates:
+        raise WallTimeError(f"{shown} does not exist: the clocks skip that time when daylight saving starts. "
+                            "Please choose another time.")
+    candidates.sort(key=lambda local: local.astimezone(timezone.utc))
+    if wall.tzinfo is None:
+        return candidates[0].astimezone(timezone.utc)
+    wanted = wall.utcoffset()
+    for local in candidates:
+        if local.utcoffset() == wanted:
+            return local.astimezone(timezone.utc)
+    offsets = " or ".join(format_utc_offset(local.utcoffset()) for local in candidates)
+    raise WallTimeError(f"{shown} is at UTC{offsets}, not {format_utc_offset(wanted)}.")

@@ -2,6 +2,7 @@
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 
 
 def page_not_found(request: HttpRequest, exception=None):
@@ -9,6 +10,12 @@ def page_not_found(request: HttpRequest, exception=None):
         return JsonResponse({"success": False, "error": {"code": "not_found",
                              "message": "There is nothing at this address."}}, status=404)
     return render(request, "404.html", status=404)
+
+
+@csrf_exempt
+def api_not_found(request: HttpRequest, rest: str = ""):
+    """Any /api/ address no operation answers: JSON 404 for every method, DEBUG or not."""
+    return page_not_found(request)
 
 
 def server_error(request: HttpRequest):

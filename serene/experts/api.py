@@ -1,17 +1,25 @@
 """JSON API for the expert catalogue: GET /api/v1/experts and GET /api/v1/experts/{id}."""
 from __future__ import annotations
 
+from enum import IntEnum
+from typing import Literal
+
 from django.http import HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 
+from serene.core.api_common import answers
 from serene.core.money import format_money, minor_to_major
 
 from . import selectors
-from .filters import expert_filters_parse
-from .models import Expert
+from .filters import MAX_PAGE_SIZE, MAX_PRICE, MAX_QUERY_LENGTH, expert_filters_parse
+from .models import OFFERED_DURATION_CHOICES, Expert
 
 router = Router(tags=["experts"])
+
+EXPERT_ID_PATTERN = r"^[-a-zA-Z0-9_]{1,80}$"
+# The session lengths an expert may offer, as a typed enum for query and body parameters.
+SessionLength = IntEnum("SessionLength", {f"MINUTES_{minutes}": minutes for minutes in OFFERED_DURATION_CHOICES})
 
 
 class PriceOut(Schema):
@@ -66,14 +74,14 @@ class ExpertDetailResponse(Schema):
 
 
 class ExpertListQuery(Schema):
-    q: str | None = None
-    category: str | None = None
-    language: str | None = None
-    min_price: str | None = None
-    max_price: str | None = None
-    sort: str | None = None
-    page: str | None = None
-    page_size: str | None = None
+    q: str | None = Field(None, max_length=MAX_QUERY_LENGTH, description="Words to find in name, headline, bio or category.")
+    category: str | None = Field(None, max_length=100, description="A category slug, e.g. psychology.")
+    language: str | None = Field(None, max_length=20, description="A language code, e.g. hi.")
+    min_price: float | None = Field(None, ge=0, le=MAX_PRICE, allow_inf_nan=False, description="Hourly rate at least, in rupees.")
+    max_price: float | None = Field(None, ge=0, le=MAX_PRICE, allow_inf_nan=False, description="Hourly rate at most, in rupees.")
+    sort: Literal["recommended", "price_asc", "price_desc", "rating"] | None = None
+    page: int | None = Field(None, ge=1, le=100_000, description="1-based; past the last page answers 400.")
+    page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE)
 
 
 def avatar_url(expert: Expert) -> str:
@@ -111,9 +119,9 @@ def expert_as_json(request: HttpRequest, expert: Expert, *, detail: bool = False
     return data
 
 
-@router.get("/experts", response=ExpertListOut, summary="List experts with search, filters, sort and pages")
+@router.get("/experts", response=answers({200: ExpertListOut}, 400), summary="List experts with search, filters, sort and pages")
 def list_experts(request: HttpRequest, params: Query[ExpertListQuery]):
-    filters = expert_filters_parse({key: value for key, value in params.dict().items() if value is not None})
+    filters = expert_filters_parse({key: str(value) for key, value in params.dict().items() if value is not None})
     page = selectors.expert_list(filters=filters)
     return {
         "success": True,
@@ -122,7 +130,7 @@ def list_experts(request: HttpRequest, params: Query[ExpertListQuery]):
     }
 
 
-@router.get("/experts/{expert_id}", response=ExpertDetailResponse, summary="One expert's public profile")
-def get_expert(request: HttpRequest, expert_id: str):
+@router.get("/experts/{expert_id}", response=answers({200: ExpertDetailResponse}, 400, 404), summary="One expert's public profile")
+def get_expert(request: HttpRequest, expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
     expert = selectors.expert_get(slug=expert_id)
     return {"success": True, "expert": expert_as_json(request, expert, detail=True)}

@@ -21,6 +21,7 @@ SORTS = {
 DEFAULT_PAGE_SIZE = 12
 MAX_PAGE_SIZE = 50
 MAX_QUERY_LENGTH = 100
+MAX_PRICE = 10_000_000  # rupees
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def _price_to_minor(raw: str, name: str) -> int | None:
         value = Decimal(raw)
     except InvalidOperation:
         raise InvalidInput(f"{name} must be a number of rupees, such as 1500.", field=name) from None
-    if not value.is_finite() or value < 0 or value > 10_000_000:
+    if not value.is_finite() or value < 0 or value > MAX_PRICE:
         raise InvalidInput(f"{name} must be between 0 and 1,00,00,000 rupees.", field=name)
     return int(value * 100)
 

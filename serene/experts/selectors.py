@@ -86,3 +86,17 @@ def category_list() -> list[Category]:
 
 def language_list_in_use() -> list[Language]:
     return list(Language.objects.filter(experts__is_active=True).distinct().order_by("name"))
+
+
+def expert_session_length(*, expert: Expert, amount_minor: int | None = None) -> int:
+    """The session length a client means when it names none.
+
+    The offered length priced at amount_minor, if any; otherwise 60 minutes when offered, else the
+    shortest offered (what the availability endpoints assume too).
+    """
+    if amount_minor is not None:
+        for minutes, price in expert.durations_with_prices():
+            if price == amount_minor:
+                return minutes
+    offered = sorted(expert.offered_durations)
+    return 60 if 60 in offered else offered[0]

@@ -39,9 +39,10 @@ ERROR_ANSWERS = {
     409: "A conflict with the current state, e.g. someone else holds that time (code slot_taken).",
     410: "The hold on this time ran out (code hold_expired).",
     413: "The request body is larger than the server accepts (code payload_too_large).",
-    429: "Too many attempts; wait and try again (code too_many_attempts).",
-    503: "Busy, or the payment provider cannot be reached; nothing was charged, try again (code unavailable "
-         "or payment_gateway_error).",
+    429: "Too many attempts; wait and try again (code too_many_attempts), or too many unpaid holds at once "
+         "(code too_many_holds).",
+    503: "Busy, or the payment provider cannot be reached; nothing was charged, try again (code busy, "
+         "unavailable or payment_gateway_error).",
 }
 
 

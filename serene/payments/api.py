@@ -130,7 +130,7 @@ def _client_amount_minor(amount: float | None) -> int | None:
     return int(value)
 
 
-@router.post("/payments/create-order", auth=session_auth, response=answers({200: OrderOut}, 400, 401, 403, 404, 409, 413, 503),
+@router.post("/payments/create-order", auth=session_auth, response=answers({200: OrderOut}, 400, 401, 403, 404, 409, 413, 429, 503),
              summary="Hold the slot and open a Razorpay order",
              description="The brief's body works as written: `amount`, `currency` and `notes{expertId, sessionDate, "
                          "sessionTime}`. The time is the expert's wall clock; see `notes.sessionTime` for "

@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from serene.accounts.api import router as auth_router
 from serene.availability.api import router as availability_router
-from serene.bookings.api import router as sessions_router
+from serene.payments.sessions_api import router as sessions_router
 from serene.core.api_common import TextParser, openapi_polish
 from serene.core.errors import AppError
 from serene.experts.api import router as experts_router

@@ -26,14 +26,15 @@ def bookings_visible_to(user: User) -> QuerySet[Booking]:
     return bookings.filter(Q(customer=user) | Q(expert__user=user))
 
 
-def booking_get_for(*, user: User, public_id: str) -> Booking:
-    """The booking, if this user may see it; otherwise the same 404 as for an unknown id."""
+def booking_get_for(*, user: User, public_id: str, customer_only: bool = False) -> Booking:
+    """The booking, if this user may see it (only as its customer, with customer_only); otherwise the
+    same 404 as for an unknown id."""
     try:
         key = uuid.UUID(str(public_id))
     except ValueError:
         raise NotFound("There is no session with that id.") from None
     booking = bookings_visible_to(user).filter(public_id=key).first()
-    if booking is None:
+    if booking is None or (customer_only and booking.customer_id != user.pk):
         raise NotFound("There is no session with that id.")
     return booking
 

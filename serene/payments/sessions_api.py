@@ -1,4 +1,7 @@
-"""Sessions API (the brief's name for bookings): report a paid booking, read one, list mine."""
+"""Sessions API (the brief's name for bookings): report a paid booking, read one, list mine.
+
+It lives in payments because a session's answer carries its payment and refund; bookings never
+reads payments."""
 from __future__ import annotations
 
 from typing import Literal
@@ -8,18 +11,17 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
+from serene.bookings import selectors
+from serene.bookings.models import Booking
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
-from serene.payments.checkout import session_report
 from serene.core.money import minor_to_major
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
-from serene.payments.models import Payment
 
-from . import selectors
-from .models import Booking
+from .checkout import session_report
+from .models import Payment
+from .selectors import payment_paid_for
 
 router = Router(tags=["sessions"])
-
-
 
 
 class SessionIn(Schema):
@@ -96,7 +98,7 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
     starts_local = booking.starts_at.astimezone(expert_zone)
     viewer_local = booking.starts_at.astimezone(viewer_zone)
     if payment is None:
-        payment = booking.payments.exclude(gateway_payment_id=None).order_by("-created_at").first()
+        payment = payment_paid_for(booking=booking)
     refund = payment.refunds.first() if payment is not None else None
     return {
         "id": str(booking.public_id),

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -77,6 +79,17 @@ def session_status_message(*, booking: Booking) -> str:
     if booking.status == BookingStatus.CANCELLED:
         return "This session was cancelled. " + _refund_sentence(booking)
     return booking.get_status_display()
+
+
+def cancellation_terms(*, booking: Booking, now: datetime | None = None) -> str:
+    """What cancelling this booking would bring back, said truthfully for its start time."""
+    now = now or timezone.now()
+    window = timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
+    if booking.starts_at - now >= window:
+        return (f"Cancelling at least {settings.CANCELLATION_WINDOW_HOURS} hours before the session refunds it in "
+                "full.")
+    return (f"This session starts within {settings.CANCELLATION_WINDOW_HOURS} hours, so cancelling it now would "
+            "not be refunded.")
 
 
 def _refund_sentence(booking: Booking) -> str:

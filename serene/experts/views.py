@@ -63,6 +63,7 @@ def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
                       for minutes, amount in expert.durations_with_prices()],
         "currency": expert.currency,
         "policy": settings.CANCELLATION_POLICY,
+        "cancellationWindowHours": settings.CANCELLATION_WINDOW_HOURS,
         "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,
         "signedIn": user.is_authenticated,
         "loginUrl": reverse("accounts:login"),

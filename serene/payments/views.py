@@ -31,6 +31,7 @@ def success(request: HttpRequest) -> HttpResponse:
         "is_booked": booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL),
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
         "viewer_zone": booking.customer_time_zone or booking.expert.time_zone,
+        "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),
     })
 
 

@@ -246,3 +246,11 @@ def test_reschedules_are_limited_in_number_and_time(sarah, settings):
     with pytest.raises(InvalidInput) as error:
         booking_reschedule(booking_id=soon.pk, by=soon.customer, starts_at=at(day, 16))
     assert error.value.code == "too_late"
+
+
+def test_the_cancellation_terms_promise_a_refund_only_when_one_would_be_given(sarah, settings):
+    from serene.bookings.selectors import cancellation_terms
+    settings.CANCELLATION_WINDOW_HOURS = 24
+    booking = confirmed(sarah, starts=at(next_weekday(), 10))
+    assert "refunds it in full" in cancellation_terms(booking=booking, now=booking.starts_at - timedelta(hours=25))
+    assert "would not be refunded" in cancellation_terms(booking=booking, now=booking.starts_at - timedelta(hours=23))

@@ -214,7 +214,10 @@
     $("#confirm-list").innerHTML = rows.map(function (row) {
       return "<div><dt>" + row[0] + "</dt><dd>" + row[1].replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\n/g, '<br><span class="muted small">') + (row[1].indexOf("\n") >= 0 ? "</span>" : "") + "</dd></div>";
     }).join("");
-    $("#policy").textContent = "Cancellation policy: " + config.policy + (config.expert.requiresApproval ? " " + config.expert.name + " confirms new bookings by hand; if they decline, you are refunded in full." : "");
+    var hoursAhead = (new Date(state.slot.startsAt) - new Date()) / 3600000;
+    var policy = hoursAhead >= config.cancellationWindowHours ? "Cancellation policy: " + config.policy
+      : "This session starts within " + config.cancellationWindowHours + " hours, so cancelling it would not be refunded.";
+    $("#policy").textContent = policy + (config.expert.requiresApproval ? " " + config.expert.name + " confirms new bookings by hand; if they decline, you are refunded in full." : "");
     if (state.order && state.order.startsAt === state.slot.startsAt && state.order.duration === state.duration && new Date(state.order.holdExpiresAt) > new Date()) {
       showNotice("info", "We are holding this time for you until " + formatTime(state.order.holdExpiresAt, zone) + ".");
     }

@@ -119,6 +119,24 @@ def test_a_second_capture_on_a_paid_order_is_recorded_and_refunded_in_full(clien
     assert len(_gateway_refunds(sdk, second)) == 1
 
 
+def test_a_second_capture_whose_refund_keeps_failing_is_flagged_and_the_booking_kept(client, sandbox, sdk, sarah,
+                                                                                     settings, webhooks):
+    settings.REFUND_ATTEMPTS = 2
+    order, paid = _paid(client, sandbox)
+    webhooks()
+    refunds_fail(sandbox, order["orderId"], 2)
+    second = pay_captured(sandbox, order["orderId"])["razorpay_payment_id"]
+    webhooks()
+    payments_sweep(older_than=timedelta(0))
+    stray = Payment.objects.get(gateway_payment_id=second)
+    assert stray.needs_attention and "failed 2 refunds" in stray.attention_reason and ".." not in stray.attention_reason
+    assert stray.status == PaymentStatus.CAPTURED
+    assert [item["status"] for item in _gateway_refunds(sdk, second)] == ["failed", "failed"]
+    booking = Booking.objects.get()  # the booking's own payment is untouched, and so is its outcome
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CONFIRMED, MoneyOutcome.NONE)
+    assert Payment.objects.get(gateway_payment_id=paid["razorpay_payment_id"]).status == PaymentStatus.CAPTURED
+
+
 def test_a_refund_the_gateway_fails_is_asked_for_again(client, sandbox, sdk, sarah, webhooks):
     order, paid = _late_payment_lost(client, sandbox, refund_failures=1, arrive=webhooks)
     failed, processed = _gateway_refunds(sdk, paid["razorpay_payment_id"])

@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import nullcontext
+from datetime import datetime
 
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from serene.core.errors import AppError
 
@@ -38,11 +40,12 @@ def _describe(value) -> tuple[dict, str]:
 
 
 def gateway_call_record(*, operation: str, ids: dict, amount: int | None, succeeded: bool, result: str, error: str,
-                        duration_ms: int) -> None:
+                        duration_ms: int, at: datetime | None = None) -> None:
     try:
         # Gateway calls run outside transactions; where one does not, keep a failed write from breaking it.
         with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            GatewayCall.objects.create(operation=operation, amount_minor=amount, succeeded=succeeded,
+            GatewayCall.objects.create(at=at or timezone.now(), operation=operation, amount_minor=amount,
+                                       succeeded=succeeded,
                                        result=result[:240], error=error[:240], duration_ms=duration_ms,
                                        **{key: (value or "")[:40] for key, value in ids.items()})
     except DatabaseError:
@@ -57,7 +60,9 @@ class LoggedGateway:
         self.key_id = inner.key_id
 
     def _logged(self, operation: str, call, *, ids: dict, amount: int | None = None, about: str = ""):
-        began = time.monotonic()
+        # Logged at its start: what the call caused meanwhile (the webhooks of a refund, which may
+        # arrive before it is answered) is logged after it.
+        began = (timezone.now(), time.monotonic())
         prefix = f"{about}: " if about else ""
         try:
             value = call()
@@ -75,8 +80,9 @@ class LoggedGateway:
 
     @staticmethod
     def _record(operation, ids, amount, began, **outcome) -> None:
-        gateway_call_record(operation=operation, ids=ids, amount=amount,
-                            duration_ms=int((time.monotonic() - began) * 1000), **outcome)
+        at, clock = began
+        gateway_call_record(operation=operation, ids=ids, amount=amount, at=at,
+                            duration_ms=int((time.monotonic() - clock) * 1000), **outcome)
 
     def order_create(self, *, amount: int, currency: str, receipt: str, notes: dict[str, str]) -> GatewayOrder:
         return self._logged("order_create", lambda: self.inner.order_create(

@@ -24,7 +24,7 @@ from serene.core.money import format_money
 from .gateway import (MONEY_MOVED, GatewayPayment, GatewayPaymentStatus, GatewayRefused, GatewayUnavailable,
                       get_gateway)
 from .models import MONEY_MOVED_STATUSES, OPEN_STATUSES, Payment, PaymentStatus, RefundStatus
-from .refunds import LIVE_STATUSES, payment_owe_in_full, payment_refund_settle
+from .refunds import LIVE_STATUSES, dashboard_refund_ended, payment_owe_in_full, payment_refund_settle
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +103,10 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
         payment.error_code = payment.error_description = ""
         payment.save()
 
-    # Decide once. (A refund due without its reason recorded is what an older version left after a crash.)
-    if not payment.refund_reason and booking.money_outcome in (MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING):
+    # Decide once. (A refund due without its reason recorded is what an older version left after a crash;
+    # a booking a Dashboard refund cancelled is staff's decision, even while that refund is pending.)
+    if not payment.refund_reason and booking.money_outcome in (MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING) \
+            and not dashboard_refund_ended(booking):
         if not booking_confirm_paid(locked=locked):
             payment_owe_in_full(payment=payment, booking=booking, reason=_why_not_kept(booking))
     return payment.pk, bool(payment.refund_reason), _refunds_differ(payment, snapshot)

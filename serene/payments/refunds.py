@@ -9,8 +9,14 @@ gateway did with them, including refunds made by hand in the Razorpay Dashboard.
 A failed refund is final for that attempt, but the money is still owed: another attempt follows,
 up to REFUND_ATTEMPTS, and then the payment is flagged for staff (needs_attention) and its
 booking's money outcome becomes refund_failed. Serene's own refunds are claimed (a row with its
-receipt, in state created) before the gateway is asked, so two callers never refund twice and a
-crash in between is matched up later by the receipt. Gateway calls run outside transactions.
+receipt, in state created) before the gateway is asked, so two callers never refund twice, a
+webhook about the refund that arrives before the gateway has answered finds its claim, and a crash
+in between is matched up later by the receipt. Gateway calls run outside transactions.
+
+A refund made in the Razorpay Dashboard is staff's decision: once it is under way it cancels a
+booking still kept, and Serene refunds nothing more of that booking's payment. If it fails, the
+booking is left as it was when it never got under way; when it had (and so had cancelled the
+booking), staff are flagged, since only they know what they meant to give back.
 """
 from __future__ import annotations
 
@@ -25,6 +31,7 @@ from serene.bookings.lifecycle import STAFF, booking_move, booking_set_money_out
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.core.errors import Conflict
 from serene.core.locking import lock_rows, retry_on_lock_conflict
+from serene.core.money import format_money
 
 from .gateway import GatewayRefund, GatewayRefundStatus, GatewayRefused, get_gateway
 from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, Refund, RefundEvent, RefundStatus
@@ -148,7 +155,7 @@ def _refund_claim(*, payment_id: int) -> Refund | None:
     if len(failed) >= settings.REFUND_ATTEMPTS:
         _flag(payment=payment, booking=booking, reason=(
             f"The payment provider failed {len(failed)} refunds of this payment; the last: "
-            f"{failed[-1].failure_reason or 'no reason given'}. Refund it by hand."))
+            f"{(failed[-1].failure_reason or 'no reason given').rstrip('.')}. Refund it by hand."))
         return None
     claim = _refund_create(payment=payment, receipt=f"{RECEIPT_PREFIX}{payment.pk}-{len(refunds) + 1}",
                            amount_minor=owed, reason=payment.refund_reason, status=R.CREATED)
@@ -195,7 +202,8 @@ def _refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], co
         if refund is None:
             refund = _refund_create(payment=payment, gateway_refund_id=item.id, amount_minor=item.amount,
                                     reason=DASHBOARD_REASON, external=True, status=FROM_GATEWAY[item.status])
-            new_external.append(refund)
+            if refund.status in LIVE_STATUSES:  # one that failed at once gave nothing back and ends nothing
+                new_external.append(refund)
             continue
         if refund.gateway_refund_id is None:
             refund.gateway_refund_id = item.id
@@ -204,19 +212,44 @@ def _refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], co
         if (refund.status, target) in REFUND_MOVES:
             refund_move(refund=refund, to=target, reason="The payment provider reported it failed."
                         if target == R.FAILED else "")
+            if target == R.FAILED and refund.external and not payment.refund_reason:
+                _flag(payment=payment, booking=booking, reason=(
+                    f"A refund of {format_money(refund.amount_minor, payment.currency)} made in the Razorpay "
+                    "Dashboard failed after it was under way; the booking was left as that refund made it. "
+                    "Refund it again by hand, or settle it with the customer."))
     if complete:
         for claim in claims.values():
             if claim.created_at <= timezone.now() - claim_stale_after():
                 refund_move(refund=claim, to=R.FAILED, reason="The request never reached the payment provider.")
     _payment_status_from_refunds(payment)
-    if payment.needs_attention and payment.status == PaymentStatus.REFUNDED and \
-            not payment.refunds.filter(status=R.CREATED).exists():
+    if payment.needs_attention and _attention_resolved(payment):
         # Staff refunded it by hand (or the gateway came round): nothing is left to attend to.
         payment.needs_attention = False
         payment.save(update_fields=["needs_attention", "updated_at"])
     if new_external and payment.stray_of_id is None:
         _dashboard_refund_ends_booking(payment=payment, booking=booking)
     _settle_outcome(payment=payment, booking=booking)
+
+
+def _attention_resolved(payment: Payment) -> bool:
+    """A flagged payment is settled: refunded in full, or (flagged for a failed Dashboard refund, with
+    nothing owed by Serene) refunded again in the Dashboard since; and no refund is still open."""
+    refunds = list(payment.refunds.order_by("pk"))
+    if any(refund.status == R.CREATED for refund in refunds):
+        return False
+    if payment.status == PaymentStatus.REFUNDED:
+        return True
+    if payment.refund_reason:
+        return False
+    failed = [refund.pk for refund in refunds if refund.external and refund.status == R.FAILED]
+    return bool(failed) and any(refund.external and refund.status == R.PROCESSED and refund.pk > max(failed)
+                                for refund in refunds)
+
+
+def dashboard_refund_ended(booking: Booking) -> bool:
+    """A refund made in the Razorpay Dashboard cancelled this booking: its money is staff's decision."""
+    return booking.status == BookingStatus.CANCELLED and \
+        booking.events.filter(to_status=BookingStatus.CANCELLED, reason=DASHBOARD_REASON).exists()
 
 
 def _payment_status_from_refunds(payment: Payment) -> None:

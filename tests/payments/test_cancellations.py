@@ -1,5 +1,6 @@
 """The money side of the booking moves: approval, rejection and cancellation, and a booking
-cancelled before its payment arrived."""
+cancelled before its payment arrived. The emulator sends its webhooks as it does in tests: during
+the call that caused them (a refund's refund.created and refund.processed before it is answered)."""
 import pytest
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
@@ -11,14 +12,9 @@ from serene.payments.sandbox.models import SandboxPayment, SandboxRefund
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
 
-from .helpers import create_order, pay, verify
+from .helpers import create_order, pay, refunds_fail, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 @pytest.fixture
@@ -114,3 +110,15 @@ def test_a_refund_the_gateway_cannot_take_now_stays_owed_for_the_sweep(client, s
     booking.refresh_from_db()
     assert booking.money_outcome == MoneyOutcome.REFUNDED_IN_FULL
     assert SandboxRefund.objects.count() == 1
+
+
+def test_a_cancellation_refund_the_bank_turns_down_is_asked_for_again(client, sandbox, sdk, sarah):
+    booking, customer, answer = _booked(client, sandbox)
+    refunds_fail(sandbox, Payment.objects.get().gateway_order_id)
+    booking = booking_cancel_with_refund(booking_id=booking.pk, by=customer)
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_FULL)
+    assert list(Refund.objects.order_by("pk").values_list("status", flat=True)) == [RefundStatus.FAILED,
+                                                                                   RefundStatus.PROCESSED]
+    gateway = sdk.payment.fetch_multiple_refund(answer["paymentId"])["items"]
+    assert [item["status"] for item in gateway] == ["failed", "processed"]
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED and not Payment.objects.get().needs_attention

@@ -208,3 +208,68 @@ def test_refunds_of_two_payments_at_once_with_one_failure_armed_fail_exactly_one
         thread.join(timeout=60)
     assert sorted(sdk.refund.fetch(answer["id"])["status"] for answer in answers) == ["failed", "processed"]
     assert sorted(sdk.payment.fetch(payment_id)["amount_refunded"] for payment_id in (first_id, second_id)) == [0, 150000]
+
+
+@pytest.mark.parametrize("outcome, refunded", [("processed", 150000), ("failed", 0)])
+def test_a_refund_that_stays_pending_until_the_bank_settles_it(sdk, sandbox, settings, outcome, refunded):
+    order, payment_id = _paid_order(sdk, sandbox, settings)
+    armed = _post(sandbox, settings, f"simulate/orders/{order['id']}/refunds-pending", {"count": 1})
+    assert armed.status_code == 200 and armed.json() == {"order_id": order["id"], "refunds_pending_left": 1}
+    mark = _mark()
+    refund = sdk.payment.refund(payment_id, {"amount": 150000, "receipt": "refund-1"})
+    assert refund["status"] == "pending" and sdk.refund.fetch(refund["id"])["status"] == "pending"
+    payment = sdk.payment.fetch(payment_id)  # a pending refund counts as refunded, as at Razorpay
+    assert (payment["status"], payment["amount_refunded"]) == ("refunded", 150000)
+    [created] = _events_after(sdk, settings, mark)
+    assert created["event"] == "refund.created" and created["payload"]["refund"]["entity"] == refund
+
+    mark = _mark()
+    settled = _post(sandbox, settings, f"simulate/refunds/{refund['id']}/settle", {"status": outcome})
+    assert settled.status_code == 200 and settled.json() == {**refund, "status": outcome}
+    assert sdk.refund.fetch(refund["id"])["status"] == outcome
+    assert sdk.payment.fetch(payment_id)["amount_refunded"] == refunded
+    [event] = _events_after(sdk, settings, mark)
+    assert event["event"] == f"refund.{outcome}" and event["payload"]["refund"]["entity"]["status"] == outcome
+    assert event["payload"]["payment"]["entity"]["amount_refunded"] == refunded
+    again = _post(sandbox, settings, f"simulate/refunds/{refund['id']}/settle", {"status": "processed"})
+    assert again.status_code == 400 and again.json()["error"]["reason"] == "refund_not_pending"
+    if outcome == "failed":  # the money is back with the merchant: it can be refunded again
+        assert sdk.payment.refund(payment_id, {"amount": 150000})["status"] == "processed"
+    else:
+        with pytest.raises(BadRequestError, match="fully refunded already"):
+            sdk.payment.refund(payment_id, {"amount": 100})
+
+
+@pytest.mark.parametrize(("body", "field"), [({"status": "done"}, "status"), ({}, "status"),
+                                             ({"status": "failed", "why": "x"}, "why")])
+def test_settling_a_refund_refuses_bad_input(sdk, sandbox, settings, body, field):
+    order, payment_id = _paid_order(sdk, sandbox, settings)
+    _post(sandbox, settings, f"simulate/orders/{order['id']}/refunds-pending", {"count": 1})
+    refund = sdk.payment.refund(payment_id, {"amount": 1000})
+    response = _post(sandbox, settings, f"simulate/refunds/{refund['id']}/settle", body)
+    assert response.status_code == 400 and response.json()["error"]["field"] == field
+    unknown = _post(sandbox, settings, "simulate/refunds/rfnd_Unknown000001/settle", {"status": "failed"})
+    assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "id"
+    assert sdk.refund.fetch(refund["id"])["status"] == "pending"
+
+
+def test_a_pending_refund_settled_twice_at_once_is_settled_once(sdk, sandbox, settings):
+    order, payment_id = _paid_order(sdk, sandbox, settings)
+    _post(sandbox, settings, f"simulate/orders/{order['id']}/refunds-pending", {"count": 1})
+    refund = sdk.payment.refund(payment_id, {"amount": 150000})
+    mark = _mark()
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def settle():
+        barrier.wait()
+        answers.append(_post(sandbox, settings, f"simulate/refunds/{refund['id']}/settle", {"status": "failed"}))
+
+    threads = [threading.Thread(target=settle) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answer.status_code for answer in answers) == [200, 400]
+    assert sdk.payment.fetch(payment_id)["amount_refunded"] == 0  # given back once, not twice
+    assert [event["event"] for event in _events_after(sdk, settings, mark)] == ["refund.failed"]

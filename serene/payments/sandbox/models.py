@@ -35,6 +35,9 @@ class SandboxOrder(models.Model):
     # Emulator only, not in Razorpay's JSON: how many of the next refunds on this order's payments
     # the "bank" turns down (refund.failed), so a test can fail exactly one and let the retry pass.
     refund_failures_left = models.PositiveIntegerField(default=0)
+    # Emulator only: how many of the next refunds stay pending until a test settles them (a normal-speed
+    # refund takes days at Razorpay), so the pending state, and what comes after it, can be seen.
+    refunds_pending_left = models.PositiveIntegerField(default=0)
     created_at = models.PositiveIntegerField(default=unix_now)
 
     def as_json(self) -> dict:

@@ -219,7 +219,8 @@ def payment_refund(payment_id: str, data: dict, *, fields: frozenset[str] = API_
     both showing it processed, as Razorpay's samples do. When the order has refund failures left (or
     RAZORPAY_SANDBOX_REFUNDS_FAIL is on) the bank turns it down: the call answers it pending, with
     refund.created, then it fails with refund.failed, and its amount is no longer counted as refunded,
-    so the payment can be refunded again."""
+    so the payment can be refunded again. When the order has pending refunds left, it is answered
+    pending with refund.created and stays so (counted as refunded) until refund_settle."""
     payment = payment_get(payment_id)
     payment = SandboxPayment.objects.select_for_update().get(pk=payment.pk)
     _extra_fields(data, set(fields))
@@ -238,16 +239,23 @@ def payment_refund(payment_id: str, data: dict, *, fields: frozenset[str] = API_
         raise RazorpayError("The receipt may not be greater than 40 characters.", field="receipt")
     order = SandboxOrder.objects.select_for_update().get(pk=payment.order_id)
     fails = settings.RAZORPAY_SANDBOX_REFUNDS_FAIL or order.refund_failures_left > 0
+    stays_pending = not fails and order.refunds_pending_left > 0
     if order.refund_failures_left:
         order.refund_failures_left -= 1
         order.save(update_fields=["refund_failures_left"])
+    elif stays_pending:
+        order.refunds_pending_left -= 1
+        order.save(update_fields=["refunds_pending_left"])
 
     refund = SandboxRefund.objects.create(id=gateway_id("rfnd"), payment=payment, amount=amount,
                                           currency=payment.currency, notes=_notes(data.get("notes")),
                                           receipt=receipt, speed_requested=speed,
-                                          status="pending" if fails else "processed")
+                                          status="pending" if fails or stays_pending else "processed")
     _payment_count_refund(payment, amount)
     answer = refund.as_json()
+    if stays_pending:
+        webhooks_emit(["refund.created"], refund=refund)
+        return answer
     if not fails:
         webhooks_emit(["refund.created", "refund.processed"], refund=refund)
         return answer
@@ -277,6 +285,45 @@ def order_refund_failures_set(order_id: str, data: dict) -> SandboxOrder:
     order.refund_failures_left = count
     order.save(update_fields=["refund_failures_left"])
     return order
+
+
+@transaction.atomic
+def order_refunds_pending_set(order_id: str, data: dict) -> SandboxOrder:
+    """Emulator control: the next `count` refunds of this order's payments stay pending until settled."""
+    _extra_fields(data, {"count"})
+    count = data.get("count")
+    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
+        raise RazorpayError("count must be a whole number from 0 to 100.", field="count")
+    order = order_get(order_id)
+    order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
+    order.refunds_pending_left = count
+    order.save(update_fields=["refunds_pending_left"])
+    return order
+
+
+@transaction.atomic
+def refund_settle(refund_id: str, data: dict) -> SandboxRefund:
+    """Emulator control: the bank finishes a pending refund, `processed` (refund.processed) or `failed`
+    (refund.failed; its amount is no longer counted as refunded)."""
+    _extra_fields(data, {"status"})
+    status = data.get("status")
+    if status not in ("processed", "failed"):
+        raise RazorpayError("status must be processed or failed.", field="status")
+    found = SandboxRefund.objects.filter(id=refund_id).values_list("payment_id", flat=True).first()
+    if found is None:
+        raise RazorpayError("The id provided does not exist", field="id")
+    payment = SandboxPayment.objects.select_for_update().get(pk=found)  # the payment first, as refunds lock it
+    refund = SandboxRefund.objects.select_for_update().get(pk=refund_id)
+    if refund.status != "pending":
+        raise RazorpayError(f"Only a pending refund can be settled; this one is {refund.status}.",
+                            reason="refund_not_pending")
+    refund.status = status
+    refund.save(update_fields=["status"])
+    if status == "failed":
+        _payment_count_refund(payment, -refund.amount)
+    refund.payment = payment
+    webhooks_emit([f"refund.{status}"], refund=refund)
+    return refund
 
 
 @transaction.atomic

@@ -19,5 +19,7 @@ urlpatterns = [
     path("dashboard/payments/<str:payment_id>/refund", views.dashboard_payment_refund),
     path("simulate/orders/<str:order_id>/pay", views.simulate_order_pay),
     path("simulate/orders/<str:order_id>/refund-failures", views.simulate_order_refund_failures),
+    path("simulate/orders/<str:order_id>/refunds-pending", views.simulate_order_refunds_pending),
+    path("simulate/refunds/<str:refund_id>/settle", views.simulate_refund_settle),
     re_path(r"^(?P<rest>.*)$", views.not_found),
 ]

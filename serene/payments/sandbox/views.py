@@ -140,6 +140,17 @@ def simulate_order_refund_failures(request, data, order_id):
     return {"order_id": order.id, "refund_failures_left": order.refund_failures_left}
 
 
+@razorpay_api({"POST"})
+def simulate_order_refunds_pending(request, data, order_id):
+    order = services.order_refunds_pending_set(order_id, data)
+    return {"order_id": order.id, "refunds_pending_left": order.refunds_pending_left}
+
+
+@razorpay_api({"POST"})
+def simulate_refund_settle(request, data, refund_id):
+    return services.refund_settle(refund_id, data).as_json()
+
+
 @csrf_exempt
 def not_found(request, rest=""):
     return _json_error(RazorpayError("The requested URL was not found on the server.", status=404))

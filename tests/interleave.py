@@ -6,7 +6,7 @@
         pause.release()                          # lets the first one go on
     first.result(), second.result()
 
-A thread storm finds a bad interleaving one run in five; this makes it happen every run (as
+`run_at_once` is the thread storm beside it. A storm finds a bad interleaving one run in five; this makes it happen every run (as
 Saleor's race tests do with before_after). Each path runs in its own thread with its own database
 connection, so the tests need `django_db(transaction=True)`.
 """
@@ -115,3 +115,25 @@ def paused_at(target: str, *, when: str = "before"):
             yield pause
         finally:
             pause.release()
+
+
+def run_at_once(calls: list[Callable[[], object]], *, timeout: float = 120) -> list[object]:
+    """A storm: every call in its own thread, released together; each result, or its error's class name."""
+    barrier = threading.Barrier(len(calls))
+    results: list[object] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            results[index] = call()
+        except Exception as error:  # noqa: BLE001 — counted by the test
+            results[index] = type(error).__name__
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

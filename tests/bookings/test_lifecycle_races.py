@@ -16,7 +16,7 @@ from serene.bookings.services import (booking_approve, booking_cancel, booking_h
                                       booking_reschedule, bookings_complete_finished)
 from serene.core.errors import SlotTaken
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at
+from tests.interleave import paused_at, run_at_once
 
 from .helpers import at, next_weekday
 from .test_lifecycle import confirmed
@@ -86,30 +86,9 @@ def test_an_approval_paused_before_its_move_is_followed_by_the_rival_cancellatio
     assert moves[-2:] == [S.CONFIRMED, S.CANCELLED]
 
 
-def _storm(calls):
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def worker(index, call):
-        try:
-            barrier.wait()
-            results[index] = call()
-        except Exception as error:  # noqa: BLE001 — counted by the test
-            results[index] = type(error).__name__
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=worker, args=(index, call)) for index, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
-
-
 def test_eight_cancellations_of_one_booking_at_once_cancel_it_once(sarah):
     booking = confirmed(sarah, starts=at(next_weekday(), 10))
-    results = _storm([lambda: booking_cancel(booking_id=booking.pk, by=booking.customer)] * 8)
+    results = run_at_once([lambda: booking_cancel(booking_id=booking.pk, by=booking.customer)] * 8)
     outcomes = Counter(result if isinstance(result, str) else "cancelled" for result in results)
     assert outcomes == {"cancelled": 1, MoveNotAllowed.__name__: 7}, outcomes
     assert BookingEvent.objects.filter(booking=booking, to_status=S.CANCELLED).count() == 1
@@ -123,7 +102,7 @@ def test_completion_and_no_show_racing_on_an_ended_session_leave_one_recorded_en
     past = timezone.now() - timedelta(hours=2)
     Booking.objects.filter(pk=booking.pk).update(starts_at=past, ends_at=past + timedelta(hours=1),
                                                  blocked_until=past + timedelta(hours=1))
-    results = _storm([bookings_complete_finished, lambda: booking_mark_no_show(booking_id=booking.pk, by=sarah.user)] * 3)
+    results = run_at_once([bookings_complete_finished, lambda: booking_mark_no_show(booking_id=booking.pk, by=sarah.user)] * 3)
     assert not [result for result in results if isinstance(result, str) and result != MoveNotAllowed.__name__]
     booking.refresh_from_db()
     assert booking.status == S.NO_SHOW  # completed first or not, the no-show is recorded once
@@ -137,7 +116,7 @@ def test_a_storm_of_reschedules_and_holds_onto_the_same_hour_never_overlaps(sara
     calls = [lambda b=b: booking_reschedule(booking_id=b.pk, by=b.customer, starts_at=at(day, 15)) for b in bookings]
     calls += [lambda: booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 15), duration_minutes=60)
               for _ in range(3)]
-    results = _storm(calls)
+    results = run_at_once(calls)
     winners = [result for result in results if isinstance(result, Booking)]
     assert len(winners) == 1, results
     assert Counter(result for result in results if isinstance(result, str)) == {SlotTaken.__name__: 5}

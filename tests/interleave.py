@@ -6,8 +6,8 @@
         pause.release()                          # lets the first one go on
     first.result(), second.result()
 
-`run_at_once` is the thread storm beside it. A storm finds a bad interleaving one run in five; this makes it happen every run (as
-Saleor's race tests do with before_after). Each path runs in its own thread with its own database
+A thread storm (`run_at_once`, below) finds a bad interleaving one run in five; a pause makes it
+happen every run (as Saleor's race tests do with before_after). Each path runs in its own thread with its own database
 connection, so the tests need `django_db(transaction=True)`.
 """
 from __future__ import annotations

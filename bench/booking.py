@@ -14,7 +14,7 @@ At the end the script checks, with SQL, that no two blocking bookings of an expe
 every captured payment has a kept booking or a refund.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
-    BENCH_CUSTOMERS=200 BENCH_CONCURRENCY=32 ...
+    BENCH_CUSTOMERS=200 BENCH_BOOKING_THREADS=8,32 BENCH_ROUNDS=3 ...   (the defaults)
 """
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 from availability import _database_reset, _free_port, _percentile, _wait_for  # noqa: E402
 
 CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "32"))
+CONCURRENCIES = [int(value) for value in os.environ.get("BENCH_BOOKING_THREADS", "8,32").split(",")]
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LATE_SHARE = float(os.environ.get("BENCH_LATE_SHARE", "0.25"))
 EXPERTS = 4
 START_TIMES = ["10:00", "10:30", "11:00", "11:30"]
@@ -188,16 +189,20 @@ def audit() -> dict[str, int]:
     return {"confirmed": confirmed, "overlaps": overlaps, "lost": lost, "webhooks": webhooks, "refunds": refunds}
 
 
-def main() -> None:
-    port = _free_port()
-    env = _environment(port)
-    print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers over {CONCURRENCY} threads racing for "
-          f"{EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker")
+def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
+    """One round on a fresh database: seed, serve, race, audit. Prints its figures and returns them."""
+    os.environ.update(env)
+    import django
+    django.setup()
+    from django.db import connections
+    connections.close_all()
     _database_reset(env)
     customers, rivals, experts = seed(env)
+    connections.close_all()
     from django.conf import settings
     server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
+                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env,
+                              stderr=subprocess.DEVNULL)
     worker = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "db_worker", "--interval", "0.2"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -213,10 +218,11 @@ def main() -> None:
                     if not queue:
                         return
                     number, customer = queue.pop()
-                customer_run(port, customer, rivals[number], experts, day, random.Random(number), results, lock, settings.RAZORPAY_KEY_ID)
+                customer_run(port, customer, rivals[number], experts, day, random.Random(number), results, lock,
+                             settings.RAZORPAY_KEY_ID)
 
         began = time.perf_counter()
-        threads = [threading.Thread(target=runner) for _ in range(CONCURRENCY)]
+        threads = [threading.Thread(target=runner) for _ in range(concurrency)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -224,27 +230,53 @@ def main() -> None:
         seconds = time.perf_counter() - began
         time.sleep(5)  # let the worker deliver the last webhooks
         figures = audit()
-        booked = results["outcomes"].get("confirmed", 0)
-        print(f"bookings confirmed: {booked} in {seconds:.1f} s = {booked / seconds:.1f} bookings/s; "
-              f"slot_taken answers: {results['slot_taken']}; verify outcomes: {results['outcomes']}")
-        holds = len(results["latency"].get("create-order hold", []))
-        taken = len(results["latency"].get("create-order 409", []))
-        print(f"create-order answers: {holds + taken} in {seconds:.1f} s = {(holds + taken) / seconds:.1f} per second: "
-              f"{holds} holds ({holds / seconds:.1f}/s) and {taken} 409 slot_taken ({taken / seconds:.1f}/s)")
-        print(f"late payments: {sum(v for k, v in results['outcomes'].items() if k.startswith('late'))}, "
-              f"{results['rival holds']} of them raced by a rival's new hold; refunds at the gateway: {figures['refunds']}")
-        for step, values in results["latency"].items():
-            print(f"  {step:14s} n={len(values):4d}  p50 {statistics.median(values) * 1000:7.1f} ms  "
-                  f"p99 {_percentile(values, .99) * 1000:7.1f} ms")
-        print(f"double bookings found: {figures['overlaps']}")
-        print(f"captured payments with neither booking nor refund: {figures['lost']}")
-        print(f"confirmed bookings in the database: {figures['confirmed']}; webhook events handled: {figures['webhooks']}")
-        print(f"errors: {len(results['errors'])}" + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
     finally:
         server.terminate()
         worker.terminate()
         server.wait(timeout=10)
         worker.wait(timeout=10)
+    holds = results["latency"].get("create-order hold", [])
+    taken = results["latency"].get("create-order 409", [])
+    late = {key: value for key, value in results["outcomes"].items() if key.startswith("late")}
+    print(f"  {concurrency:2d} threads: {len(holds)} holds ({len(holds) / seconds:.1f}/s), {len(taken)} 409s "
+          f"({len(taken) / seconds:.1f}/s) in {seconds:.1f} s; verify outcomes {results['outcomes']}; "
+          f"{results['rival holds']} rival holds; gateway refunds {figures['refunds']}; "
+          f"overlaps {figures['overlaps']}; captured without an end {figures['lost']}; errors {len(results['errors'])}"
+          + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
+    for step, values in results["latency"].items():
+        print(f"      {step:17s} n={len(values):4d}  p50 {statistics.median(values) * 1000:7.1f} ms  "
+              f"p99 {_percentile(values, .99) * 1000:7.1f} ms")
+    return {"holds_per_second": len(holds) / seconds, "conflicts_per_second": len(taken) / seconds,
+            "hold_p50": statistics.median(holds) * 1000 if holds else 0,
+            "conflict_p50": statistics.median(taken) * 1000 if taken else 0,
+            "verify_p50": statistics.median(results["latency"].get("verify", [0])) * 1000,
+            "late": sum(late.values()), "late_confirmed": late.get("late confirmed", 0),
+            "late_refunded": late.get("late expired", 0), "overlaps": figures["overlaps"], "lost": figures["lost"],
+            "errors": len(results["errors"])}
+
+
+def main() -> None:
+    port = _free_port()
+    env = _environment(port)
+    print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers (a share {LATE_SHARE:.0%} paying late) "
+          f"racing for {EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker; "
+          f"{ROUNDS} rounds alternating {', '.join(str(c) for c in CONCURRENCIES)} threads, each on a fresh database")
+    rounds: dict[int, list[dict]] = {concurrency: [] for concurrency in CONCURRENCIES}
+    for number in range(ROUNDS):
+        print(f"round {number + 1}")
+        for concurrency in CONCURRENCIES:
+            rounds[concurrency].append(run_round(env, port, concurrency))
+    print("spread over the rounds (min / median / max):")
+    for concurrency, runs in rounds.items():
+        def spread(key, unit=""):
+            values = sorted(run[key] for run in runs)
+            return f"{values[0]:.1f} / {statistics.median(values):.1f} / {values[-1]:.1f}{unit}"
+        print(f"  {concurrency:2d} threads: holds/s {spread('holds_per_second')}; 409s/s {spread('conflicts_per_second')}; "
+              f"hold p50 {spread('hold_p50', ' ms')}; 409 p50 {spread('conflict_p50', ' ms')}; "
+              f"verify p50 {spread('verify_p50', ' ms')}")
+        print(f"      late payments {sum(run['late'] for run in runs)} (confirmed {sum(run['late_confirmed'] for run in runs)}, "
+              f"refunded {sum(run['late_refunded'] for run in runs)}); double bookings {sum(run['overlaps'] for run in runs)}; "
+              f"captured payments without an end {sum(run['lost'] for run in runs)}; errors {sum(run['errors'] for run in runs)}")
 
 
 if __name__ == "__main__":

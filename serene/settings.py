@@ -276,6 +276,7 @@ PAYMENTS_SWEEP_INTERVAL_SECONDS = env_int("PAYMENTS_SWEEP_INTERVAL_SECONDS", 180
 SCHEDULED_TASKS = [
     ("serene.payments.tasks.payments_sweep", PAYMENTS_SWEEP_INTERVAL_SECONDS),
     ("serene.bookings.tasks.bookings_complete_finished", env_int("COMPLETE_SESSIONS_INTERVAL_SECONDS", 300)),
+    ("serene.bookings.tasks.bookings_expire_lapsed_holds", env_int("EXPIRE_HOLDS_INTERVAL_SECONDS", 60)),
 ]
 SCHEDULED_TASKS_AT_START = ["serene.payments.tasks.payments_sweep_after_restart"]
 # The sweep re-drives a stored webhook event still unhandled this long after it arrived.

@@ -24,8 +24,15 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ("public_id", "customer__email", "customer__name", "expert__user__name")
     list_select_related = ("expert__user", "customer")
     date_hierarchy = "starts_at"
-    # Status and money change only through the lifecycle's services, so every change is recorded.
-    readonly_fields = ("public_id", "status", "money_outcome", "hold_expires_at", "cancelled_at", "cancelled_by",
-                       "cancellation_reason", "reschedule_count", "created_at", "updated_at")
-    raw_id_fields = ("customer", "expert")
+    # A booking changes only through the lifecycle's services, so every change is on its timeline:
+    # staff read here, and act through the services.
     inlines = [BookingEventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Booking._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

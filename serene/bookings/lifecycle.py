@@ -127,8 +127,10 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
     now = now or timezone.now()
     booking.status = to
     fields = ["status", "updated_at"]
-    if source == S.PENDING:
-        booking.hold_expires_at = None if to != S.EXPIRED else booking.hold_expires_at
+    if to in PAID_AND_KEPT_STATUSES and booking.hold_expires_at is not None:
+        # Kept: no hold any more. A hold that ended otherwise keeps its time, which the payment
+        # sweeps use to find an order still open on it (paid in another tab, say).
+        booking.hold_expires_at = None
         fields.append("hold_expires_at")
     if to in (S.CANCELLED, S.REJECTED):
         booking.cancelled_at, booking.cancelled_by = now, by

@@ -1,4 +1,5 @@
-"""Writes of the booking ledger: hold, confirm after payment, approve, reject, cancel, complete, no-show.
+"""Writes of the booking ledger that claim time: hold, confirm after payment, reschedule, and the
+expiry of holds that ran out. (Moves people ask for, and completion, are in moves.py.)
 
 booking_hold is where invariant 1 (no double booking) is kept. On PostgreSQL the exclusion
 constraint booking_no_overlap is the guarantee and the check here only gives the friendly answer
@@ -22,13 +23,14 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.availability import engine
 from serene.availability.selectors import slot_list_for_day
-from serene.core.errors import AppError, Forbidden, InvalidInput, NotFound, SlotTaken
-from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
+from serene.core.errors import AppError, Forbidden, InvalidInput, SlotTaken
+from serene.core.locking import Locked, lock_booking, lock_rows, retry_on_lock_conflict
 from serene.core.money import price_for_duration
 from serene.experts.models import Expert
 
-from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, STAFF, SYSTEM, blocking_q, booking_move,
+from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
                         booking_record_created, booking_record_note)
+from .moves import actor_for
 from .models import Booking, BookingStatus
 
 EXCLUSION_VIOLATION = "23P01"
@@ -104,17 +106,15 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     for hold in own:
         if hold.starts_at == starts_at and hold.duration_minutes == duration_minutes:
             return hold
-    # Holds that ran out still satisfy the database constraint until they are marked, and a new
-    # choice with this expert replaces the customer's earlier holds with them (one goes back in the
-    # wizard to pick another time or length): mark both, before the insert. If an earlier hold is
-    # paid after all, it is a late payment: confirmed if its time is free, refunded if not.
-    stale = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
-                         starts_at=starts_at, blocked_until=blocked_until)
-    in_the_way = {booking.pk: HOLD_RAN_OUT for booking in stale}
-    in_the_way.update({hold.pk: "Replaced by the customer's new choice of time." for hold in own})
-    for booking_id, booking in lock_rows(booking_ids=in_the_way).bookings.items():
-        if booking.status == HOLD_STATUS:
-            booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=in_the_way[booking_id], now=now)
+    # A new choice with this expert replaces the customer's earlier holds with them (one goes back in
+    # the wizard to pick another time or length). If an earlier hold is paid after all, it is a late
+    # payment: confirmed if its time is free, refunded if not.
+    replaced = lock_rows(booking_ids=[hold.pk for hold in own]).bookings.values()
+    for hold in replaced:
+        if hold.status == HOLD_STATUS:
+            booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM,
+                         reason="Replaced by the customer's new choice of time.", now=now)
+    lapsed_holds_expire(expert=expert, starts_at=starts_at, blocked_until=blocked_until, now=now)
 
     if _live_holds_of(customer, now).count() >= settings.MAX_HOLDS_PER_CUSTOMER:
         raise TooManyHolds(f"You are already holding {settings.MAX_HOLDS_PER_CUSTOMER} times. Pay for one, or wait "
@@ -138,28 +138,66 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     return booking
 
 
+def lapsed_holds_in_the_way(*, booking: Booking, now: datetime):
+    return _overlapping(Booking.objects.filter(expert_id=booking.expert_id, status=HOLD_STATUS, hold_expires_at__lte=now),
+                        starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk)
+
+
+def lapsed_holds_expire(*, expert: Expert, starts_at: datetime, blocked_until: datetime, now: datetime,
+                        excluding_booking_id: int | None = None) -> int:
+    """Mark the holds that ran out in [starts_at, blocked_until) expired, under the expert's lock.
+
+    A lapsed hold no longer blocks availability, but the PostgreSQL constraint counts every pending
+    booking, so it must be marked before anything else is written on its time.
+    """
+    lapsed = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
+                          starts_at=starts_at, blocked_until=blocked_until)
+    if excluding_booking_id is not None:
+        lapsed = lapsed.exclude(pk=excluding_booking_id)
+    expired = 0
+    for hold in lock_rows(booking_ids=lapsed.values_list("pk", flat=True)).bookings.values():
+        if hold.status == HOLD_STATUS:
+            booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
+            expired += 1
+    return expired
+
+
+def booking_clear_way_to_confirm(*, locked: Locked) -> None:
+    """Before a captured payment's confirmation: expire lapsed holds on the locked booking's time."""
+    booking = locked.booking
+    lapsed_holds_expire(expert=locked.expert, starts_at=booking.starts_at, blocked_until=booking.blocked_until,
+                        now=timezone.now(), excluding_booking_id=booking.pk)
+
+
+def bookings_expire_lapsed_holds(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Every hold that ran out becomes expired (the periodic job), one expert's lock at a time."""
+    now = now or timezone.now()
+    experts = list(Booking.objects.filter(status=HOLD_STATUS, hold_expires_at__lte=now)
+                   .values_list("expert_id", flat=True).distinct()[:limit])
+    return sum(_expire_lapsed_of(expert_id=expert_id, now=now) for expert_id in experts)
+
+
 @retry_on_lock_conflict
 @transaction.atomic
-def booking_release_hold(*, booking_id: int, reason: str) -> None:
-    """Give a hold's slot back at once (no payment could even be started). A no-op once it has moved on."""
-    expert_id = Booking.objects.values_list("expert_id", flat=True).get(pk=booking_id)
-    booking = lock_rows(expert_id=expert_id, booking_ids=[booking_id]).booking
-    if booking.status == HOLD_STATUS:
-        booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=reason)
+def _expire_lapsed_of(*, expert_id: int, now: datetime) -> int:
+    expert = lock_rows(expert_id=expert_id).expert
+    return lapsed_holds_expire(expert=expert, starts_at=datetime.min.replace(tzinfo=engine.UTC),
+                               blocked_until=datetime.max.replace(tzinfo=engine.UTC), now=now)
 
 
 def booking_confirm_paid(*, locked: Locked) -> bool:
     """Confirm a booking whose payment was captured, inside the caller's transaction.
 
-    `locked` holds the booking's expert and the booking (lock_rows). Returns False when the
+    `locked` holds the booking's expert and the booking (lock_rows), and lapsed holds in its way were
+    expired after those locks (lapsed_holds_expire), before anything of a later kind (the payment)
+    was locked. Returns False when the
     booking cannot be kept (cancelled or rejected meanwhile, or paid after its hold ran out and its
     time taken since): the caller then refunds. Confirming a booking already kept is a no-op.
     """
     booking, expert = locked.booking, locked.expert
     if expert is None or expert.pk != booking.expert_id:
         raise RuntimeError("booking_confirm_paid needs the booking's expert locked first")
-    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED,
-                          BookingStatus.NO_SHOW):
+    if booking.status in PAID_AND_KEPT_STATUSES:
         return True
     if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
         return False
@@ -174,11 +212,8 @@ def booking_confirm_paid(*, locked: Locked) -> bool:
             if booking.status == BookingStatus.PENDING:
                 booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             return False
-        stale = _overlapping(Booking.objects.filter(expert=expert, status=HOLD_STATUS, hold_expires_at__lte=now),
-                             starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk)
-        for stale_hold in lock_rows(booking_ids=stale.values_list("pk", flat=True)).bookings.values():
-            if stale_hold.status == HOLD_STATUS:
-                booking_move(booking=stale_hold, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
+        if lapsed_holds_in_the_way(booking=booking, now=now):
+            raise RuntimeError("lapsed holds in the way must be expired (lapsed_holds_expire) before confirming")
     reason = "Paid." if hold_live else "Paid after the hold ran out; the time was still free."
     try:
         with transaction.atomic():
@@ -189,91 +224,6 @@ def booking_confirm_paid(*, locked: Locked) -> bool:
             return False
         raise
     return True
-
-
-# --- Moves asked for by people ------------------------------------------------------------------
-
-def actor_for(*, user: User, booking: Booking) -> str:
-    """Who `user` is to this booking; NotFound for anyone who may not see it (invariant 6)."""
-    if booking.customer_id == user.pk:
-        return CUSTOMER
-    if booking.expert.user_id == user.pk:
-        return EXPERT
-    if user.is_staff:
-        return STAFF
-    raise NotFound("There is no session with that id.")
-
-
-def _lock_booking_for(*, booking_id: int) -> Booking:
-    expert_id = Booking.objects.values_list("expert_id", flat=True).filter(pk=booking_id).first()
-    if expert_id is None:
-        raise NotFound("There is no session with that id.")
-    return lock_rows(expert_id=expert_id, booking_ids=[booking_id]).booking
-
-
-@dataclass(frozen=True)
-class Cancellation:
-    booking: Booking
-    refund_due: bool  # the full amount goes back (if it was paid)
-
-
-def cancellation_refund_due(*, booking: Booking, actor: str, now: datetime) -> bool:
-    """The policy: the expert or staff cancelling refunds in full; a customer does at least
-    CANCELLATION_WINDOW_HOURS before the start, and gets nothing back later."""
-    if actor in (EXPERT, STAFF) or booking.status == BookingStatus.AWAITING_APPROVAL:
-        return True
-    return booking.starts_at - now >= timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
-
-
-@retry_on_lock_conflict
-@transaction.atomic
-def booking_cancel(*, booking_id: int, by: User, reason: str = "") -> Cancellation:
-    """Cancel a booking for its customer, its expert or staff; the slot is free at once."""
-    booking = _lock_booking_for(booking_id=booking_id)
-    actor = actor_for(user=by, booking=booking)
-    now = timezone.now()
-    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL) and booking.starts_at <= now:
-        raise InvalidInput("This session has already started, so it can no longer be cancelled.", code="too_late")
-    refund_due = cancellation_refund_due(booking=booking, actor=actor, now=now)
-    booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=actor, by=by,
-                 reason=reason or f"Cancelled by the {actor}.", now=now)
-    return Cancellation(booking=booking, refund_due=refund_due)
-
-
-@retry_on_lock_conflict
-@transaction.atomic
-def booking_approve(*, booking_id: int, by: User) -> Booking:
-    booking = _lock_booking_for(booking_id=booking_id)
-    actor = actor_for(user=by, booking=booking)
-    if actor == CUSTOMER:
-        raise Forbidden("Only the expert approves a booking.")
-    return booking_move(booking=booking, to=BookingStatus.CONFIRMED, actor=actor, by=by, reason="Approved.")
-
-
-@retry_on_lock_conflict
-@transaction.atomic
-def booking_reject(*, booking_id: int, by: User, reason: str = "") -> Booking:
-    """The expert declines a paid booking waiting for approval; payments refunds it in full."""
-    booking = _lock_booking_for(booking_id=booking_id)
-    actor = actor_for(user=by, booking=booking)
-    if actor == CUSTOMER:
-        raise Forbidden("Only the expert declines a booking.")
-    return booking_move(booking=booking, to=BookingStatus.REJECTED, actor=actor, by=by,
-                        reason=reason or "Declined by the expert.")
-
-
-@retry_on_lock_conflict
-@transaction.atomic
-def booking_mark_no_show(*, booking_id: int, by: User, reason: str = "") -> Booking:
-    """The expert or staff records that the customer never came, once the session has started."""
-    booking = _lock_booking_for(booking_id=booking_id)
-    actor = actor_for(user=by, booking=booking)
-    if actor == CUSTOMER:
-        raise Forbidden("Only the expert or staff can record a no-show.")
-    if booking.starts_at > timezone.now():
-        raise InvalidInput("A session can be marked as a no-show only after it has started.", code="too_early")
-    return booking_move(booking=booking, to=BookingStatus.NO_SHOW, actor=actor, by=by,
-                        reason=reason or "The customer did not come.")
 
 
 @retry_on_lock_conflict
@@ -295,7 +245,7 @@ def booking_reschedule(*, booking_id: int, by: User, starts_at: datetime) -> Boo
 
 
 def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime) -> Booking:
-    booking = _lock_booking_for(booking_id=booking_id)
+    booking = lock_booking(booking_id=booking_id).booking
     actor = actor_for(user=by, booking=booking)
     if actor == EXPERT:
         raise Forbidden("Only the customer (or staff) moves a booking; the expert may cancel it instead.")
@@ -311,6 +261,9 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     if starts_at == booking.starts_at:
         return booking
     expert = booking.expert
+    new_end = starts_at + timedelta(minutes=booking.duration_minutes)
+    lapsed_holds_expire(expert=expert, starts_at=starts_at, blocked_until=new_end + timedelta(minutes=expert.buffer_minutes),
+                        now=now)
     slot = _requested_slot(expert=expert, starts_at=starts_at, duration_minutes=booking.duration_minutes, now=now,
                            excluding_booking_id=booking.pk)
     if slot.reason == engine.BOOKED:
@@ -329,22 +282,3 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     return booking
 
 
-def bookings_complete_finished(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Confirmed sessions whose end has passed become completed, each in its own short transaction."""
-    now = now or timezone.now()
-    due = list(Booking.objects.filter(status=BookingStatus.CONFIRMED, ends_at__lte=now)
-               .order_by("ends_at").values_list("pk", flat=True)[:limit])
-    completed = 0
-    for booking_id in due:
-        completed += _complete_one(booking_id=booking_id, now=now)
-    return completed
-
-
-@retry_on_lock_conflict
-@transaction.atomic
-def _complete_one(*, booking_id: int, now: datetime) -> int:
-    booking = lock_rows(booking_ids=[booking_id]).booking
-    if booking.status != BookingStatus.CONFIRMED or booking.ends_at > now:
-        return 0
-    booking_move(booking=booking, to=BookingStatus.COMPLETED, actor=SYSTEM, reason="The session's time ended.", now=now)
-    return 1

@@ -1,9 +1,15 @@
-"""Background work for bookings: sessions whose time has ended become completed."""
+"""Background work for bookings, queued by the scheduler: holds that ran out become expired, and
+sessions whose time has ended become completed."""
 from django_tasks import task
 
-from . import services
+from . import moves, services
+
+
+@task()
+def bookings_expire_lapsed_holds() -> int:
+    return services.bookings_expire_lapsed_holds()
 
 
 @task()
 def bookings_complete_finished() -> int:
-    return services.bookings_complete_finished()
+    return moves.bookings_complete_finished()

@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import OperationalError, connection
 
-from .errors import ServiceUnavailable
+from .errors import NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
     from serene.accounts.models import User
@@ -88,6 +88,19 @@ def lock_rows(*, customer_id: int | None = None, expert_id: int | None = None, b
     return locked
 
 
+def lock_booking(*, booking_id: int, payment_id: int | None = None) -> Locked:
+    """Lock a booking after its expert (and a payment of it last): the usual start of a booking's write.
+
+    NotFound when there is no such booking.
+    """
+    from serene.bookings.models import Booking
+
+    expert_id = Booking.objects.filter(pk=booking_id).values_list("expert_id", flat=True).first()
+    if expert_id is None:
+        raise NotFound("There is no session with that id.")
+    return lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
+
+
 def _bound_lock_waits() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -124,17 +137,15 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, attempts
             for attempt in range(1, attempts + 1):
                 try:
                     return inner(*args, **kwargs)
-                except OperationalError as error:
-                    if not is_lock_conflict(error):
+                except (OperationalError, Busy) as error:
+                    # Busy: a nested service met the conflict and could not start over; here we can.
+                    if isinstance(error, OperationalError) and not is_lock_conflict(error):
                         raise
                     if attempt == attempts:
+                        if isinstance(error, Busy):
+                            raise
                         raise Busy() from error
             raise AssertionError("unreachable")
         return wrapper
 
     return decorate(function) if function is not None else decorate
-
-
-def atomic_with_retry(function: Callable[..., T]) -> Callable[..., T]:
-    """`transaction.atomic` inside `retry_on_lock_conflict`: the usual shape of a write service."""
-    return retry_on_lock_conflict(transaction.atomic(function))

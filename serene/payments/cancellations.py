@@ -15,7 +15,7 @@ from django.db import transaction
 from serene.accounts.models import User
 from serene.bookings.lifecycle import booking_set_money_outcome
 from serene.bookings.models import Booking, MoneyOutcome
-from serene.bookings.services import booking_cancel, booking_reject
+from serene.bookings.moves import booking_cancel, booking_reject
 from serene.core.locking import lock_rows, retry_on_lock_conflict
 
 from .gateway import GatewayUnavailable

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
-from serene.bookings.services import booking_confirm_paid
+from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid
 from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money
 
@@ -80,7 +80,10 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
         logger.warning("Gateway payment %s is for order %s, which is not ours", snapshot.id, snapshot.order_id)
         return None
     payment_pk, booking_id, expert_id = found
-    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_pk)
+    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id])
+    if snapshot.status in MONEY_MOVED:
+        booking_clear_way_to_confirm(locked=locked)  # more bookings: before the payment, in the fixed order
+    locked.payment = lock_rows(payment_id=payment_pk).payment
     payment, booking = locked.payment, locked.booking
 
     if snapshot.status not in MONEY_MOVED:

@@ -8,9 +8,9 @@ from django.utils import timezone
 from serene.bookings import lifecycle
 from serene.bookings.lifecycle import MoveNotAllowed, booking_move
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
-from serene.bookings.services import (TooManyHolds, booking_approve, booking_cancel, booking_hold,
-                                      booking_mark_no_show, booking_reject, booking_reschedule,
-                                      bookings_complete_finished)
+from serene.bookings.moves import (booking_approve, booking_cancel, booking_mark_no_show, booking_reject,
+                                   bookings_complete_finished)
+from serene.bookings.services import TooManyHolds, booking_hold, booking_reschedule
 from serene.core.errors import Forbidden, InvalidInput, NotFound, SlotTaken
 from serene.core.locking import lock_rows
 from tests.factories import ExpertFactory, UserFactory
@@ -254,3 +254,40 @@ def test_the_cancellation_terms_promise_a_refund_only_when_one_would_be_given(sa
     booking = confirmed(sarah, starts=at(next_weekday(), 10))
     assert "refunds it in full" in cancellation_terms(booking=booking, now=booking.starts_at - timedelta(hours=25))
     assert "would not be refunded" in cancellation_terms(booking=booking, now=booking.starts_at - timedelta(hours=23))
+
+
+def test_holds_that_ran_out_are_marked_expired_by_the_periodic_job(sarah):
+    from serene.bookings.services import bookings_expire_lapsed_holds
+    day = next_weekday()
+    lapsed = booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 10), duration_minutes=60)
+    live = booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 14), duration_minutes=60)
+    Booking.objects.filter(pk=lapsed.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+    assert bookings_expire_lapsed_holds() == 1
+    assert bookings_expire_lapsed_holds() == 0
+    lapsed.refresh_from_db(), live.refresh_from_db()
+    assert (lapsed.status, live.status) == (S.EXPIRED, S.PENDING)
+    assert timeline(lapsed)[-1] == (S.PENDING, S.EXPIRED, "system")
+
+
+def test_a_reschedule_onto_the_time_of_a_hold_that_ran_out_succeeds(sarah):
+    """The lapsed hold no longer shows as busy; the move must not trip over it in the database either."""
+    day = next_weekday()
+    booking = confirmed(sarah, starts=at(day, 10))
+    lapsed = booking_hold(customer=UserFactory(), expert=sarah, starts_at=at(day, 14), duration_minutes=60)
+    Booking.objects.filter(pk=lapsed.pk).update(hold_expires_at=timezone.now() - timedelta(seconds=1))
+    moved = booking_reschedule(booking_id=booking.pk, by=booking.customer, starts_at=at(day, 14))
+    assert moved.starts_at == at(day, 14)
+    lapsed.refresh_from_db()
+    assert lapsed.status == S.EXPIRED
+    from serene.bookings.selectors import blocking_overlap_pairs
+    assert blocking_overlap_pairs() == 0
+
+
+def test_a_booking_waiting_for_approval_cannot_be_approved_after_its_start(sarah):
+    waiting = confirmed(sarah, starts=at(next_weekday(), 10), status=S.AWAITING_APPROVAL)
+    Booking.objects.filter(pk=waiting.pk).update(starts_at=timezone.now() - timedelta(minutes=1),
+                                                 ends_at=timezone.now() + timedelta(minutes=59),
+                                                 blocked_until=timezone.now() + timedelta(minutes=59))
+    with pytest.raises(InvalidInput) as error:
+        booking_approve(booking_id=waiting.pk, by=sarah.user)
+    assert error.value.code == "too_late"

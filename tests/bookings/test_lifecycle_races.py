@@ -11,9 +11,9 @@ from django.db import connections
 
 from serene.bookings.lifecycle import MoveNotAllowed
 from serene.bookings.models import Booking, BookingEvent, BookingStatus
+from serene.bookings.moves import booking_approve, booking_cancel, booking_mark_no_show, bookings_complete_finished
 from serene.bookings.selectors import blocking_overlap_pairs
-from serene.bookings.services import (booking_approve, booking_cancel, booking_hold, booking_mark_no_show,
-                                      booking_reschedule, bookings_complete_finished)
+from serene.bookings.services import booking_hold, booking_reschedule
 from serene.core.errors import SlotTaken
 from tests.factories import ExpertFactory, UserFactory
 from tests.interleave import paused_at, run_at_once
@@ -75,7 +75,7 @@ def test_a_double_click_while_the_first_hold_is_being_written_gets_the_same_hold
 
 def test_an_approval_paused_before_its_move_is_followed_by_the_rival_cancellation(sarah):
     booking = confirmed(sarah, starts=at(next_weekday(), 10), status=S.AWAITING_APPROVAL)
-    with paused_at("serene.bookings.services.booking_move") as pause:
+    with paused_at("serene.bookings.moves.booking_move") as pause:
         approving = pause.run(lambda: booking_approve(booking_id=booking.pk, by=sarah.user))
         cancelling = pause.run_rival(lambda: booking_cancel(booking_id=booking.pk, by=booking.customer))
         assert not cancelling.finished(0.5)  # it waits for the approval's lock

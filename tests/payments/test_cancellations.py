@@ -4,7 +4,7 @@ the call that caused them (a refund's refund.created and refund.processed before
 import pytest
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
-from serene.bookings.services import booking_approve
+from serene.bookings.moves import booking_approve
 from serene.core.errors import Conflict, Forbidden
 from serene.payments.cancellations import booking_cancel_with_refund, booking_reject_with_refund
 from serene.payments.models import Payment, PaymentStatus, Refund, RefundStatus

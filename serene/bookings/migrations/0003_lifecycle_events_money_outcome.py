@@ -1,5 +1,6 @@
 """The lifecycle made explicit: the money outcome as its own field, the timeline of moves, and the
-no-overlap constraint rebuilt from the lifecycle's one definition of which states block time.
+no-overlap constraint rebuilt with the states the lifecycle says block time (frozen here, as a migration
+must be; a test checks the live constraint against lifecycle.BLOCKING_STATUSES).
 
 Existing bookings get the first line of their timeline; a late-payment refund that was recorded as
 free text in cancellation_reason becomes money_outcome.
@@ -13,12 +14,11 @@ from django.db import migrations, models
 def rebuild_constraint(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return  # SQLite: booking_hold's IMMEDIATE transaction is the guarantee
-    from serene.bookings.lifecycle import constraint_condition_sql
     schema_editor.execute("ALTER TABLE bookings_booking DROP CONSTRAINT IF EXISTS booking_no_overlap")
     schema_editor.execute(
         "ALTER TABLE bookings_booking ADD CONSTRAINT booking_no_overlap EXCLUDE USING gist "
         "(expert_id WITH =, tstzrange(starts_at, blocked_until, '[)') WITH &&) "
-        f"WHERE ({constraint_condition_sql()})")
+        "WHERE (status IN ('pending', 'awaiting_approval', 'confirmed'))")
 
 
 def backfill(apps, schema_editor):

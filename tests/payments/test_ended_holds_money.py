@@ -1,0 +1,40 @@
+"""A hold that ended without being kept (cancelled, expired) while its order was still payable: a
+payment made on it later, whose webhooks are lost, is still found by the sweep and refunded."""
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.payments.cancellations import booking_cancel_with_refund
+from serene.payments.models import Payment, PaymentStatus
+from serene.payments.reconciliation import payments_sweep
+from tests.bookings.helpers import at, next_weekday
+from tests.factories import ExpertFactory, UserFactory
+
+from .helpers import create_order, pay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sarah():
+    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
+
+
+def test_a_payment_on_a_cancelled_hold_with_every_webhook_lost_is_refunded_by_the_sweep(client, sandbox, sarah,
+                                                                                         settings):
+    settings.RAZORPAY_SANDBOX_WEBHOOK_DROP = True
+    customer = UserFactory()
+    client.force_login(customer)
+    order = create_order(client, starts=at(next_weekday(), 10)).json()
+    booking = booking_cancel_with_refund(booking_id=Booking.objects.get(public_id=order["sessionId"]).pk, by=customer)
+    assert booking.status == BookingStatus.CANCELLED and booking.hold_expires_at is not None
+    pay(sandbox, order["orderId"])  # another tab pays; no verify, no webhook reaches us
+    assert Payment.objects.get().status == PaymentStatus.CREATED
+
+    Booking.objects.filter(pk=booking.pk).update(hold_expires_at=timezone.now() - timedelta(minutes=2))
+    assert payments_sweep(older_than=timedelta(minutes=1)) >= 1
+    booking.refresh_from_db()
+    assert booking.money_outcome == MoneyOutcome.REFUNDED_IN_FULL
+    assert Payment.objects.get().status == PaymentStatus.REFUNDED

@@ -138,7 +138,9 @@ def test_a_forged_signature_is_rejected_and_changes_nothing(client, sandbox, set
     assert other_payment.status_code == 400
 
 
-def test_verify_and_duplicated_reordered_webhooks_confirm_once(client, sandbox, settings, sarah):
+def test_duplicated_and_reordered_webhooks_then_verify_confirm_once(client, sandbox, settings, sarah):
+    """In sequence: every webhook twice, newest first, then verify. The races of verify against the
+    webhooks (paused at a chosen point, and as a storm) are in test_interleavings.py."""
     settings.RAZORPAY_SANDBOX_WEBHOOK_DUPLICATE = True
     settings.RAZORPAY_SANDBOX_WEBHOOK_REORDER = True
     client.force_login(UserFactory())

@@ -5,6 +5,7 @@ from collections import Counter
 import pytest
 
 from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.services import booking_release_hold
 from serene.payments.models import GatewayCall, Payment, PaymentStatus
 from serene.payments.sandbox.models import SandboxOrder
 from tests.bookings.helpers import at, next_weekday
@@ -101,3 +102,21 @@ def test_choosing_a_longer_session_at_a_start_one_holds_replaces_ones_own_hold(c
     assert ninety.json()["sessionId"] != sixty["sessionId"] and ninety.json()["duration"] == 90
     assert Booking.objects.get(public_id=sixty["sessionId"]).status == BookingStatus.EXPIRED
     assert Booking.objects.filter(status=BookingStatus.PENDING).count() == 1
+
+
+def test_a_hold_given_up_while_its_order_is_being_claimed_answers_a_documented_410(client, sandbox, sarah, quiet):
+    """booking_hold returned the hold; before the order is claimed it is given up (a newer choice of
+    the same customer replaced it, say): the claim refuses with hold_expired, a status the OpenAPI lists."""
+    client.force_login(UserFactory())
+    with paused_at("serene.payments.checkout._order_claim") as pause:
+        claimant = pause.run(lambda: create_order(client, starts=at(next_weekday(), 10)))
+        booking = Booking.objects.get()
+        pause.run_rival(lambda: booking_release_hold(booking_id=booking.pk, reason="Replaced.")).result()
+        pause.release()
+    response = claimant.result()
+    assert response.status_code == 410, response.content
+    assert response.json() == {"success": False, "error": {
+        "code": "hold_expired", "message": "Your hold on this time has run out. Please choose a time again."}}
+    assert Payment.objects.count() == 0 and SandboxOrder.objects.count() == 0
+    document = client.get("/api/v1/openapi.json").json()
+    assert "410" in document["paths"]["/api/v1/payments/create-order"]["post"]["responses"]

@@ -90,6 +90,9 @@ class Refund(TimeStampedModel):
     external = models.BooleanField(default=False)
     failure_reason = models.CharField(max_length=240, blank=True)
 
+    class Meta:
+        ordering = ("created_at", "id")  # a payment's refunds in the order they were asked for
+
     def __str__(self) -> str:
         return f"{self.gateway_refund_id or self.receipt} {self.amount_minor} {self.status}"
 

@@ -15,7 +15,8 @@ from serene.core.errors import NotFound
 from serene.notifications.ics import google_calendar_url
 
 from .models import PaymentStatus
-from .selectors import payment_failure_message, payment_paid_for, payment_refunded_minor, payment_retryable_for
+from .selectors import (payment_failure_message, payment_paid_for, payment_refund_shown, payment_refunded_minor,
+                        payment_retryable_for)
 
 
 @login_required
@@ -24,7 +25,7 @@ def success(request: HttpRequest) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=request.GET.get("sessionId", ""),
                                                 customer_only=True)
     payment = payment_paid_for(booking=booking)
-    refund = payment.refunds.first() if payment else None
+    refund = payment_refund_shown(payment=payment) if payment else None
     return render(request, "bookings/success.html", {
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),

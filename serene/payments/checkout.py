@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.lifecycle import SYSTEM, booking_move
+from serene.bookings.lifecycle import PAID_AND_KEPT_STATUSES, SYSTEM, booking_move
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core.errors import HoldExpired, InvalidInput, NotFound
@@ -194,8 +194,7 @@ def session_report(*, customer: User, gateway_payment_id: str, expert_slug: str,
     if payment is None:
         raise InvalidInput("We have no payment with that id for your account.", code="invalid_payment", field="paymentId")
     booking = payment.booking
-    if payment.status != PaymentStatus.CAPTURED or booking.status not in (BookingStatus.CONFIRMED,
-                                                                           BookingStatus.AWAITING_APPROVAL):
+    if payment.status != PaymentStatus.CAPTURED or booking.status not in PAID_AND_KEPT_STATUSES:
         raise InvalidInput("That payment has not confirmed a session (it is not captured, or it was refunded).",
                            code="invalid_payment", field="paymentId")
     local = booking.starts_at.astimezone(ZoneInfo(booking.expert.time_zone))

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.bookings.selectors import LATE_PAYMENT_REFUNDED
 from serene.bookings.services import booking_confirm_paid
 from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money
@@ -28,10 +29,8 @@ from .refunds import LIVE_STATUSES, dashboard_refund_ended, payment_owe_in_full,
 
 logger = logging.getLogger(__name__)
 
-LATE_PAYMENT_REFUND_REASON = ("Your payment arrived after your hold on this time ran out, and someone else had "
-                              "booked it meanwhile. We refunded the full amount.")
 NOT_KEPT_REASONS = {
-    BookingStatus.EXPIRED: LATE_PAYMENT_REFUND_REASON,
+    BookingStatus.EXPIRED: LATE_PAYMENT_REFUNDED,
     BookingStatus.CANCELLED: "The session was cancelled before the payment arrived. We refunded the full amount.",
     BookingStatus.REJECTED: "The expert had declined the session before the payment arrived. We refunded the full amount.",
 }

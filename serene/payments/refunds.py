@@ -265,8 +265,7 @@ def _payment_status_from_refunds(payment: Payment) -> None:
 
 def _dashboard_refund_ends_booking(*, payment: Payment, booking: Booking) -> None:
     """Someone refunded this booking's payment by hand: a booking still kept is cancelled, with nothing more owed."""
-    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.PENDING) \
-            and move_allowed(source=booking.status, target=BookingStatus.CANCELLED, actor=STAFF):
+    if move_allowed(source=booking.status, target=BookingStatus.CANCELLED, actor=STAFF):
         booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=STAFF, reason=DASHBOARD_REASON)
 
 

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from serene.bookings import selectors as booking_selectors
-from serene.bookings.models import BookingStatus
+from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
 from serene.notifications.ics import google_calendar_url
@@ -29,7 +29,8 @@ def success(request: HttpRequest) -> HttpResponse:
     return render(request, "bookings/success.html", {
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),
-        "is_booked": booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL),
+        "is_booked": booking.status in PAID_AND_KEPT_STATUSES,
+        "is_ahead": booking.status in FIRMLY_BLOCKING_STATUSES,  # kept and not yet over: worth a calendar entry
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
         "viewer_zone": booking.customer_time_zone or booking.expert.time_zone,
         "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),

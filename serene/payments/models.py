@@ -88,6 +88,9 @@ class Refund(TimeStampedModel):
     reason = models.CharField(max_length=240)
     status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.CREATED)
     external = models.BooleanField(default=False)
+    # An external refund that cancelled its booking (still kept when the refund was seen): from then on
+    # the booking's money is staff's decision, and Serene refunds nothing more of it.
+    cancelled_booking = models.BooleanField(default=False)
     failure_reason = models.CharField(max_length=240, blank=True)
 
     class Meta:

@@ -227,7 +227,7 @@ def _refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], co
         payment.needs_attention = False
         payment.save(update_fields=["needs_attention", "updated_at"])
     if new_external and payment.stray_of_id is None:
-        _dashboard_refund_ends_booking(payment=payment, booking=booking)
+        _dashboard_refund_ends_booking(refund=new_external[0], booking=booking)
     _settle_outcome(payment=payment, booking=booking)
 
 
@@ -249,7 +249,7 @@ def _attention_resolved(payment: Payment) -> bool:
 def dashboard_refund_ended(booking: Booking) -> bool:
     """A refund made in the Razorpay Dashboard cancelled this booking: its money is staff's decision."""
     return booking.status == BookingStatus.CANCELLED and \
-        booking.events.filter(to_status=BookingStatus.CANCELLED, reason=DASHBOARD_REASON).exists()
+        Refund.objects.filter(payment__booking=booking, payment__stray_of=None, cancelled_booking=True).exists()
 
 
 def _payment_status_from_refunds(payment: Payment) -> None:
@@ -263,10 +263,13 @@ def _payment_status_from_refunds(payment: Payment) -> None:
         payment.save(update_fields=["status", "updated_at"])
 
 
-def _dashboard_refund_ends_booking(*, payment: Payment, booking: Booking) -> None:
-    """Someone refunded this booking's payment by hand: a booking still kept is cancelled, with nothing more owed."""
+def _dashboard_refund_ends_booking(*, refund: Refund, booking: Booking) -> None:
+    """Someone refunded this booking's payment by hand: a booking still kept is cancelled, with nothing
+    more owed, and the refund records that it did so."""
     if move_allowed(source=booking.status, target=BookingStatus.CANCELLED, actor=STAFF):
         booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=STAFF, reason=DASHBOARD_REASON)
+        refund.cancelled_booking = True
+        refund.save(update_fields=["cancelled_booking", "updated_at"])
 
 
 def _settle_outcome(*, payment: Payment, booking: Booking) -> None:

@@ -2,7 +2,7 @@
 events and the gateway call log ("what happened to my money").
 
 All of them are read-only here: a payment's status and amounts and its refunds change only through
-the services (refunds.py, events.py), which record every change as a refund move or in the call log.
+the services (refunds.py, refund_sync.py, events.py), which record every change as a refund move or in the call log.
 A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that refund's
 webhook records it and clears the flag."""
 from django.contrib import admin

@@ -38,9 +38,8 @@ from serene.experts.models import Expert
 
 from .errors import AmountMismatch, InvalidSignature
 from .events import payment_sync
-from .gateway import GatewayOrder, GatewayUnavailable, get_gateway
+from .gateway import GatewayOrder, GatewayUnavailable, claim_stale_after, get_gateway
 from .models import OPEN_STATUSES, Payment, PaymentStatus
-from .refunds import claim_stale_after
 
 ORDER_WAIT_POLL_SECONDS = 0.05
 GATEWAY_FAILED_REASON = "The payment could not be started."

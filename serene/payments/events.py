@@ -25,7 +25,9 @@ from serene.core.money import format_money
 from .gateway import (MONEY_MOVED, GatewayPayment, GatewayPaymentStatus, GatewayRefused, GatewayUnavailable,
                       get_gateway)
 from .models import MONEY_MOVED_STATUSES, OPEN_STATUSES, Payment, PaymentStatus, RefundStatus
-from .refunds import LIVE_STATUSES, dashboard_refund_ended, payment_owe_in_full, payment_refund_settle
+from .refund_lifecycle import LIVE_STATUSES
+from .refund_sync import dashboard_refund_ended
+from .refunds import payment_owe_in_full, payment_refund_settle
 
 logger = logging.getLogger(__name__)
 

@@ -79,7 +79,7 @@ class RefundStatus(models.TextChoices):
 class Refund(TimeStampedModel):
     """One refund of a payment. Serene's own are claimed (with their receipt) before the gateway is
     asked, so a crash in between is found and matched; `external` ones were made elsewhere (the
-    Razorpay Dashboard). The allowed moves between statuses live in refunds.py."""
+    Razorpay Dashboard). The allowed moves between statuses live in refund_lifecycle.py."""
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     # Null while Serene's request to the gateway is in flight.
     gateway_refund_id = models.CharField(max_length=40, unique=True, null=True, blank=True)

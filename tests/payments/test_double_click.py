@@ -9,8 +9,8 @@ from django.utils import timezone
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_release_hold
 from serene.payments.checkout import order_claims_clear_stale
+from serene.payments.gateway import claim_stale_after
 from serene.payments.models import GatewayCall, Payment, PaymentStatus
-from serene.payments.refunds import claim_stale_after
 from serene.payments.sandbox.models import SandboxOrder
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory

@@ -14,7 +14,7 @@ from serene.bookings.models import Actor, Booking, BookingStatus, MoneyOutcome
 from serene.payments.cancellations import booking_cancel_with_refund
 from serene.payments.models import GatewayCall, Payment, PaymentStatus, Refund, RefundEvent, RefundStatus, WebhookEvent
 from serene.payments.reconciliation import payment_reconcile, payments_sweep
-from serene.payments.refunds import DASHBOARD_REASON
+from serene.payments.refund_lifecycle import DASHBOARD_REASON
 from serene.payments.sandbox.models import SandboxWebhook
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory

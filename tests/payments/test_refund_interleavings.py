@@ -47,7 +47,7 @@ def test_refund_failed_arriving_before_our_answer_is_written_is_matched_and_retr
     order, paid = _late_payment(client, sandbox)
     refunds_fail(sandbox, order["orderId"])
     # Paused once the gateway has answered "pending", before that answer is written down.
-    with paused_at("serene.payments.refunds._refunds_record") as pause:
+    with paused_at("serene.payments.refunds.refunds_record") as pause:
         ours = pause.run(lambda: verify(client, paid))
         assert Refund.objects.get().gateway_refund_id is None  # only our claim, with its receipt
         webhooks = pause.run_rival(webhooks_send_recorded)  # refund.created, refund.failed: the retry

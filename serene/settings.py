@@ -277,7 +277,11 @@ SCHEDULED_TASKS = [
     ("serene.payments.tasks.payments_sweep", PAYMENTS_SWEEP_INTERVAL_SECONDS),
     ("serene.bookings.tasks.bookings_complete_finished", env_int("COMPLETE_SESSIONS_INTERVAL_SECONDS", 300)),
     ("serene.bookings.tasks.bookings_expire_lapsed_holds", env_int("EXPIRE_HOLDS_INTERVAL_SECONDS", 60)),
+    ("serene.payments.tasks.approvals_expire", env_int("APPROVAL_SWEEP_INTERVAL_SECONDS", 300)),
 ]
+# A booking still awaiting the expert's approval this many hours before its start is declined by
+# the system and refunded in full (the approvals_expire job above).
+APPROVAL_DEADLINE_HOURS = env_int("APPROVAL_DEADLINE_HOURS", 2)
 SCHEDULED_TASKS_AT_START = ["serene.payments.tasks.payments_sweep_after_restart"]
 # The sweep re-drives a stored webhook event still unhandled this long after it arrived.
 WEBHOOK_REDRIVE_AFTER_SECONDS = env_int("WEBHOOK_REDRIVE_AFTER_SECONDS", 120)

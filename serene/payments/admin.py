@@ -1,10 +1,28 @@
 """Staff views of the money: payments (filter "needs attention"), refunds with their moves, webhook
-events and the gateway call log ("what happened to my money")."""
+events and the gateway call log ("what happened to my money").
+
+All of them are read-only here: a payment's status and amounts and its refunds change only through
+the services (refunds.py, refund_sync.py, events.py), which record every change as a refund move or in the call log.
+A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that refund's
+webhook records it and clears the flag."""
 from django.contrib import admin
 from django.db.models import Q
 from django.utils.html import format_html_join
 
 from .models import GatewayCall, Payment, Refund, RefundEvent, WebhookEvent
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff may look, filter and search, but not add, change or delete."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class RefundInline(admin.TabularInline):
@@ -16,7 +34,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("gateway_order_id", "gateway_payment_id", "amount_minor", "currency", "status", "needs_attention",
                     "stray_of", "created_at")
     list_filter = ("needs_attention", "status", ("stray_of", admin.EmptyFieldListFilter))
@@ -46,7 +64,7 @@ class RefundEventInline(admin.TabularInline):
 
 
 @admin.register(Refund)
-class RefundAdmin(admin.ModelAdmin):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ("gateway_refund_id", "payment", "amount_minor", "status", "external", "created_at")
     list_filter = ("status", "external")
     search_fields = ("gateway_refund_id", "receipt", "payment__gateway_payment_id", "payment__gateway_order_id")
@@ -55,22 +73,16 @@ class RefundAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("gateway_event_id", "event_type", "received_at", "handled_at", "error")
     list_filter = ("event_type",)
     search_fields = ("gateway_event_id",)
 
 
 @admin.register(GatewayCall)
-class GatewayCallAdmin(admin.ModelAdmin):
+class GatewayCallAdmin(ReadOnlyAdmin):
     list_display = ("at", "operation", "order_id", "payment_id", "refund_id", "amount_minor", "succeeded",
                     "duration_ms", "result", "error")
     list_filter = ("operation", "succeeded")
     search_fields = ("order_id", "payment_id", "refund_id", "result")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

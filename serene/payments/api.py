@@ -130,13 +130,15 @@ def _client_amount_minor(amount: float | None) -> int | None:
     return int(value)
 
 
-@router.post("/payments/create-order", auth=session_auth, response=answers({200: OrderOut}, 400, 401, 403, 404, 409, 413, 429, 503),
+@router.post("/payments/create-order", auth=session_auth, response=answers({200: OrderOut}, 400, 401, 403, 404, 409, 410, 413, 429,
+                                                                                 503),
              summary="Hold the slot and open a Razorpay order",
              description="The brief's body works as written: `amount`, `currency` and `notes{expertId, sessionDate, "
                          "sessionTime}`. The time is the expert's wall clock; see `notes.sessionTime` for "
                          "daylight-saving days, or send `startsAt`. Asking again for the same slot returns the same "
-                         "hold and order. 409 `slot_taken` before any money moves; 503 when the payment provider "
-                         "cannot be reached (nothing is held or charged).")
+                         "hold and order. 409 `slot_taken` before any money moves; 410 `hold_expired` when the "
+                         "hold ran out (or was given up) while the order was being opened; 503 when the payment "
+                         "provider cannot be reached (nothing is held or charged).")
 def create_order(request: HttpRequest, body: CreateOrderIn):
     expert = expert_get(slug=body.notes.expertId, with_languages=False)
     if expert.user_id == request.user.pk:

@@ -5,18 +5,27 @@ A customer cancelling at least CANCELLATION_WINDOW_HOURS before the start, the e
 cancelling, or the expert declining a paid booking: the full amount goes back. A customer
 cancelling later: nothing goes back (money outcome not_refunded). A booking cancelled before any
 payment arrived owes nothing now; a payment that arrives later is refunded in full (events.py).
+
+Waiting for approval has an end: a booking the expert has not answered APPROVAL_DEADLINE_HOURS
+before its start is declined by the system (approvals_expire, run by the scheduler) and refunded in
+full, as if the expert had declined it. Approving and that sweep both move the booking under its
+lock, so exactly one of them wins.
 """
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.lifecycle import booking_set_money_outcome
-from serene.bookings.models import Booking, MoneyOutcome
+from serene.bookings.lifecycle import SYSTEM, booking_move, booking_set_money_outcome
+from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.bookings.moves import booking_cancel, booking_reject
-from serene.core.locking import lock_rows, retry_on_lock_conflict
+from serene.core.errors import AppError
+from serene.core.locking import lock_booking, lock_rows, retry_on_lock_conflict
 
 from .gateway import GatewayUnavailable
 from .models import MONEY_MOVED_STATUSES, Payment
@@ -27,6 +36,7 @@ logger = logging.getLogger(__name__)
 CANCELLED_REFUND_REASON = "The session was cancelled. We refunded the full amount."
 REJECTED_REFUND_REASON = "The expert could not take this session. We refunded the full amount."
 LATE_CANCEL_REASON = "Cancelled by the customer within the cancellation window: no refund is due."
+UNANSWERED_REASON = "The expert did not answer in time."
 
 
 def booking_cancel_with_refund(*, booking_id: int, by: User, reason: str = "") -> Booking:
@@ -58,10 +68,45 @@ def _cancel_in_transaction(*, booking_id: int, by: User, reason: str) -> int | N
     return payment.pk
 
 
+def approvals_expire(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Decline, as the system, every booking still awaiting approval APPROVAL_DEADLINE_HOURS before its
+    start, and refund it in full; returns how many were declined. Safe to run twice at once."""
+    now = now or timezone.now()
+    deadline = now + timedelta(hours=settings.APPROVAL_DEADLINE_HOURS)
+    due = list(Booking.objects.filter(status=BookingStatus.AWAITING_APPROVAL, starts_at__lte=deadline)
+               .order_by("starts_at").values_list("pk", flat=True)[:limit])
+    declined = 0
+    for booking_id in due:
+        try:
+            rejected, payment_id = _reject_unanswered_in_transaction(booking_id=booking_id, deadline=deadline)
+        except AppError as error:  # one busy booking must not stop the others; the next run takes it
+            logger.warning("Declining unanswered booking %s failed: %s", booking_id, error.message)
+            continue
+        declined += rejected
+        _settle(payment_id)
+    return declined
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _reject_unanswered_in_transaction(*, booking_id: int, deadline: datetime) -> tuple[bool, int | None]:
+    """(whether it was declined, its paid payment's id); not declined when answered or moved meanwhile."""
+    booking = lock_booking(booking_id=booking_id).booking
+    if booking.status != BookingStatus.AWAITING_APPROVAL or booking.starts_at > deadline:
+        return False, None
+    booking_move(booking=booking, to=BookingStatus.REJECTED, actor=SYSTEM, reason=UNANSWERED_REASON)
+    return True, _owe_rejected_in_full(booking)
+
+
 @retry_on_lock_conflict
 @transaction.atomic
 def _reject_in_transaction(*, booking_id: int, by: User, reason: str) -> int | None:
     booking = booking_reject(booking_id=booking_id, by=by, reason=reason)
+    return _owe_rejected_in_full(booking)
+
+
+def _owe_rejected_in_full(booking: Booking) -> int | None:
+    """A declined booking's payment goes back in full; returns its id, None when nothing was paid."""
     payment = _locked_paid_payment(booking)
     if payment is None:
         return None

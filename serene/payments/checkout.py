@@ -7,6 +7,13 @@ first writes a Payment in state `creating` (at most one open order per booking i
 constraint), and only it calls the gateway, outside any transaction. The others wait briefly for
 its order id. If the gateway call fails, the claim is removed and the hold released, both under the
 booking's lock, so no copy is left holding a payable order on a released hold.
+
+A claim whose claimant seems to have died mid-call (older than claim_stale_after) is taken over by a
+twin, which gives it a new receipt, or removed by the sweep. The receipt is the claimant's token:
+a claimant only fulfils or abandons the claim while it still carries the receipt it sent to the
+gateway. A slow claimant whose claim was taken over leaves its own gateway order unused (nobody is
+ever given it: it cannot be paid) and hands out the twin's; one whose claim was removed answers a
+clean "try again".
 """
 from __future__ import annotations
 
@@ -21,19 +28,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import User
-from serene.bookings.lifecycle import SYSTEM, booking_move
+from serene.bookings.lifecycle import PAID_AND_KEPT_STATUSES, SYSTEM, booking_move
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core.errors import HoldExpired, InvalidInput, NotFound
-from serene.core.locking import Busy, lock_rows, retry_on_lock_conflict
+from serene.core.locking import Busy, Locked, lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money, price_for_duration
 from serene.experts.models import Expert
 
 from .errors import AmountMismatch, InvalidSignature
 from .events import payment_sync
-from .gateway import GatewayOrder, GatewayUnavailable, get_gateway
+from .gateway import GatewayOrder, GatewayUnavailable, claim_stale_after, get_gateway
 from .models import OPEN_STATUSES, Payment, PaymentStatus
-from .refunds import claim_stale_after
 
 ORDER_WAIT_POLL_SECONDS = 0.05
 GATEWAY_FAILED_REASON = "The payment could not be started."
@@ -63,15 +69,21 @@ def payment_start(*, customer: User, expert: Expert, starts_at: datetime, durati
     local = booking.starts_at.astimezone(ZoneInfo(expert.time_zone))
     notes = {"expertId": expert.slug, "sessionDate": local.date().isoformat(), "sessionTime": local.strftime("%H:%M"),
              "bookingId": str(booking.public_id)}
+    receipt = payment.receipt
     try:
         order = get_gateway().order_create(amount=payment.amount_minor, currency=payment.currency,
-                                           receipt=payment.receipt, notes=notes)
-    except Exception:  # the gateway's errors, and any other: never leave a claim that twins wait on
-        _order_claim_abandon(payment_id=payment.pk)
+                                           receipt=receipt, notes=notes)
+    except Exception as error:  # the gateway's errors, and any other: never leave a claim that twins wait on
+        if not _order_claim_abandon(payment_id=payment.pk, receipt=receipt) and isinstance(error, GatewayUnavailable):
+            # A twin took the claim over meanwhile: its order (if it gets one) is this hold's order.
+            return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
         raise
-    payment = _order_claim_fulfil(payment_id=payment.pk, order=order)
-    _schedule_reconciliation(payment=payment, booking=booking)
-    return Checkout(booking=booking, payment=payment)
+    fulfilled = _order_claim_fulfil(payment_id=payment.pk, receipt=receipt, order=order)
+    if fulfilled is None:
+        # No longer our claim: `order` is never handed out; the twin's order (if any) is this hold's.
+        return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
+    _schedule_reconciliation(payment=fulfilled, booking=booking)
+    return Checkout(booking=booking, payment=fulfilled)
 
 
 @retry_on_lock_conflict
@@ -104,7 +116,7 @@ def _order_wait(*, payment_id: int) -> Payment:
     while True:
         payment = Payment.objects.filter(pk=payment_id).first()
         if payment is None:
-            raise GatewayUnavailable()  # the twin's gateway call failed; it has released the hold
+            raise GatewayUnavailable()  # the claim was given up (its gateway call failed) with the hold
         if payment.status != PaymentStatus.CREATING:
             return payment
         if time.monotonic() > deadline:
@@ -112,43 +124,58 @@ def _order_wait(*, payment_id: int) -> Payment:
         time.sleep(ORDER_WAIT_POLL_SECONDS)
 
 
+def _lock_claim(*, payment_id: int, receipt: str, with_expert: bool = False) -> Locked | None:
+    """Lock a claim (after its booking, and its expert when asked) if it is still the claim that sent
+    `receipt` to the gateway; None once it was taken over, fulfilled or removed."""
+    row = Payment.objects.filter(pk=payment_id).values_list("booking_id", "booking__expert_id").first()
+    if row is None:
+        return None
+    booking_id, expert_id = row
+    locked = lock_rows(expert_id=expert_id if with_expert else None, booking_ids=[booking_id])
+    # Under the booking's lock nobody else removes or takes over the claim (both lock the booking first).
+    if not Payment.objects.filter(pk=payment_id, status=PaymentStatus.CREATING, receipt=receipt).exists():
+        return None
+    locked.payment = lock_rows(payment_id=payment_id).payment
+    return locked
+
+
 @retry_on_lock_conflict
 @transaction.atomic
-def _order_claim_fulfil(*, payment_id: int, order: GatewayOrder) -> Payment:
-    booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
-    payment = lock_rows(booking_ids=[booking_id], payment_id=payment_id).payment
-    if payment.status == PaymentStatus.CREATING:
-        payment.gateway_order_id = order.id
-        payment.status = PaymentStatus.CREATED
-        payment.save(update_fields=["gateway_order_id", "status", "updated_at"])
+def _order_claim_fulfil(*, payment_id: int, receipt: str, order: GatewayOrder) -> Payment | None:
+    """Record the gateway order on our claim; None when the claim is no longer ours."""
+    locked = _lock_claim(payment_id=payment_id, receipt=receipt)
+    if locked is None:
+        return None
+    payment = locked.payment
+    payment.gateway_order_id = order.id
+    payment.status = PaymentStatus.CREATED
+    payment.save(update_fields=["gateway_order_id", "status", "updated_at"])
     return payment
 
 
 @retry_on_lock_conflict
 @transaction.atomic
-def _order_claim_abandon(*, payment_id: int) -> None:
-    """Remove a claim whose gateway call failed, and give the hold back unless an order of it is open."""
-    row = Payment.objects.filter(pk=payment_id).values_list("booking_id", "booking__expert_id").first()
-    if row is None:
-        return
-    booking_id, expert_id = row
-    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
-    if locked.payment.status != PaymentStatus.CREATING:
-        return  # fulfilled meanwhile (a stale claim taken over)
+def _order_claim_abandon(*, payment_id: int, receipt: str) -> bool:
+    """Remove a claim whose gateway call failed (or whose claimant died), if it is still that claim;
+    give the hold back unless an order of it is open. Returns whether it was removed."""
+    locked = _lock_claim(payment_id=payment_id, receipt=receipt, with_expert=True)
+    if locked is None:
+        return False  # fulfilled, taken over by a twin, or removed meanwhile: not ours to remove
     locked.payment.delete()
     booking = locked.booking
     still_open = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).exists()
     if booking.status == BookingStatus.PENDING and not still_open:
         booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=GATEWAY_FAILED_REASON)
+    return True
 
 
 def order_claims_clear_stale() -> int:
-    """Remove order claims whose claimant died mid-call (the sweep); returns how many."""
+    """Remove order claims whose claimant died mid-call (the sweep); returns how many.
+
+    A claim a twin took over meanwhile carries a new receipt, and is left to that twin."""
     stale = list(Payment.objects.filter(status=PaymentStatus.CREATING, updated_at__lte=timezone.now() - claim_stale_after())
-                 .values_list("pk", flat=True))
-    for payment_id in stale:
-        _order_claim_abandon(payment_id=payment_id)
-    return len(stale)
+                 .values_list("pk", "receipt"))
+    return sum(_order_claim_abandon(payment_id=payment_id, receipt=receipt) for payment_id, receipt in stale)
 
 
 def _schedule_reconciliation(*, payment: Payment, booking: Booking) -> None:
@@ -194,8 +221,7 @@ def session_report(*, customer: User, gateway_payment_id: str, expert_slug: str,
     if payment is None:
         raise InvalidInput("We have no payment with that id for your account.", code="invalid_payment", field="paymentId")
     booking = payment.booking
-    if payment.status != PaymentStatus.CAPTURED or booking.status not in (BookingStatus.CONFIRMED,
-                                                                           BookingStatus.AWAITING_APPROVAL):
+    if payment.status != PaymentStatus.CAPTURED or booking.status not in PAID_AND_KEPT_STATUSES:
         raise InvalidInput("That payment has not confirmed a session (it is not captured, or it was refunded).",
                            code="invalid_payment", field="paymentId")
     local = booking.starts_at.astimezone(ZoneInfo(booking.expert.time_zone))

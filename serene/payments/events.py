@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.bookings.selectors import LATE_PAYMENT_REFUNDED
 from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid
 from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money
@@ -24,14 +25,14 @@ from serene.core.money import format_money
 from .gateway import (MONEY_MOVED, GatewayPayment, GatewayPaymentStatus, GatewayRefused, GatewayUnavailable,
                       get_gateway)
 from .models import MONEY_MOVED_STATUSES, OPEN_STATUSES, Payment, PaymentStatus, RefundStatus
-from .refunds import LIVE_STATUSES, dashboard_refund_ended, payment_owe_in_full, payment_refund_settle
+from .refund_lifecycle import LIVE_STATUSES
+from .refund_sync import dashboard_refund_ended
+from .refunds import payment_owe_in_full, payment_refund_settle
 
 logger = logging.getLogger(__name__)
 
-LATE_PAYMENT_REFUND_REASON = ("Your payment arrived after your hold on this time ran out, and someone else had "
-                              "booked it meanwhile. We refunded the full amount.")
 NOT_KEPT_REASONS = {
-    BookingStatus.EXPIRED: LATE_PAYMENT_REFUND_REASON,
+    BookingStatus.EXPIRED: LATE_PAYMENT_REFUNDED,
     BookingStatus.CANCELLED: "The session was cancelled before the payment arrived. We refunded the full amount.",
     BookingStatus.REJECTED: "The expert had declined the session before the payment arrived. We refunded the full amount.",
 }

@@ -7,6 +7,7 @@ so that every call is written to the gateway call log (calls.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -109,6 +110,12 @@ class PaymentGateway(Protocol):
     def webhook_parse(body: str) -> GatewayEvent: ...
     @staticmethod
     def failure_message(reason: str) -> str: ...
+
+
+def claim_stale_after() -> timedelta:
+    """After this long, a gateway request that was claimed but never answered is surely over (an order
+    or a refund being opened: every call gives up after RAZORPAY_TIMEOUT_SECONDS)."""
+    return timedelta(seconds=settings.RAZORPAY_TIMEOUT_SECONDS + 5)
 
 
 def get_gateway() -> PaymentGateway:

@@ -79,7 +79,7 @@ class RefundStatus(models.TextChoices):
 class Refund(TimeStampedModel):
     """One refund of a payment. Serene's own are claimed (with their receipt) before the gateway is
     asked, so a crash in between is found and matched; `external` ones were made elsewhere (the
-    Razorpay Dashboard). The allowed moves between statuses live in refunds.py."""
+    Razorpay Dashboard). The allowed moves between statuses live in refund_lifecycle.py."""
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     # Null while Serene's request to the gateway is in flight.
     gateway_refund_id = models.CharField(max_length=40, unique=True, null=True, blank=True)
@@ -88,7 +88,13 @@ class Refund(TimeStampedModel):
     reason = models.CharField(max_length=240)
     status = models.CharField(max_length=20, choices=RefundStatus.choices, default=RefundStatus.CREATED)
     external = models.BooleanField(default=False)
+    # An external refund that cancelled its booking (still kept when the refund was seen): from then on
+    # the booking's money is staff's decision, and Serene refunds nothing more of it.
+    cancelled_booking = models.BooleanField(default=False)
     failure_reason = models.CharField(max_length=240, blank=True)
+
+    class Meta:
+        ordering = ("created_at", "id")  # a payment's refunds in the order they were asked for
 
     def __str__(self) -> str:
         return f"{self.gateway_refund_id or self.receipt} {self.amount_minor} {self.status}"

@@ -18,7 +18,8 @@ from .checkout import order_claims_clear_stale
 from .events import payment_apply, payment_sync
 from .gateway import GatewayPaymentStatus, get_gateway
 from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, RefundStatus
-from .refunds import LIVE_STATUSES, payment_refund_settle
+from .refund_lifecycle import LIVE_STATUSES
+from .refunds import payment_refund_settle
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from serene.bookings.models import Booking, BookingStatus
 
 from .gateway import failure_message
-from .models import Payment, PaymentStatus, RefundStatus
+from .models import Payment, PaymentStatus, Refund, RefundStatus
 
 
 def payment_retryable_for(*, booking: Booking) -> Payment | None:
@@ -27,6 +27,14 @@ def payment_paid_for(*, booking: Booking) -> Payment | None:
 def payment_refunded_minor(*, payment: Payment) -> int:
     """What has actually gone back to the customer from this payment."""
     return payment.refunds.filter(status=RefundStatus.PROCESSED).aggregate(total=Sum("amount_minor"))["total"] or 0
+
+
+def payment_refund_shown(*, payment: Payment) -> Refund | None:
+    """The one refund to show the customer: the latest still under way or processed; else (every one
+    failed) the latest failed one. A refund the bank turned down and asked again shows the second."""
+    refunds = list(payment.refunds.all())
+    live = [refund for refund in refunds if refund.status in (RefundStatus.CREATED, RefundStatus.PROCESSED)]
+    return (live or refunds)[-1] if refunds else None
 
 
 def payment_failure_message(*, reason: str) -> str:

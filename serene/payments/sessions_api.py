@@ -19,7 +19,7 @@ from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 
 from .checkout import session_report
 from .models import Payment
-from .selectors import payment_paid_for
+from .selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor
 
 router = Router(tags=["sessions"])
 
@@ -42,9 +42,9 @@ class SessionExpertOut(Schema):
 
 
 class RefundOut(Schema):
-    id: str
-    amount: int | float
-    status: str
+    id: str | None = Field(description="Razorpay's refund id; null while the request is on its way to Razorpay.")
+    amount: int | float = Field(description="Rupees.")
+    status: str = Field(description="created (under way), processed or failed.")
 
 
 class SessionOut(Schema):
@@ -66,7 +66,9 @@ class SessionOut(Schema):
     currency: str
     paymentId: str | None
     paymentStatus: str | None
-    refund: RefundOut | None
+    refund: RefundOut | None = Field(description="The latest refund under way or processed; else, when every one "
+                                                 "failed, the latest failed one.")
+    refundedAmount: int | float = Field(description="Rupees given back so far (processed refunds).")
     status: str = Field(description="pending, awaiting_approval, confirmed, rejected, completed, no-show, cancelled "
                                     "or expired.")
     statusMessage: str
@@ -99,7 +101,7 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
     viewer_local = booking.starts_at.astimezone(viewer_zone)
     if payment is None:
         payment = payment_paid_for(booking=booking)
-    refund = payment.refunds.first() if payment is not None else None
+    refund = payment_refund_shown(payment=payment) if payment is not None else None
     return {
         "id": str(booking.public_id),
         "userId": str(booking.customer_id),
@@ -122,6 +124,7 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
         "paymentStatus": payment.status if payment else None,
         "refund": {"id": refund.gateway_refund_id, "amount": minor_to_major(refund.amount_minor),
                    "status": refund.status} if refund else None,
+        "refundedAmount": minor_to_major(payment_refunded_minor(payment=payment)) if payment else 0,
         "status": booking.status,
         "statusMessage": selectors.session_status_message(booking=booking),
         "holdExpiresAt": booking.hold_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booking.hold_expires_at else None,

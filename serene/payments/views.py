@@ -9,13 +9,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from serene.bookings import selectors as booking_selectors
-from serene.bookings.models import BookingStatus
+from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
 from serene.notifications.ics import google_calendar_url
 
 from .models import PaymentStatus
-from .selectors import payment_failure_message, payment_paid_for, payment_refunded_minor, payment_retryable_for
+from .selectors import (payment_failure_message, payment_paid_for, payment_refund_shown, payment_refunded_minor,
+                        payment_retryable_for)
 
 
 @login_required
@@ -24,11 +25,12 @@ def success(request: HttpRequest) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=request.GET.get("sessionId", ""),
                                                 customer_only=True)
     payment = payment_paid_for(booking=booking)
-    refund = payment.refunds.first() if payment else None
+    refund = payment_refund_shown(payment=payment) if payment else None
     return render(request, "bookings/success.html", {
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),
-        "is_booked": booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL),
+        "is_booked": booking.status in PAID_AND_KEPT_STATUSES,
+        "is_ahead": booking.status in FIRMLY_BLOCKING_STATUSES,  # kept and not yet over: worth a calendar entry
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
         "viewer_zone": booking.customer_time_zone or booking.expert.time_zone,
         "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),

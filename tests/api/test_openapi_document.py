@@ -54,7 +54,8 @@ def test_every_operation_documents_the_errors_it_can_answer_with_the_error_body(
 
 
 @pytest.mark.parametrize(("label", "status"), [
-    ("POST /api/v1/payments/create-order", "409"), ("POST /api/v1/payments/create-order", "503"),
+    ("POST /api/v1/payments/create-order", "409"), ("POST /api/v1/payments/create-order", "410"),
+    ("POST /api/v1/payments/create-order", "503"),
     ("POST /api/v1/payments/verify", "503"), ("POST /api/v1/auth/login", "429"),
     ("POST /api/v1/payments/webhook", "413"),
 ])

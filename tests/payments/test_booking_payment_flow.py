@@ -7,6 +7,7 @@ import requests
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.bookings.moves import bookings_complete_finished
 from serene.payments.models import Payment, PaymentStatus, Refund, WebhookEvent
 from serene.payments.sandbox.models import SandboxOrder, SandboxPayment, SandboxWebhook
 from serene.payments.sandbox.services import webhook_signature
@@ -272,3 +273,23 @@ def test_the_sweep_settles_a_refund_interrupted_by_a_crash_and_an_unseen_capture
     assert Booking.objects.get(public_id=unseen["sessionId"]).status == BookingStatus.CONFIRMED
     call_command("reconcile_payments", stdout=open("/dev/null", "w"))  # a second sweep changes nothing
     assert Refund.objects.count() == 1
+
+
+def test_a_paid_session_that_has_ended_is_still_reported_and_shown_as_booked(client, sandbox, settings, sarah, quiet):
+    """Completed is a kept booking (the lifecycle's PAID_AND_KEPT_STATUSES): the money paid for it."""
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    order = _order(client, starts=start).json()
+    result = _pay(sandbox, settings, order["orderId"])
+    assert _verify(client, result).json()["status"] == "confirmed"
+    booking = Booking.objects.get(public_id=order["sessionId"])
+    assert bookings_complete_finished(now=booking.ends_at + timedelta(minutes=1)) == 1
+
+    session = {"expertId": "sarah", "scheduledDate": start.date().isoformat(), "scheduledTime": "10:00", "duration": 60,
+               "paymentId": result["razorpay_payment_id"]}
+    reported = client.post("/api/v1/sessions", data=json.dumps(session), content_type="application/json")
+    assert reported.status_code == 201, reported.content
+    assert reported.json()["status"] == BookingStatus.COMPLETED
+    page = client.get(f"/booking/success?sessionId={order['sessionId']}").content.decode()
+    assert "Your session is booked" in page and "We could not keep this time" not in page
+    assert "Add to calendar" not in page  # it is over

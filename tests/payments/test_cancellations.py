@@ -122,3 +122,20 @@ def test_a_cancellation_refund_the_bank_turns_down_is_asked_for_again(client, sa
     gateway = sdk.payment.fetch_multiple_refund(answer["paymentId"])["items"]
     assert [item["status"] for item in gateway] == ["failed", "processed"]
     assert Payment.objects.get().status == PaymentStatus.REFUNDED and not Payment.objects.get().needs_attention
+
+
+def test_after_a_refund_the_bank_turned_down_and_one_that_went_through_both_pages_show_the_second(client, sandbox,
+                                                                                                  sarah):
+    booking, customer, answer = _booked(client, sandbox)
+    refunds_fail(sandbox, Payment.objects.get().gateway_order_id)
+    booking_cancel_with_refund(booking_id=booking.pk, by=customer)
+    failed, processed = Refund.objects.order_by("pk")
+    assert (failed.status, processed.status) == (RefundStatus.FAILED, RefundStatus.PROCESSED)
+    assert list(Payment.objects.get().refunds.all()) == [failed, processed]  # the default order: as asked for
+
+    session = client.get(f"/api/v1/sessions/{booking.public_id}").json()
+    assert session["refund"] == {"id": processed.gateway_refund_id, "amount": 1500, "status": "processed"}
+    assert session["refundedAmount"] == 1500 and session["status"] == BookingStatus.CANCELLED
+    page = client.get(f"/booking/success?sessionId={booking.public_id}").content.decode()
+    assert f"Refund {processed.gateway_refund_id} of" in page and "is processed" in page
+    assert failed.gateway_refund_id not in page

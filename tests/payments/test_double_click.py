@@ -1,10 +1,15 @@
 """Section 3: a double click never costs the customer the slot. Identical create-order requests from
 one session get one hold and one order; a failed gateway call of one never strands another."""
 from collections import Counter
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.services import booking_hold
+from serene.payments.checkout import order_claims_clear_stale
+from serene.payments.gateway import claim_stale_after
 from serene.payments.models import GatewayCall, Payment, PaymentStatus
 from serene.payments.sandbox.models import SandboxOrder
 from tests.bookings.helpers import at, next_weekday
@@ -101,3 +106,96 @@ def test_choosing_a_longer_session_at_a_start_one_holds_replaces_ones_own_hold(c
     assert ninety.json()["sessionId"] != sixty["sessionId"] and ninety.json()["duration"] == 90
     assert Booking.objects.get(public_id=sixty["sessionId"]).status == BookingStatus.EXPIRED
     assert Booking.objects.filter(status=BookingStatus.PENDING).count() == 1
+
+
+def test_a_hold_given_up_while_its_order_is_being_claimed_answers_a_documented_410(client, sandbox, sarah, quiet):
+    """booking_hold returned the hold; before the order is claimed it is given up (a newer choice of
+    the same customer replaced it, say): the claim refuses with hold_expired, a status the OpenAPI lists."""
+    client.force_login(UserFactory())
+    with paused_at("serene.payments.checkout._order_claim") as pause:
+        claimant = pause.run(lambda: create_order(client, starts=at(next_weekday(), 10)))
+        booking = Booking.objects.get()
+        newer = pause.run_rival(lambda: booking_hold(customer=booking.customer, expert=sarah,
+                                                     starts_at=at(next_weekday(), 14), duration_minutes=60))
+        assert newer.result().status == BookingStatus.PENDING
+        pause.release()
+    response = claimant.result()
+    assert response.status_code == 410, response.content
+    assert response.json() == {"success": False, "error": {
+        "code": "hold_expired", "message": "Your hold on this time has run out. Please choose a time again."}}
+    assert Payment.objects.count() == 0 and SandboxOrder.objects.count() == 0
+    assert Booking.objects.get(pk=booking.pk).status == BookingStatus.EXPIRED
+    document = client.get("/api/v1/openapi.json").json()
+    assert "410" in document["paths"]["/api/v1/payments/create-order"]["post"]["responses"]
+
+
+# --- a stale order claim: taken over by a twin, or cleared by the sweep, while its claimant is only slow ---
+
+def _claims_look_stale() -> None:
+    """As if the claimant had been gone longer than a gateway call can take (no waiting in the test)."""
+    Payment.objects.filter(status=PaymentStatus.CREATING).update(
+        updated_at=timezone.now() - claim_stale_after() - timedelta(seconds=1))
+
+
+def test_the_sweep_clearing_a_slow_claimants_claim_answers_that_claimant_a_clean_503(client, sandbox, sarah, quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    # The claimant's order_create has answered (its call is being logged); nothing is written on the claim yet.
+    with paused_at("serene.payments.calls.gateway_call_record") as pause:
+        claimant = pause.run(lambda: create_order(client, starts=start))
+        _claims_look_stale()
+        assert pause.run_rival(order_claims_clear_stale).result() == 1
+        pause.release()
+    response = claimant.result()
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "payment_gateway_error"
+    assert Payment.objects.count() == 0 and Booking.objects.get().status == BookingStatus.EXPIRED
+    assert SandboxOrder.objects.count() == 1  # opened, never handed to anyone: it cannot be paid
+    assert create_order(client, starts=start).status_code == 200  # the customer's next click works
+
+
+def test_a_slow_claimant_whose_claim_a_twin_took_over_hands_out_the_twins_order(client, sandbox, sarah, quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    first_click, second_click = same_session(client), same_session(client)
+    with paused_at("serene.payments.calls.gateway_call_record") as slow, \
+            paused_at("serene.payments.checkout._order_claim_fulfil") as twin_pause:
+        claimant = slow.run(lambda: create_order(first_click, starts=start))  # has its own order, unrecorded
+        _claims_look_stale()
+        twin = twin_pause.run(lambda: create_order(second_click, starts=start))  # took over; has an order too
+        slow.release()  # the claimant comes back first: the claim is no longer its own
+        assert not claimant.finished(1.0), "the claimant waits for the twin's order"
+        twin_pause.release()
+    first, second = claimant.result(), twin.result()
+    assert (first.status_code, second.status_code) == (200, 200), (first.content, second.content)
+    assert first.json()["orderId"] == second.json()["orderId"]
+    payment = Payment.objects.get()
+    assert (payment.status, payment.gateway_order_id) == (PaymentStatus.CREATED, first.json()["orderId"])
+    assert SandboxOrder.objects.get(id=payment.gateway_order_id).receipt == payment.receipt
+    assert SandboxOrder.objects.count() == 2  # the claimant's own stays unused
+    assert verify(client, pay(sandbox, payment.gateway_order_id)).json()["status"] == "confirmed"
+
+
+def test_a_claimant_whose_gateway_call_fails_leaves_alone_the_claim_a_twin_took_over(client, sandbox, sarah, settings,
+                                                                                    quiet):
+    client.force_login(UserFactory())
+    start = at(next_weekday(), 10)
+    first_click, second_click = same_session(client), same_session(client)
+    with paused_at("serene.payments.checkout.get_gateway") as slow, \
+            paused_at("serene.payments.checkout._order_claim_fulfil") as twin_pause, \
+            paused_at("serene.payments.checkout._order_claim_abandon", when="after") as abandoned:
+        claimant = slow.run(lambda: create_order(first_click, starts=start))  # claimed, gateway not yet asked
+        _claims_look_stale()
+        twin = twin_pause.run(lambda: create_order(second_click, starts=start))  # took over, has its order
+        settings.RAZORPAY_API_BASE = CLOSED_PORT  # the claimant's call fails
+        slow.release()
+        assert abandoned.reached.wait(30), "the claimant gave up its claim"
+        settings.RAZORPAY_API_BASE = f"{sandbox.url}/sandbox/razorpay"
+        twin_pause.release()
+        assert twin.finished(30)
+        abandoned.release()
+    first, second = claimant.result(), twin.result()
+    assert second.status_code == 200, second.content
+    assert first.status_code == 200, first.content  # the hold's one order, the twin's
+    assert first.json()["orderId"] == second.json()["orderId"] == Payment.objects.get().gateway_order_id
+    assert Booking.objects.get().status == BookingStatus.PENDING

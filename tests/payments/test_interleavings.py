@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingEvent, BookingStatus, MoneyOutcome
-from serene.bookings.selectors import blocking_overlap_pairs
+from serene.bookings.selectors import LATE_PAYMENT_REFUNDED, blocking_overlap_pairs, session_status_message
 from serene.bookings.services import booking_hold
 from serene.core.errors import SlotTaken
 from serene.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -82,6 +82,8 @@ def test_a_new_hold_holding_its_locks_makes_a_late_payment_wait_then_refunds_it(
     late = Booking.objects.get(public_id=order["sessionId"])
     assert late.money_outcome == MoneyOutcome.REFUNDED_IN_FULL
     assert Refund.objects.get().status == RefundStatus.PROCESSED
+    # One wording, bookings' own, for the refund's reason and for the page.
+    assert Refund.objects.get().reason == LATE_PAYMENT_REFUNDED == session_status_message(booking=late)
     assert SandboxPayment.objects.get(id=paid["razorpay_payment_id"]).status == "refunded"
     assert [booking.customer for booking in _owner_of_the_time()] == [rival]
 

@@ -11,9 +11,10 @@ import pytest
 from django.utils import timezone
 
 from serene.bookings.models import Actor, Booking, BookingStatus, MoneyOutcome
+from serene.payments.cancellations import booking_cancel_with_refund
 from serene.payments.models import GatewayCall, Payment, PaymentStatus, Refund, RefundEvent, RefundStatus, WebhookEvent
 from serene.payments.reconciliation import payment_reconcile, payments_sweep
-from serene.payments.refunds import DASHBOARD_REASON
+from serene.payments.refund_lifecycle import DASHBOARD_REASON
 from serene.payments.sandbox.models import SandboxWebhook
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
@@ -201,7 +202,23 @@ def test_a_refund_made_in_the_dashboard_cancels_the_booking_via_its_webhook(clie
     assert booking.status == BookingStatus.CANCELLED and booking.money_outcome == outcome
     cancelled = booking.events.exclude(from_status=BookingStatus.CANCELLED).get(to_status=BookingStatus.CANCELLED)
     assert (cancelled.actor, cancelled.reason) == (Actor.STAFF, DASHBOARD_REASON)
+    assert refund.cancelled_booking
     assert len(_gateway_refunds(sdk, paid["razorpay_payment_id"])) == 1  # nothing more was refunded by us
+
+
+def test_a_staff_cancellation_worded_like_a_dashboard_refund_still_refunds_a_later_payment(client, sandbox, sarah,
+                                                                                          quiet):
+    """Only a refund that cancelled the booking makes its money staff's decision, not a reason's wording."""
+    client.force_login(UserFactory())
+    order = create_order(client, starts=at(next_weekday(), 10)).json()
+    booking = Booking.objects.get(public_id=order["sessionId"])
+    staff = UserFactory(is_staff=True)
+    booking_cancel_with_refund(booking_id=booking.pk, by=staff, reason=DASHBOARD_REASON)
+    assert verify(client, pay(sandbox, order["orderId"])).json()["status"] == BookingStatus.CANCELLED
+    booking.refresh_from_db()
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_FULL)
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount_minor, refund.external) == (RefundStatus.PROCESSED, 150000, False)
 
 
 def test_a_dashboard_refund_seen_only_in_a_payment_fetch_is_recorded_too(client, sandbox, sarah, settings):

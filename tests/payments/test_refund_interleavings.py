@@ -4,6 +4,7 @@ and not yet asked, while the emulator's webhooks (or staff in the Razorpay Dashb
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from serene.bookings.models import Booking, MoneyOutcome
@@ -46,7 +47,7 @@ def test_refund_failed_arriving_before_our_answer_is_written_is_matched_and_retr
     order, paid = _late_payment(client, sandbox)
     refunds_fail(sandbox, order["orderId"])
     # Paused once the gateway has answered "pending", before that answer is written down.
-    with paused_at("serene.payments.refunds._refunds_record") as pause:
+    with paused_at("serene.payments.refunds.refunds_record") as pause:
         ours = pause.run(lambda: verify(client, paid))
         assert Refund.objects.get().gateway_refund_id is None  # only our claim, with its receipt
         webhooks = pause.run_rival(webhooks_send_recorded)  # refund.created, refund.failed: the retry
@@ -81,3 +82,18 @@ def test_a_dashboard_refund_made_while_ours_is_on_its_way_gives_the_money_back_o
     payment = Payment.objects.get(gateway_order_id=order["orderId"], stray_of=None)
     assert payment.status == PaymentStatus.REFUNDED and not payment.needs_attention
     assert Booking.objects.get(public_id=order["sessionId"]).money_outcome == MoneyOutcome.REFUNDED_IN_FULL
+
+
+def test_a_session_read_while_its_refund_is_on_its_way_shows_it_under_way(client, sandbox, sarah):
+    """The refund is claimed and Razorpay not yet asked: it has no id yet, and the session still answers."""
+    order, paid = _late_payment(client, sandbox)
+    viewer = Client()
+    viewer.force_login(Booking.objects.get(public_id=order["sessionId"]).customer)
+    with paused_at("serene.payments.refunds.get_gateway") as pause:
+        ours = pause.run(lambda: verify(client, paid))
+        read = pause.run_rival(lambda: viewer.get(f"/api/v1/sessions/{order['sessionId']}")).result()
+        pause.release()
+    assert ours.result().status_code == 200
+    assert read.status_code == 200, read.content
+    assert read.json()["refund"] == {"id": None, "amount": 1500, "status": "created"}
+    assert read.json()["refundedAmount"] == 0

@@ -1,0 +1,115 @@
+"""A refund's lifecycle, as a table, and what a payment's refunds make of it and of its booking.
+
+    created ──▶ processed
+       │            │  (the gateway may still report a processed refund failed)
+       ▼            ▼
+     failed ◀───────┘
+
+A failed refund is final for that attempt, but the money is still owed (refunds.py asks again, up
+to REFUND_ATTEMPTS, then flags the payment for staff). Every move is recorded as a RefundEvent, under
+the payment's lock (taken with its expert and booking, the fixed order). From its refunds follow the
+payment's status (captured, partially refunded, refunded) and its booking's money outcome.
+Used by refunds.py (issuing) and refund_sync.py (what the gateway reports).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.db import connection
+
+from serene.bookings.lifecycle import booking_set_money_outcome
+from serene.bookings.models import Booking, MoneyOutcome
+from serene.core.errors import Conflict
+from serene.core.locking import Locked, lock_rows
+
+from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, Refund, RefundEvent, RefundStatus
+
+logger = logging.getLogger(__name__)
+
+R = RefundStatus
+REFUND_MOVES: frozenset[tuple[str, str]] = frozenset({
+    (R.CREATED, R.PROCESSED),
+    (R.CREATED, R.FAILED),
+    (R.PROCESSED, R.FAILED),  # the gateway's later word wins: the money came back to us
+})
+# Refunds in these states count against what a payment owes back.
+LIVE_STATUSES = (R.CREATED, R.PROCESSED)
+DASHBOARD_REASON = "Refunded in the Razorpay Dashboard"
+
+
+class RefundMoveNotAllowed(Conflict):
+    code = "refund_move_not_allowed"
+
+
+def refund_move(*, refund: Refund, to: str, reason: str = "") -> Refund:
+    """Move a refund (its payment locked by the caller) and record the move; refuse what the table does not allow."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("refund_move must run inside the transaction that locked the payment")
+    if refund.status == to:
+        return refund
+    if (refund.status, to) not in REFUND_MOVES:
+        raise RefundMoveNotAllowed(f"A {refund.status} refund cannot become {to}.")
+    RefundEvent.objects.create(refund=refund, from_status=refund.status, to_status=to, reason=reason[:240])
+    refund.status = to
+    fields = ["status", "updated_at"]
+    if to == R.FAILED:
+        refund.failure_reason = reason[:240]
+        fields.append("failure_reason")
+    refund.save(update_fields=fields)
+    return refund
+
+
+def refund_create(**fields) -> Refund:
+    """A new refund, its first move recorded."""
+    refund = Refund.objects.create(**fields)
+    RefundEvent.objects.create(refund=refund, from_status="", to_status=refund.status, reason=refund.reason)
+    return refund
+
+
+def payment_lock(payment_id: int) -> Locked:
+    """Lock a payment with its booking's expert and booking (the fixed order); returns Locked."""
+    booking_id, expert_id = Payment.objects.values_list("booking_id", "booking__expert_id").get(pk=payment_id)
+    return lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
+
+
+def payment_flag(*, payment: Payment, booking: Booking, reason: str) -> None:
+    """The automatic path gives up on this payment: staff take it from here (admin, needs attention)."""
+    payment.needs_attention = True
+    payment.attention_reason = reason[:240]
+    payment.save(update_fields=["needs_attention", "attention_reason", "updated_at"])
+    logger.error("Payment %s needs staff: %s", payment.gateway_payment_id, reason)
+    booking_outcome_from_refunds(payment=payment, booking=booking)
+
+
+def payment_status_from_refunds(payment: Payment) -> None:
+    """A payment whose money moved is captured, partially refunded or refunded by its live refunds."""
+    if payment.status not in MONEY_MOVED_STATUSES:
+        return
+    refunded = sum(payment.refunds.filter(status__in=LIVE_STATUSES).values_list("amount_minor", flat=True))
+    status = (PaymentStatus.REFUNDED if refunded >= payment.amount_minor
+              else PaymentStatus.PARTIALLY_REFUNDED if refunded else PaymentStatus.CAPTURED)
+    if status != payment.status:
+        payment.status = status
+        payment.save(update_fields=["status", "updated_at"])
+
+
+def booking_outcome_from_refunds(*, payment: Payment, booking: Booking) -> None:
+    """The booking's money outcome, from its own payment's refunds (a stray's refunds are not the booking's)."""
+    if payment.stray_of_id is not None:
+        return
+    refunds = list(payment.refunds.all())
+    processed = sum(refund.amount_minor for refund in refunds if refund.status == R.PROCESSED)
+    external = any(refund.external and refund.status in LIVE_STATUSES for refund in refunds)
+    if processed >= payment.amount_minor:
+        outcome, reason = MoneyOutcome.REFUNDED_IN_FULL, "Refunded in full."
+    elif payment.needs_attention:
+        outcome, reason = MoneyOutcome.REFUND_FAILED, payment.attention_reason
+    elif payment.refund_reason or any(refund.status == R.CREATED for refund in refunds):
+        outcome, reason = MoneyOutcome.REFUND_PENDING, payment.refund_reason or "A refund is under way."
+    elif processed:
+        outcome, reason = MoneyOutcome.REFUNDED_IN_PART, "Refunded in part."
+    else:
+        return
+    if external and outcome in (MoneyOutcome.REFUNDED_IN_FULL, MoneyOutcome.REFUNDED_IN_PART):
+        reason = f"{DASHBOARD_REASON}: {reason.lower()}"
+    booking_set_money_outcome(booking=booking, outcome=outcome, reason=reason)

@@ -1,0 +1,115 @@
+"""What the gateway reports of a payment's refunds, recorded: ours matched by id or receipt, and
+refunds made by hand in the Razorpay Dashboard recorded as external.
+
+A refund made in the Razorpay Dashboard is staff's decision: once it is under way it cancels a
+booking still kept (the refund records that it did, cancelled_booking), and Serene refunds nothing
+more of that booking's payment. If it fails, the booking is left as it was when it never got under
+way; when it had (and so had cancelled the booking), staff are flagged, since only they know what
+they meant to give back.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from serene.bookings.lifecycle import STAFF, booking_move, move_allowed
+from serene.bookings.models import Booking, BookingStatus
+from serene.core.locking import retry_on_lock_conflict
+from serene.core.money import format_money
+
+from .gateway import GatewayRefund, GatewayRefundStatus, claim_stale_after, get_gateway
+from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .refund_lifecycle import (DASHBOARD_REASON, LIVE_STATUSES, REFUND_MOVES, booking_outcome_from_refunds, payment_flag,
+                               payment_lock, payment_status_from_refunds, refund_create, refund_move)
+
+R = RefundStatus
+FROM_GATEWAY = {GatewayRefundStatus.PENDING: R.CREATED, GatewayRefundStatus.PROCESSED: R.PROCESSED,
+                GatewayRefundStatus.FAILED: R.FAILED}
+
+
+def payment_refunds_sync(*, payment_id: int) -> None:
+    """Read the payment's refunds from the gateway and record them: ours by id or receipt, others as external."""
+    gateway_payment_id = Payment.objects.values_list("gateway_payment_id", flat=True).get(pk=payment_id)
+    if not gateway_payment_id:
+        return
+    refunds_record(payment_id=payment_id, gateway_refunds=get_gateway().payment_refunds(gateway_payment_id),
+                   complete=True)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], complete: bool) -> None:
+    """Record what the gateway says of a payment's refunds, under the payment's lock.
+
+    `complete` means the list is all the gateway has: a claim of ours missing from it whose request
+    is surely over never reached the gateway, and fails.
+    """
+    locked = payment_lock(payment_id)
+    payment, booking = locked.payment, locked.booking
+    ours = {refund.gateway_refund_id: refund for refund in payment.refunds.exclude(gateway_refund_id=None)}
+    claims = {refund.receipt: refund for refund in payment.refunds.filter(gateway_refund_id=None, status=R.CREATED)}
+    new_external = []
+    for item in gateway_refunds:
+        if item.payment_id != payment.gateway_payment_id:
+            continue
+        refund = ours.get(item.id) or claims.pop(item.receipt, None)
+        if refund is None:
+            refund = refund_create(payment=payment, gateway_refund_id=item.id, amount_minor=item.amount,
+                                   reason=DASHBOARD_REASON, external=True, status=FROM_GATEWAY[item.status])
+            if refund.status in LIVE_STATUSES:  # one that failed at once gave nothing back and ends nothing
+                new_external.append(refund)
+            continue
+        if refund.gateway_refund_id is None:
+            refund.gateway_refund_id = item.id
+            refund.save(update_fields=["gateway_refund_id", "updated_at"])
+        target = FROM_GATEWAY[item.status]
+        if (refund.status, target) in REFUND_MOVES:
+            refund_move(refund=refund, to=target, reason="The payment provider reported it failed."
+                        if target == R.FAILED else "")
+            if target == R.FAILED and refund.external and not payment.refund_reason:
+                payment_flag(payment=payment, booking=booking, reason=(
+                    f"A refund of {format_money(refund.amount_minor, payment.currency)} made in the Razorpay "
+                    "Dashboard failed after it was under way; the booking was left as that refund made it. "
+                    "Refund it again by hand, or settle it with the customer."))
+    if complete:
+        for claim in claims.values():
+            if claim.created_at <= timezone.now() - claim_stale_after():
+                refund_move(refund=claim, to=R.FAILED, reason="The request never reached the payment provider.")
+    payment_status_from_refunds(payment)
+    if payment.needs_attention and _attention_resolved(payment):
+        # Staff refunded it by hand (or the gateway came round): nothing is left to attend to.
+        payment.needs_attention = False
+        payment.save(update_fields=["needs_attention", "updated_at"])
+    if new_external and payment.stray_of_id is None:
+        _dashboard_refund_ends_booking(refund=new_external[0], booking=booking)
+    booking_outcome_from_refunds(payment=payment, booking=booking)
+
+
+def _attention_resolved(payment: Payment) -> bool:
+    """A flagged payment is settled: refunded in full, or (flagged for a failed Dashboard refund, with
+    nothing owed by Serene) refunded again in the Dashboard since; and no refund is still open."""
+    refunds = list(payment.refunds.order_by("pk"))
+    if any(refund.status == R.CREATED for refund in refunds):
+        return False
+    if payment.status == PaymentStatus.REFUNDED:
+        return True
+    if payment.refund_reason:
+        return False
+    failed = [refund.pk for refund in refunds if refund.external and refund.status == R.FAILED]
+    return bool(failed) and any(refund.external and refund.status == R.PROCESSED and refund.pk > max(failed)
+                                for refund in refunds)
+
+
+def dashboard_refund_ended(booking: Booking) -> bool:
+    """A refund made in the Razorpay Dashboard cancelled this booking: its money is staff's decision."""
+    return booking.status == BookingStatus.CANCELLED and \
+        Refund.objects.filter(payment__booking=booking, payment__stray_of=None, cancelled_booking=True).exists()
+
+
+def _dashboard_refund_ends_booking(*, refund: Refund, booking: Booking) -> None:
+    """Someone refunded this booking's payment by hand: a booking still kept is cancelled, with nothing
+    more owed, and the refund records that it did so."""
+    if move_allowed(source=booking.status, target=BookingStatus.CANCELLED, actor=STAFF):
+        booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=STAFF, reason=DASHBOARD_REASON)
+        refund.cancelled_booking = True
+        refund.save(update_fields=["cancelled_booking", "updated_at"])

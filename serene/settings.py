@@ -284,6 +284,8 @@ SCHEDULED_TASKS = [
 APPROVAL_DEADLINE_HOURS = env_int("APPROVAL_DEADLINE_HOURS", 2)
 SCHEDULED_TASKS_AT_START = ["serene.payments.tasks.payments_sweep_after_restart"]
 # The sweep re-drives a stored webhook event still unhandled this long after it arrived.
+# The sweep asks the gateway about an unpaid order for this long after its hold ended.
+OPEN_ORDER_SWEEP_HOURS = env_int("OPEN_ORDER_SWEEP_HOURS", 24)
 WEBHOOK_REDRIVE_AFTER_SECONDS = env_int("WEBHOOK_REDRIVE_AFTER_SECONDS", 120)
 
 # --- Security ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -50,8 +51,11 @@ def payments_sweep(*, older_than: timedelta, within: timedelta = timedelta(days=
     """
     now = timezone.now()
     recent = Q(created_at__gte=now - within)
+    # An order nobody paid is asked about for OPEN_ORDER_SWEEP_HOURS after its hold ended, not for the
+    # whole window: abandoned orders pile up, and a payment made later still arrives by webhook.
     open_orders = Payment.objects.filter(recent, status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED],
-                                         stray_of=None, booking__hold_expires_at__lte=now - older_than)
+                                         stray_of=None, booking__hold_expires_at__lte=now - older_than,
+                                         booking__hold_expires_at__gte=now - timedelta(hours=settings.OPEN_ORDER_SWEEP_HOURS))
     undecided = (Payment.objects.filter(recent, status=PaymentStatus.CAPTURED, stray_of=None, refund_reason="",
                                         booking__money_outcome__in=[MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING])
                  .exclude(booking__status__in=PAID_AND_KEPT_STATUSES))

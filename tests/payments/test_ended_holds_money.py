@@ -38,3 +38,18 @@ def test_a_payment_on_a_cancelled_hold_with_every_webhook_lost_is_refunded_by_th
     booking.refresh_from_db()
     assert booking.money_outcome == MoneyOutcome.REFUNDED_IN_FULL
     assert Payment.objects.get().status == PaymentStatus.REFUNDED
+
+
+def test_the_sweep_stops_asking_about_an_unpaid_order_a_day_after_its_hold_ended(client, sandbox, sarah, settings):
+    from serene.payments.models import GatewayCall
+    settings.OPEN_ORDER_SWEEP_HOURS = 24
+    client.force_login(UserFactory())
+    recent = create_order(client, starts=at(next_weekday(), 10)).json()
+    client.force_login(UserFactory())
+    old = create_order(client, starts=at(next_weekday(), 14)).json()
+    Booking.objects.filter(public_id=recent["sessionId"]).update(hold_expires_at=timezone.now() - timedelta(hours=2))
+    Booking.objects.filter(public_id=old["sessionId"]).update(hold_expires_at=timezone.now() - timedelta(hours=25))
+    before = GatewayCall.objects.count()
+    assert payments_sweep(older_than=timedelta(minutes=1)) == 1
+    asked = list(GatewayCall.objects.order_by("pk")[before:].values_list("order_id", flat=True))
+    assert recent["orderId"] in asked and old["orderId"] not in asked

@@ -273,31 +273,26 @@ def _payment_count_refund(payment: SandboxPayment, amount: int) -> None:
     payment.save(update_fields=["amount_refunded", "status"])
 
 
-@transaction.atomic
 def order_refund_failures_set(order_id: str, data: dict) -> SandboxOrder:
     """Emulator control: the next `count` refunds of this order's payments fail."""
-    _extra_fields(data, {"count"})
-    count = data.get("count")
-    if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
-        raise RazorpayError("count must be a whole number from 0 to 100.", field="count")
-    order = order_get(order_id)
-    order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
-    order.refund_failures_left = count
-    order.save(update_fields=["refund_failures_left"])
-    return order
+    return _order_refund_counter_set(order_id, data, "refund_failures_left")
+
+
+def order_refunds_pending_set(order_id: str, data: dict) -> SandboxOrder:
+    """Emulator control: the next `count` refunds of this order's payments stay pending until settled."""
+    return _order_refund_counter_set(order_id, data, "refunds_pending_left")
 
 
 @transaction.atomic
-def order_refunds_pending_set(order_id: str, data: dict) -> SandboxOrder:
-    """Emulator control: the next `count` refunds of this order's payments stay pending until settled."""
+def _order_refund_counter_set(order_id: str, data: dict, counter: str) -> SandboxOrder:
     _extra_fields(data, {"count"})
     count = data.get("count")
     if isinstance(count, bool) or not isinstance(count, int) or not 0 <= count <= 100:
         raise RazorpayError("count must be a whole number from 0 to 100.", field="count")
     order = order_get(order_id)
     order = SandboxOrder.objects.select_for_update().get(pk=order.pk)
-    order.refunds_pending_left = count
-    order.save(update_fields=["refunds_pending_left"])
+    setattr(order, counter, count)
+    order.save(update_fields=[counter])
     return order
 
 

@@ -162,11 +162,16 @@ def lapsed_holds_expire(*, expert: Expert, starts_at: datetime, blocked_until: d
     return expired
 
 
-def booking_clear_way_to_confirm(*, locked: Locked) -> None:
-    """Before a captured payment's confirmation: expire lapsed holds on the locked booking's time."""
-    booking = locked.booking
+def booking_clear_way_to_confirm(*, locked: Locked) -> datetime:
+    """Before a captured payment's confirmation: expire lapsed holds on the locked booking's time.
+
+    Returns the instant it judged by; pass it to booking_confirm_paid, so a hold that runs out
+    between the two calls is not judged twice, differently.
+    """
+    booking, now = locked.booking, timezone.now()
     lapsed_holds_expire(expert=locked.expert, starts_at=booking.starts_at, blocked_until=booking.blocked_until,
-                        now=timezone.now(), excluding_booking_id=booking.pk)
+                        now=now, excluding_booking_id=booking.pk)
+    return now
 
 
 def bookings_expire_lapsed_holds(*, now: datetime | None = None, limit: int = 500) -> int:
@@ -185,14 +190,14 @@ def _expire_lapsed_of(*, expert_id: int, now: datetime) -> int:
                                blocked_until=datetime.max.replace(tzinfo=engine.UTC), now=now)
 
 
-def booking_confirm_paid(*, locked: Locked) -> bool:
+def booking_confirm_paid(*, locked: Locked, now: datetime) -> bool:
     """Confirm a booking whose payment was captured, inside the caller's transaction.
 
-    `locked` holds the booking's expert and the booking (lock_rows), and lapsed holds in its way were
-    expired after those locks (lapsed_holds_expire), before anything of a later kind (the payment)
-    was locked. Returns False when the
-    booking cannot be kept (cancelled or rejected meanwhile, or paid after its hold ran out and its
-    time taken since): the caller then refunds. Confirming a booking already kept is a no-op.
+    `locked` holds the booking's expert and the booking (lock_rows), and booking_clear_way_to_confirm
+    expired the lapsed holds in its way at `now`, before anything of a later kind (the payment) was
+    locked. Returns False when the booking cannot be kept (cancelled or rejected meanwhile, or paid
+    after its hold ran out and its time taken since): the caller then refunds. Confirming a booking
+    already kept is a no-op.
     """
     booking, expert = locked.booking, locked.expert
     if expert is None or expert.pk != booking.expert_id:
@@ -201,7 +206,6 @@ def booking_confirm_paid(*, locked: Locked) -> bool:
         return True
     if booking.status not in (BookingStatus.PENDING, BookingStatus.EXPIRED):
         return False
-    now = timezone.now()
     target = BookingStatus.AWAITING_APPROVAL if expert.requires_approval else BookingStatus.CONFIRMED
     hold_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at > now
     if not hold_live:
@@ -212,7 +216,7 @@ def booking_confirm_paid(*, locked: Locked) -> bool:
             if booking.status == BookingStatus.PENDING:
                 booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             return False
-        if lapsed_holds_in_the_way(booking=booking, now=now):
+        if lapsed_holds_in_the_way(booking=booking, now=now).exists():
             raise RuntimeError("lapsed holds in the way must be expired (lapsed_holds_expire) before confirming")
     reason = "Paid." if hold_live else "Paid after the hold ran out; the time was still free."
     try:

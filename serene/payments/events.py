@@ -82,8 +82,9 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
         return None
     payment_pk, booking_id, expert_id = found
     locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id])
+    judged_at = None
     if snapshot.status in MONEY_MOVED:
-        booking_clear_way_to_confirm(locked=locked)  # more bookings: before the payment, in the fixed order
+        judged_at = booking_clear_way_to_confirm(locked=locked)  # more bookings: before the payment, in order
     locked.payment = lock_rows(payment_id=payment_pk).payment
     payment, booking = locked.payment, locked.booking
 
@@ -111,7 +112,7 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
     # a booking a Dashboard refund cancelled is staff's decision, even while that refund is pending.)
     if not payment.refund_reason and booking.money_outcome in (MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING) \
             and not dashboard_refund_ended(booking):
-        if not booking_confirm_paid(locked=locked):
+        if not booking_confirm_paid(locked=locked, now=judged_at):
             payment_owe_in_full(payment=payment, booking=booking, reason=_why_not_kept(booking))
     return payment.pk, bool(payment.refund_reason), _refunds_differ(payment, snapshot)
 

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "serene.availability",
     "serene.bookings",
     "serene.payments",
+    "serene.notifications",
     "serene.payments.sandbox",  # tables only; its URLs are mounted when PAYMENTS_SANDBOX is on
 ]
 

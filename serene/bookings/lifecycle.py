@@ -142,9 +142,9 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
 
 
 def _record(*, booking: Booking, source: str, actor: str, by: User | None, reason: str, at: datetime,
-            money_outcome: str = "") -> None:
+            money_outcome: str = "", moved_from: datetime | None = None) -> None:
     BookingEvent.objects.create(booking=booking, from_status=source, to_status=booking.status, at=at, actor=actor,
-                                actor_user=by, reason=reason[:240], money_outcome=money_outcome)
+                                actor_user=by, reason=reason[:240], money_outcome=money_outcome, moved_from=moved_from)
 
 
 def booking_record_created(*, booking: Booking, actor: str, by: User | None, reason: str = "") -> None:
@@ -152,9 +152,11 @@ def booking_record_created(*, booking: Booking, actor: str, by: User | None, rea
     _record(booking=booking, source="", actor=actor, by=by, reason=reason, at=booking.created_at)
 
 
-def booking_record_note(*, booking: Booking, actor: str, by: User | None, reason: str) -> None:
-    """A line of the timeline that is not a change of state (a reschedule, say)."""
-    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now())
+def booking_record_note(*, booking: Booking, actor: str, by: User | None, reason: str,
+                        moved_from: datetime | None = None) -> None:
+    """A line of the timeline that is not a change of state: a reschedule gives the start it left."""
+    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
+            moved_from=moved_from)
 
 
 def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, actor: str = SYSTEM,

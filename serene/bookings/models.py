@@ -59,6 +59,8 @@ class Booking(TimeStampedModel):
     status = models.CharField(max_length=20, choices=BookingStatus.choices, default=BookingStatus.PENDING)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     customer_time_zone = models.CharField(max_length=64, blank=True)
+    # What the customer would like to talk about, shown to the expert.
+    customer_note = models.TextField(max_length=1000, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancelled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
@@ -97,6 +99,8 @@ class BookingEvent(models.Model):
     actor_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     reason = models.CharField(max_length=240, blank=True)
+    # A reschedule: the start the booking had before this move (its new one is on the booking).
+    moved_from = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ("at", "id")

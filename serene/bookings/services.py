@@ -281,7 +281,7 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     booking.reschedule_count += 1
     with transaction.atomic():
         booking.save(update_fields=["starts_at", "ends_at", "blocked_until", "reschedule_count", "updated_at"])
-    booking_record_note(booking=booking, actor=actor, by=by,
+    booking_record_note(booking=booking, actor=actor, by=by, moved_from=old_start,
                         reason=f"Moved from {old_start:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC.")
     return booking
 

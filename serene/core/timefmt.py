@@ -1,0 +1,122 @@
+"""The one way Serene writes dates and times for people: pages, emails, the PDF receipt and (through
+the same patterns in static/js/timefmt.js) the booking wizard.
+
+    date        Tuesday 1 December 2026
+    short date  Tue 1 Dec
+    time        4:30 pm
+    zone        Kolkata time  (a zone by its city, never "Asia/Kolkata")
+
+Zone names are canonical: a browser's legacy alias (Asia/Calcutta) is stored and shown as the
+current name (Asia/Kolkata).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+# Legacy IANA names that browsers still report, and the current names they link to (tzdata's
+# "backward" file). zoneinfo accepts both but does not say which is which.
+LEGACY_TIME_ZONES: dict[str, str] = {
+    "Asia/Calcutta": "Asia/Kolkata",
+    "Asia/Katmandu": "Asia/Kathmandu",
+    "Asia/Saigon": "Asia/Ho_Chi_Minh",
+    "Asia/Rangoon": "Asia/Yangon",
+    "Asia/Dacca": "Asia/Dhaka",
+    "Asia/Thimbu": "Asia/Thimphu",
+    "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
+    "Asia/Macao": "Asia/Macau",
+    "Asia/Chungking": "Asia/Chongqing",
+    "Asia/Ashkhabad": "Asia/Ashgabat",
+    "Asia/Istanbul": "Europe/Istanbul",
+    "Asia/Tel_Aviv": "Asia/Jerusalem",
+    "Europe/Kiev": "Europe/Kyiv",
+    "Europe/Uzhgorod": "Europe/Kyiv",
+    "Europe/Zaporozhye": "Europe/Kyiv",
+    "Atlantic/Faeroe": "Atlantic/Faroe",
+    "Pacific/Truk": "Pacific/Chuuk",
+    "Pacific/Ponape": "Pacific/Pohnpei",
+    "Pacific/Enderbury": "Pacific/Kanton",
+    "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
+    "America/Catamarca": "America/Argentina/Catamarca",
+    "America/Cordoba": "America/Argentina/Cordoba",
+    "America/Jujuy": "America/Argentina/Jujuy",
+    "America/Mendoza": "America/Argentina/Mendoza",
+    "America/Indianapolis": "America/Indiana/Indianapolis",
+    "America/Louisville": "America/Kentucky/Louisville",
+    "America/Godthab": "America/Nuuk",
+    "US/Eastern": "America/New_York",
+    "US/Central": "America/Chicago",
+    "US/Mountain": "America/Denver",
+    "US/Pacific": "America/Los_Angeles",
+    "US/Alaska": "America/Anchorage",
+    "US/Hawaii": "Pacific/Honolulu",
+    "US/Arizona": "America/Phoenix",
+    "Canada/Eastern": "America/Toronto",
+    "Canada/Pacific": "America/Vancouver",
+    "Australia/ACT": "Australia/Sydney",
+    "Australia/NSW": "Australia/Sydney",
+    "GB": "Europe/London",
+    "Etc/UTC": "UTC",
+    "Etc/GMT": "UTC",
+    "GMT": "UTC",
+    "Universal": "UTC",
+    "Zulu": "UTC",
+}
+
+
+def canonical_time_zone(name: str) -> str:
+    """The current IANA name for `name` (unchanged when it is current or unknown)."""
+    return LEGACY_TIME_ZONES.get(name, name)
+
+
+def zone_city(name: str) -> str:
+    """A zone by its city, as people say it: "Kolkata", "New York", "Buenos Aires", "UTC"."""
+    name = canonical_time_zone(name)
+    if "/" not in name:
+        return name
+    return name.rsplit("/", 1)[1].replace("_", " ")
+
+
+def zone_label(name: str) -> str:
+    """"Kolkata time", "UTC"."""
+    city = zone_city(name)
+    return city if city == "UTC" else f"{city} time"
+
+
+def _local(instant: datetime, zone: str) -> datetime:
+    return instant.astimezone(ZoneInfo(canonical_time_zone(zone)))
+
+
+def format_clock(local: datetime) -> str:
+    """A wall time already in its zone: "4:30 pm", "12:00 pm", "9:05 am"."""
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
+def format_time(instant: datetime, zone: str) -> str:
+    return format_clock(_local(instant, zone))
+
+
+def format_day(day: date) -> str:
+    """"Tuesday 1 December 2026"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def format_short_day(day: date) -> str:
+    """"Tue 1 Dec"."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def format_date(instant: datetime, zone: str) -> str:
+    return format_day(_local(instant, zone).date())
+
+
+def format_when(instant: datetime, zone: str) -> str:
+    """"Tuesday 1 December 2026, 4:30 pm"."""
+    local = _local(instant, zone)
+    return f"{format_day(local.date())}, {format_clock(local)}"
+
+
+def format_time_range(starts_at: datetime, ends_at: datetime, zone: str) -> str:
+    """"4:30 pm – 5:30 pm"."""
+    return f"{format_time(starts_at, zone)} – {format_time(ends_at, zone)}"

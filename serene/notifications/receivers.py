@@ -1,0 +1,16 @@
+"""Bookings record every move as a BookingEvent; this app listens and writes what people are told,
+in the same transaction. Bookings never import notifications."""
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from serene.bookings.models import BookingEvent
+
+
+@receiver(post_save, sender=BookingEvent, dispatch_uid="notifications_for_booking_event")
+def _booking_event_recorded(sender, instance: BookingEvent, created: bool, raw: bool = False, **kwargs) -> None:
+    if not created or raw:
+        return
+    from .outbox import messages_for_booking_event
+    messages_for_booking_event(event=instance)

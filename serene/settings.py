@@ -192,7 +192,8 @@ warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume sy
 AVATAR_MAX_BYTES = env_int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
 # --- Email ------------------------------------------------------------------------------------
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Serene <noreply@serene.test>")
+BRAND_NAME = os.environ.get("BRAND_NAME", "Serene")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", f"{BRAND_NAME} <noreply@serene.test>")
 SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@serene.test")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
 EMAIL_PORT = env_int("EMAIL_PORT", 587)
@@ -206,6 +207,21 @@ else:
     # Without an SMTP server, messages are written under var/mail/ so a developer can read them.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+
+# --- Notifications ----------------------------------------------------------------------------
+# An email that cannot be sent is tried again with doubling waits (30 s, 1 min, 2 min …) for this
+# long after it was written, then marked failed for staff to resend from the admin.
+MAIL_RETRY_FIRST_DELAY_SECONDS = env_int("MAIL_RETRY_FIRST_DELAY_SECONDS", 30)
+MAIL_GIVE_UP_AFTER_SECONDS = env_int("MAIL_GIVE_UP_AFTER_SECONDS", 3600)
+# A message claimed by a worker that died while sending is tried again after this long.
+MAIL_SENDING_LEASE_SECONDS = env_int("MAIL_SENDING_LEASE_SECONDS", 300)
+# Reminders before a session: the day before (only for sessions booked at least that far ahead) and
+# when the room is about to open.
+REMINDER_DAY_BEFORE_HOURS = env_int("REMINDER_DAY_BEFORE_HOURS", 24)
+REMINDER_SOON_MINUTES = env_int("REMINDER_SOON_MINUTES", 10)
+if min(MAIL_RETRY_FIRST_DELAY_SECONDS, MAIL_GIVE_UP_AFTER_SECONDS, MAIL_SENDING_LEASE_SECONDS,
+       REMINDER_DAY_BEFORE_HOURS, REMINDER_SOON_MINUTES) < 1:
+    raise ImproperlyConfigured("The MAIL_* and REMINDER_* settings must each be 1 or more.")
 
 # --- Bookings ---------------------------------------------------------------------------------
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds its slot for payment
@@ -279,6 +295,8 @@ SCHEDULED_TASKS = [
     ("serene.bookings.tasks.bookings_complete_finished", env_int("COMPLETE_SESSIONS_INTERVAL_SECONDS", 300)),
     ("serene.bookings.tasks.bookings_expire_lapsed_holds", env_int("EXPIRE_HOLDS_INTERVAL_SECONDS", 60)),
     ("serene.payments.tasks.approvals_expire", env_int("APPROVAL_SWEEP_INTERVAL_SECONDS", 300)),
+    ("serene.notifications.tasks.messages_deliver_due", env_int("MAIL_SWEEP_INTERVAL_SECONDS", 30)),
+    ("serene.notifications.tasks.reminders_send_due", env_int("REMINDER_SWEEP_INTERVAL_SECONDS", 300)),
 ]
 # A booking still awaiting the expert's approval this many hours before its start is declined by
 # the system and refunded in full (the approvals_expire job above).

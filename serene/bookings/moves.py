@@ -38,10 +38,11 @@ class Cancellation:
     refund_due: bool  # the full amount goes back (if it was paid)
 
 
-def cancellation_refund_due(*, booking: Booking, actor: str, now: datetime) -> bool:
-    """The policy: the expert or staff cancelling refunds in full; a customer does at least
-    CANCELLATION_WINDOW_HOURS before the start, and gets nothing back later."""
-    if actor in (EXPERT, STAFF) or booking.status == BookingStatus.AWAITING_APPROVAL:
+def cancellation_refund_due(*, booking: Booking, actor: str, now: datetime, status: str = "") -> bool:
+    """The policy: the expert or staff cancelling refunds in full, as does cancelling a booking still
+    awaiting approval; a customer does at least CANCELLATION_WINDOW_HOURS before the start, and gets
+    nothing back later. `status` is the booking's state before the cancellation, if it has moved."""
+    if actor in (EXPERT, STAFF) or (status or booking.status) == BookingStatus.AWAITING_APPROVAL:
         return True
     return booking.starts_at - now >= timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
 

@@ -24,15 +24,34 @@ from .selectors import (payment_failure_message, payment_paid_for, payment_refun
 def success(request: HttpRequest) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=request.GET.get("sessionId", ""),
                                                 customer_only=True)
+    return _session_page(request, booking, just_paid=True)
+
+
+@login_required
+@require_GET
+def session(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A session's own page, for its customer or its expert: what emails and calendar invites link to."""
+    booking = booking_selectors.booking_get_for(user=request.user, public_id=public_id)
+    return _session_page(request, booking, just_paid=False)
+
+
+def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResponse:
+    from serene.notifications.selectors import day_before_reminder_planned
+
+    is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
     return render(request, "bookings/success.html", {
+        "just_paid": just_paid, "is_customer": is_customer,
+        "day_before_reminder": day_before_reminder_planned(booking=booking),
+        "reminder_soon_minutes": settings.REMINDER_SOON_MINUTES,
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),
         "is_booked": booking.status in PAID_AND_KEPT_STATUSES,
         "is_ahead": booking.status in FIRMLY_BLOCKING_STATUSES,  # kept and not yet over: worth a calendar entry
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
-        "viewer_zone": booking.customer_time_zone or booking.expert.time_zone,
+        "viewer_zone": (booking.customer_time_zone or booking.expert.time_zone) if is_customer
+                       else request.user.time_zone or booking.expert.time_zone,
         "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),
     })
 

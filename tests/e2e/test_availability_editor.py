@@ -14,6 +14,7 @@ def _log_in(page, base, email):
     page.get_by_label("Password").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Your availability")).to_be_visible()
+    page.wait_for_load_state("load")  # the editor's deferred script has wired its buttons by then
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])

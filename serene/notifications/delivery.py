@@ -52,7 +52,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> bool:
         if not sent:
             raise RuntimeError("The email backend accepted nothing.")
     except Exception as error:  # the mail server refused or could not be reached: try again later
-        _note_failure(message=message, error=error, now=timezone.now())
+        _note_failure(message=message, error=error, now=now)
         return False
     Message.objects.filter(pk=message_id, status=M.SENDING).update(status=M.SENT, sent_at=timezone.now(), last_error="")
     logger.info("Sent %s message %s to %s", message.kind, message.pk, message.to_email)

@@ -102,7 +102,8 @@ def message_write(*, email: Email, booking: Booking | None, key: str, now: datet
     for when the surrounding transaction commits."""
     if not email.recipient.email:
         return None
-    now = now or timezone.now()
+    written_at = timezone.now()  # due at once, whatever moment `now` (the event's) names
+    now = now or written_at
     context = {"email": email, "brand": settings.BRAND_NAME, "site_url": settings.SITE_URL,
                "support_email": settings.SUPPORT_EMAIL}
     ics = ""
@@ -116,8 +117,8 @@ def message_write(*, email: Email, booking: Booking | None, key: str, now: datet
                 body_text=render_to_string("notifications/email.txt", context).strip() + "\n",
                 body_html=render_to_string("notifications/email.html", context),
                 ics=ics, ics_method=email.ics_method if ics else "",
-                message_id=f"<{uuid.uuid4().hex}@{_mail_domain()}>", next_attempt_at=now,
-                retry_until=now + _retry_window())
+                message_id=f"<{uuid.uuid4().hex}@{_mail_domain()}>", next_attempt_at=written_at,
+                retry_until=written_at + _retry_window())
     except IntegrityError:
         return None  # already written for this event and recipient
     from .tasks import messages_deliver

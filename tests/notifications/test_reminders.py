@@ -79,20 +79,14 @@ def test_a_moved_booking_is_reminded_at_its_new_time_and_not_its_old(client, san
 
 
 def test_confirming_queues_reminder_timers_when_the_backend_can_defer(client, sandbox, sarah, settings):
-    from django_tasks import task_backends
     from django_tasks_db.models import DBTaskResult
 
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    task_backends._settings = None  # noqa: SLF001 (the handler caches the backends it built)
-    task_backends._connections = getattr(task_backends, "_connections", None)
-    try:
-        from serene.notifications.tasks import reminder_send as task
-        if not task.get_backend().supports_defer:
-            pytest.fail("the database backend should defer")
-        booking = _booked(client, sandbox)
-        timers = DBTaskResult.objects.filter(task_path=task.module_path)
-        assert sorted((row.args_kwargs["args"][1], row.run_after) for row in timers) == [
-            (DAY_BEFORE, booking.starts_at - timedelta(hours=24)), (SOON, booking.starts_at - timedelta(minutes=10))]
-        assert all(row.args_kwargs["args"][2] == booking.starts_at.isoformat() for row in timers)
-    finally:
-        settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    from serene.notifications.tasks import reminder_send as task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # django_tasks rebuilds its backends
+    assert task.get_backend().supports_defer
+    booking = _booked(client, sandbox)  # the payment's own tasks wait in the queue too; confirmation is direct
+    timers = DBTaskResult.objects.filter(task_path=task.module_path)
+    assert sorted((row.args_kwargs["args"][1], row.run_after) for row in timers) == [
+        (DAY_BEFORE, booking.starts_at - timedelta(hours=24)), (SOON, booking.starts_at - timedelta(minutes=10))]
+    assert all(row.args_kwargs["args"][2] == booking.starts_at.isoformat() for row in timers)

@@ -1,4 +1,5 @@
-"""Dependencies point one way: payments uses bookings, never the reverse."""
+"""Dependencies point one way: payments uses bookings, never the reverse; notifications listens to
+bookings (and reads payments), and neither of those calls it except from their pages."""
 import ast
 from pathlib import Path
 
@@ -27,3 +28,16 @@ def test_only_the_razorpay_adapter_knows_the_sdk():
     users = [str(path.relative_to(SERENE)) for path in SERENE.rglob("*.py")
              if any(name == "razorpay" or name.startswith("razorpay.") for name in _imports(path))]
     assert users == ["payments/razorpay.py"]
+
+
+def test_bookings_never_imports_notifications():
+    offenders = {str(path.relative_to(SERENE)): sorted(name for name in _imports(path)
+                                                       if name.startswith("serene.notifications"))
+                 for path in (SERENE / "bookings").rglob("*.py")}
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_payments_uses_notifications_only_in_its_pages():
+    users = sorted(str(path.relative_to(SERENE)) for path in (SERENE / "payments").rglob("*.py")
+                   if any(name.startswith("serene.notifications") for name in _imports(path)))
+    assert users == ["payments/views.py"]

@@ -28,6 +28,13 @@ def log_in(page, base, email, next_path="/"):
     page.get_by_role("button", name="Log in").click()
 
 
+def open_wizard(page):
+    # The wizard's script is deferred: wait for it, or a quick tap on a slow phone does nothing (the
+    # booking-experience issue makes the button work from the first moment).
+    page.wait_for_load_state("load")
+    page.get_by_role("button", name="Book a session").click()
+
+
 def choose_first_free_slot(page, screenshot=None, name=""):
     wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
     expect(wizard.get_by_text("Step 1 of 4: Select date")).to_be_visible()
@@ -62,7 +69,7 @@ def choose_first_free_slot(page, screenshot=None, name=""):
 def start_paying(page, base, email):
     """Sign in, open Dr. Sarah Khan's wizard, choose the first free slot and press Proceed to pay."""
     log_in(page, base, email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
+    open_wizard(page)
     wizard, starts = choose_first_free_slot(page)
     wizard.get_by_role("button", name="Proceed to pay →").click()
     return wizard, starts
@@ -86,7 +93,7 @@ def test_customer_books_pays_and_gets_receipt_and_calendar(request, sarah, scree
     customer = UserFactory(email=f"asha-{device}@example.test", name="Asha Verma")
     page = request.getfixturevalue(device).new_page()
     log_in(page, base, customer.email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
+    open_wizard(page)
     wizard, starts = choose_first_free_slot(page, screenshot, device)
     wizard.get_by_role("button", name="Proceed to pay →").click()
     pay_in_checkout(page, screenshot=screenshot, name=device)
@@ -139,7 +146,7 @@ def test_a_second_customer_sees_the_booked_slot_as_booked(sarah, sandbox, deskto
     second = desktop.browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="Asia/Kolkata")
     other = second.new_page()
     log_in(other, sandbox.url, UserFactory(email="second@example.test").email, "/experts/sarah/")
-    other.get_by_role("button", name="Book a session").click()
+    open_wizard(other)
     wizard = other.get_by_role("dialog", name=re.compile("Book a session"))
     expect(wizard.locator("#calendar")).to_have_attribute("aria-busy", "false")
     if wizard.locator(".calendar-day.is-available").count() == 0:
@@ -174,7 +181,7 @@ def test_a_visitor_chooses_then_signs_in_and_returns_to_the_same_choice(sarah, s
     customer = UserFactory(email="visitor@example.test")
     page = phone.new_page()
     page.goto(sandbox.url + "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
+    open_wizard(page)
     wizard, starts = choose_first_free_slot(page)
     wizard.get_by_role("button", name="Proceed to pay →").click()
     expect(page.get_by_role("heading", name="Welcome back")).to_be_visible()
@@ -195,7 +202,7 @@ def test_a_customer_in_new_york_sees_and_books_in_their_own_time(sarah, sandbox,
     context = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="America/New_York", locale="en-US")
     page = context.new_page()
     log_in(page, sandbox.url, customer.email, "/experts/sarah/")
-    page.get_by_role("button", name="Book a session").click()
+    open_wizard(page)
     wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
     expect(wizard.locator("[data-viewer-zone]").first).to_have_text("America/New York")
     wizard, starts = choose_first_free_slot(page)

@@ -33,12 +33,15 @@ def test_the_jobs_are_the_scheduled_tasks_of_the_settings(settings):
     assert isinstance(jobs[f"at-start:{AT_START}"].trigger, DateTrigger)
 
 
-def test_the_default_schedule_sweeps_payments_completes_sessions_ends_approvals_and_sweeps_once_at_start(settings):
+def test_the_default_schedule_sweeps_payments_completes_sessions_ends_approvals_sends_mail_and_sweeps_once_at_start(
+        settings):
     schedule = {(item.task_path, item.every and item.every.total_seconds()) for item in schedule_from_settings()}
     assert schedule == {(SWEEP, settings.PAYMENTS_SWEEP_INTERVAL_SECONDS), (AT_START, None),
                         ("serene.bookings.tasks.bookings_complete_finished", 300),
                         ("serene.bookings.tasks.bookings_expire_lapsed_holds", 60),
-                        ("serene.payments.tasks.approvals_expire", 300)}
+                        ("serene.payments.tasks.approvals_expire", 300),
+                        ("serene.notifications.tasks.messages_deliver_due", 30),
+                        ("serene.notifications.tasks.reminders_send_due", 300)}
     assert 60 <= settings.PAYMENTS_SWEEP_INTERVAL_SECONDS <= 600
 
 
@@ -86,6 +89,8 @@ def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
                              "Scheduled: serene.bookings.tasks.bookings_complete_finished every 300 s",
                              "Scheduled: serene.bookings.tasks.bookings_expire_lapsed_holds every 60 s",
                              "Scheduled: serene.payments.tasks.approvals_expire every 300 s",
+                             "Scheduled: serene.notifications.tasks.messages_deliver_due every 30 s",
+                             "Scheduled: serene.notifications.tasks.reminders_send_due every 300 s",
                              f"Scheduled: {AT_START} at start"]
         assert scheduler.poll() is None  # still running
     finally:

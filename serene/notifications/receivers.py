@@ -12,5 +12,7 @@ from serene.bookings.models import BookingEvent
 def _booking_event_recorded(sender, instance: BookingEvent, created: bool, raw: bool = False, **kwargs) -> None:
     if not created or raw:
         return
+    from .notices import notices_for_booking_event
     from .outbox import messages_for_booking_event
     messages_for_booking_event(event=instance)
+    notices_for_booking_event(event=instance)

@@ -115,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "serene.core.context_processors.site",
+                "serene.notifications.context_processors.notices",
             ],
         },
     },

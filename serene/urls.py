@@ -14,8 +14,8 @@ urlpatterns = [
     path("expert/availability/", include("serene.availability.urls")),
     path("healthz", core_views.health, name="health"),
     path("", include("serene.bookings.urls")),
-    path("", include("serene.notifications.urls")),
     path("", include("serene.payments.urls")),
+    path("", include("serene.notifications.urls")),
     path("", include("serene.experts.urls")),
 ]
 if settings.PAYMENTS_SANDBOX:

@@ -2,15 +2,26 @@
 in the same transaction. Bookings never import notifications."""
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from serene.bookings.models import BookingEvent
+
+logger = logging.getLogger(__name__)
 
 
 @receiver(post_save, sender=BookingEvent, dispatch_uid="notifications_for_booking_event")
 def _booking_event_recorded(sender, instance: BookingEvent, created: bool, raw: bool = False, **kwargs) -> None:
     if not created or raw:
         return
+    from .notices import notices_for_booking_event
     from .outbox import messages_for_booking_event
-    messages_for_booking_event(event=instance)
+    messages_for_booking_event(event=instance)  # guards itself: a failure is logged, the move goes on
+    try:
+        with transaction.atomic():
+            notices_for_booking_event(event=instance)
+    except Exception:
+        logger.exception("Could not write the notices for booking event %s", instance.pk)

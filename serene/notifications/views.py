@@ -1,14 +1,19 @@
-"""The calendar file of a session, for its customer or expert (the same invite the emails carry)."""
+"""Notification pages: the signed-in user's notices (opening one, marking them all read), and a
+session's calendar file (the same invite the emails carry)."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
 from serene.bookings import selectors
 
 from .content import customer_zone, expert_zone
 from .ics import PUBLISH, booking_ics
+from .notices import notice_list, notice_mark_read, notices_mark_all_read, short_when
 
 
 @login_required
@@ -20,3 +25,40 @@ def calendar_file(request: HttpRequest, public_id: str) -> HttpResponse:
                             content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="serene-session-{booking.starts_at:%Y%m%d}.ics"'
     return response
+
+
+@login_required
+@require_GET
+def notice_page(request: HttpRequest) -> HttpResponse:
+    """Lists the notices without marking any read: each is read when it is opened, or all at once."""
+    zone = request.user.time_zone
+    notices = notice_list(user=request.user)
+    return render(request, "notifications/list.html", {
+        "rows": [{"notice": notice, "when": short_when(notice.created_at, zone)} for notice in notices],
+        "unread": sum(1 for notice in notices if notice.read_at is None),
+    })
+
+
+@login_required
+@require_GET
+def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
+    """Follows a notice's link and marks it read on the way.
+
+    A GET, so a notice is an ordinary link (a new tab, a long press); marking one's own notice read
+    is harmless to repeat, and another user's id is a 404 like an unknown one.
+    """
+    notice = notice_mark_read(user=request.user, notice_id=notice_id)
+    target = notice.link
+    if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                         require_https=request.is_secure()):
+        return redirect("notifications:list")
+    return redirect(target)
+
+
+@login_required
+@require_POST
+def notices_read_all(request: HttpRequest) -> HttpResponse:
+    marked = notices_mark_all_read(user=request.user)
+    if marked:
+        messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")
+    return redirect("notifications:list")

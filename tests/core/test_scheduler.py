@@ -84,7 +84,7 @@ def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
     argv[0] = sys.executable if not (ROOT / argv[0]).exists() else str(ROOT / argv[0])
     scheduler = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        announced = _lines(scheduler, count=5)
+        announced = _lines(scheduler, count=7)
         assert announced == [f"Scheduled: {SWEEP} every 180 s",
                              "Scheduled: serene.bookings.tasks.bookings_complete_finished every 300 s",
                              "Scheduled: serene.bookings.tasks.bookings_expire_lapsed_holds every 60 s",

@@ -12,6 +12,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from serene.core.email_config import EmailConfigError, email_config_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SERENE_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -202,12 +204,17 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
-if EMAIL_HOST:
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-else:
-    # Without an SMTP server, messages are written under var/mail/ so a developer can read them.
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = VAR_DIR / "mail"
+# EMAIL_PROVIDER picks the backend: smtp, a provider through django-anymail (its key is required),
+# or the mailbox, which keeps each message as an .eml under EMAIL_FILE_PATH, read at /dev/mail/ in
+# debug. Unset, it is smtp when EMAIL_HOST is set and the mailbox otherwise.
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+try:
+    _email = email_config_from_env(os.environ)
+except EmailConfigError as exc:
+    refuse_to_start(exc.problem, exc.advice)
+EMAIL_PROVIDER = _email.provider
+EMAIL_BACKEND = _email.backend
+ANYMAIL = _email.anymail
 
 # --- Notifications ----------------------------------------------------------------------------
 # An email that cannot be sent is tried again with doubling waits (30 s, 1 min, 2 min …) for this

@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("serene.accounts.urls")),
     path("expert/availability/", include("serene.availability.urls")),
     path("healthz", core_views.health, name="health"),
+    path("dev/mail/", include("serene.notifications.dev_urls")),  # answers 404 unless DEBUG
     path("", include("serene.bookings.urls")),
     path("", include("serene.payments.urls")),
     path("", include("serene.notifications.urls")),

@@ -31,6 +31,7 @@ run: seed
 	@echo "    expert    expert@serene.test"
 	@echo "    staff     admin@serene.test   (admin at http://$(HOST):$(PORT)/admin/)"
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
+	@echo "  Emails sent: http://$(HOST):$(PORT)/dev/mail/   (saved under var/mail/ unless EMAIL_HOST or EMAIL_PROVIDER is set)"
 	@echo ""
 	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 

@@ -17,7 +17,8 @@ def mailbox(settings, tmp_path):
 @pytest.fixture
 def send_confirmation():
     """Sends a booking-confirmation-like email (HTML, text and an .ics invite) through the configured backend."""
-    def send(*, to: str = "asha@example.test", subject: str = "Your session with Dr. Sarah Khan is confirmed!") -> int:
+    def send(*, to: str = "asha@example.test", subject: str = "Your session with Dr. Sarah Khan is confirmed!",
+             site_url: str = "http://testserver") -> int:
         message = EmailMultiAlternatives(
             subject=subject,
             body="Your session with Dr. Sarah Khan is confirmed.\nTue 1 Dec, 10:00 (Asia/Kolkata).",
@@ -25,7 +26,7 @@ def send_confirmation():
         message.attach_alternative(
             "<!doctype html><html><head><title>Confirmed</title></head><body>"
             "<h1>Your session with Dr. Sarah Khan is confirmed!</h1>"
-            '<p>Tue 1 Dec, 10:00 (Asia/Kolkata). <a href="http://testserver/dashboard/">Open your dashboard</a></p>'
+            f'<p>Tue 1 Dec, 10:00 (Asia/Kolkata). <a href="{site_url}/dashboard/">Open your dashboard</a></p>'
             "</body></html>", "text/html")
         message.attach("invite.ics", ICS, "text/calendar")
         return message.send()

@@ -15,6 +15,8 @@ from django.utils.http import content_disposition_header
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_safe
 
+from serene.core.errors import NotFound
+
 from .mailbox import mailbox_list, mailbox_message_get, mailbox_message_ids, mailbox_message_raw
 
 LIST_LIMIT = 200
@@ -58,7 +60,7 @@ def message_detail(request: HttpRequest, message_id: str) -> HttpResponse:
 def message_html(request: HttpRequest, message_id: str) -> HttpResponse:
     message = mailbox_message_get(message_id=message_id)
     if message.html is None:
-        raise Http404()
+        raise NotFound("This message has no HTML part.")
     response = HttpResponse(_links_open_in_a_new_tab(message.html), content_type="text/html; charset=utf-8")
     response["Content-Security-Policy"] = HTML_POLICY
     response["Referrer-Policy"] = "no-referrer"

@@ -70,11 +70,16 @@ class MailboxBackend(BaseEmailBackend):
                 target = self.directory / f"{_new_id()}.eml"
                 try:
                     os.link(temporary, target)
-                    return target
                 except FileExistsError:
                     continue
+                except OSError:
+                    # A filesystem without hard links: a rename is as atomic, it only would not refuse
+                    # a taken name, which a microsecond stamp plus 32 random bits makes moot.
+                    os.replace(temporary, target)
+                return target
         finally:
-            os.unlink(temporary)
+            if os.path.exists(temporary):
+                os.unlink(temporary)
 
 
 def _new_id() -> str:
@@ -172,11 +177,20 @@ def mailbox_message_get(*, message_id: str, directory: Path | None = None) -> St
         bcc=str(parsed.get("Bcc", "")),
         reply_to=str(parsed.get("Reply-To", "")),
         headers=[(name, str(value)) for name, value in parsed.items()],
-        text=text_part.get_content() if text_part is not None else None,
-        html=html_part.get_content() if html_part is not None else None,
+        text=_text_of(text_part),
+        html=_text_of(html_part),
         attachments=attachments,
         _parsed=parsed,
     )
+
+
+def _text_of(part: ParsedMessage | None) -> str | None:
+    if part is None:
+        return None
+    try:
+        return part.get_content()
+    except (LookupError, ValueError):  # a charset Python does not know: show what can be shown
+        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
 
 
 def _attachment_parts(parsed: ParsedMessage) -> list[ParsedMessage]:

@@ -186,3 +186,39 @@ def test_a_password_reset_asked_for_on_the_real_form_appears_in_dev_mail(client,
     detail = client.get(f"/dev/mail/{message_id}/").content.decode()
     assert re.search(r"http://testserver/accounts/password/reset/[^/\s]+/[^/\s]+/", detail)
     assert "Choose a new password" in client.get(f"/dev/mail/{message_id}/html").content.decode()
+
+
+def test_a_plain_text_message_has_no_frame_and_no_html_address(client, mailbox, settings):
+    from django.core.mail import send_mail
+    settings.DEBUG = True
+    send_mail("Plain only", "Just words.", None, ["asha@example.test"])
+    [path] = _saved(mailbox)
+    html = client.get(f"/dev/mail/{path.stem}/").content.decode()
+    assert "Just words." in html
+    assert "<iframe" not in html
+    assert client.get(f"/dev/mail/{path.stem}/html").status_code == 404
+
+
+def test_an_unnamed_attachment_gets_a_name_from_its_type(client, mailbox, settings):
+    from email.mime.application import MIMEApplication
+
+    from django.core.mail import EmailMessage
+    settings.DEBUG = True
+    message = EmailMessage(subject="Receipt", body="Attached.", to=["asha@example.test"])
+    message.attach(MIMEApplication(b"%PDF-1.4 receipt", "pdf"))
+    message.send()
+    [path] = _saved(mailbox)
+    response = client.get(f"/dev/mail/{path.stem}/attachments/0")
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == 'attachment; filename="attachment-1.pdf"'
+    assert response.content == b"%PDF-1.4 receipt"
+
+
+def test_a_part_in_an_unknown_charset_is_still_shown(client, mailbox, settings):
+    settings.DEBUG = True
+    mailbox.mkdir(parents=True)
+    name = "20261130T210611.123456Z-0123abcd"
+    (mailbox / f"{name}.eml").write_bytes(b"Subject: Odd\r\nTo: a@example.test\r\n"
+                                          b"Content-Type: text/plain; charset=x-unknown-charset\r\n\r\nStill readable\r\n")
+    assert "Still readable" in client.get(f"/dev/mail/{name}/").content.decode()
+    assert "Odd" in client.get("/dev/mail/").content.decode()

@@ -72,10 +72,7 @@ def message_html(request: HttpRequest, message_id: str) -> HttpResponse:
 @require_safe
 def message_attachment(request: HttpRequest, message_id: str, index: int) -> HttpResponse:
     attachment, content = mailbox_message_get(message_id=message_id).attachment_content(index)
-    content_type = attachment.content_type
-    if content_type.startswith("text/"):
-        content_type += "; charset=utf-8" if attachment.charset is None else f"; charset={attachment.charset}"
-    response = HttpResponse(content, content_type=content_type)
+    response = HttpResponse(content, content_type=attachment.media_type)
     response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.filename)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

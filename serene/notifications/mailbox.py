@@ -93,7 +93,7 @@ class Attachment:
     index: int
     filename: str
     content_type: str
-    charset: str | None
+    media_type: str  # the full Content-Type to serve it with, its parameters kept (an invite's method)
     size: int
 
 
@@ -163,7 +163,7 @@ def mailbox_message_get(*, message_id: str, directory: Path | None = None) -> St
     html_part = parsed.get_body(preferencelist=("html",))
     attachments = [
         Attachment(index=index, filename=_filename(part, index), content_type=part.get_content_type(),
-                   charset=part.get_content_charset(), size=len(part.get_payload(decode=True) or b""))
+                   media_type=_media_type(part), size=len(part.get_payload(decode=True) or b""))
         for index, part in enumerate(_attachment_parts(parsed))
     ]
     stamp = ID_PATTERN.match(message_id).group(1)
@@ -198,6 +198,14 @@ def _attachment_parts(parsed: ParsedMessage) -> list[ParsedMessage]:
     bodies = {id(part) for part in (parsed.get_body(preferencelist=("plain",)),
                                     parsed.get_body(preferencelist=("html",))) if part is not None}
     return [part for part in parsed.walk() if not part.is_multipart() and id(part) not in bodies]
+
+
+def _media_type(part: ParsedMessage) -> str:
+    """The part's type with its parameters but its file name; text always says its charset."""
+    params = {name.lower(): value for name, value in (part.get_params() or [])[1:] if name.lower() != "name"}
+    if part.get_content_maintype() == "text":
+        params.setdefault("charset", "utf-8")
+    return "; ".join([part.get_content_type(), *(f"{name}={value}" for name, value in params.items())])
 
 
 def _filename(part: ParsedMessage, index: int) -> str:

@@ -222,3 +222,18 @@ def test_a_part_in_an_unknown_charset_is_still_shown(client, mailbox, settings):
                                           b"Content-Type: text/plain; charset=x-unknown-charset\r\n\r\nStill readable\r\n")
     assert "Still readable" in client.get(f"/dev/mail/{name}/").content.decode()
     assert "Odd" in client.get("/dev/mail/").content.decode()
+
+
+def test_an_outbox_invite_downloads_as_a_calendar_request(client, mailbox, settings):
+    from serene.notifications.delivery import message_as_email
+    from serene.notifications.models import Message
+    settings.DEBUG = True
+    outbox_message = Message(subject="Your session is confirmed", body_text="See you.", body_html="<p>See you.</p>",
+                             to_email="asha@example.test", message_id="<test-1@serene>",
+                             ics=ICS.decode(), ics_method="REQUEST")
+    assert message_as_email(outbox_message).send() == 1
+    [path] = _saved(mailbox)
+    response = client.get(f"/dev/mail/{path.stem}/attachments/0")
+    assert response["Content-Type"] == "text/calendar; charset=utf-8; method=REQUEST"
+    assert response["Content-Disposition"] == 'attachment; filename="invite.ics"'
+    assert b"BEGIN:VCALENDAR" in response.content

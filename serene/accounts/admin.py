@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from serene.core.forms import TimeZoneAdminMixin
+
 from .models import LoginFailure, User
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TimeZoneAdminMixin, BaseUserAdmin):
     ordering = ("email",)
     list_display = ("email", "name", "role", "time_zone", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_staff")

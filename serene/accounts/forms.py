@@ -8,7 +8,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 
 from serene.core.errors import TooManyAttempts
-from serene.core.timezones import available_time_zones, is_valid_time_zone
+from serene.core.forms import TimeZoneChoiceField
 
 from . import services
 
@@ -78,17 +78,12 @@ class ProfileForm(forms.Form):
     name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     phone = forms.CharField(max_length=20, required=False,
                             widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}))
-    time_zone = forms.ChoiceField(choices=())
+    time_zone = TimeZoneChoiceField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(zone, zone.replace("_", " ")) for zone in available_time_zones()]
+        # The stored zone stays in the list even if it is an unusual one.
+        self.fields["time_zone"] = TimeZoneChoiceField(current=self.initial.get("time_zone", ""))
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data.get("phone", ""))
-
-    def clean_time_zone(self):
-        zone = self.cleaned_data["time_zone"]
-        if not is_valid_time_zone(zone):
-            raise forms.ValidationError("Choose a time zone from the list.")
-        return zone

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from serene.core.timezones import validate_time_zone
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", "Customer"
@@ -42,7 +44,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     name = models.CharField(max_length=120)
     phone = models.CharField(max_length=20, blank=True)
-    time_zone = models.CharField(max_length=64, default=settings.DEFAULT_USER_TIME_ZONE)
+    time_zone = models.CharField(max_length=64, default=settings.DEFAULT_USER_TIME_ZONE, validators=[validate_time_zone])
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.CUSTOMER)
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May use the admin site.")

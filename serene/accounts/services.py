@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from serene.core.errors import AppError, InvalidInput, TooManyAttempts
-from serene.core.timezones import is_valid_time_zone
+from serene.core.timezones import time_zone_or_none
 
 from .models import LoginFailure, Role, User
 
@@ -46,7 +46,7 @@ def user_create_customer(*, email: str, name: str, password: str, time_zone: str
                                       "an account.")
     if User.objects.filter(email__iexact=email).exists():
         raise InvalidInput("An account with this email already exists. Try signing in.", field="email")
-    zone = time_zone if is_valid_time_zone(time_zone) else settings.DEFAULT_USER_TIME_ZONE
+    zone = time_zone_or_none(time_zone) or settings.DEFAULT_USER_TIME_ZONE
     user = User.objects.create_user(email=email, name=name.strip(), password=password,
                                     time_zone=zone, phone=phone.strip(), role=Role.CUSTOMER)
     if counter is not None:
@@ -56,11 +56,12 @@ def user_create_customer(*, email: str, name: str, password: str, time_zone: str
 
 @transaction.atomic
 def user_update_profile(*, user: User, name: str, phone: str, time_zone: str) -> User:
-    if not is_valid_time_zone(time_zone):
+    zone = time_zone_or_none(time_zone)
+    if zone is None:
         raise InvalidInput(f"{time_zone!r} is not a time zone we know.", field="time_zone")
     user.name = name.strip()
     user.phone = phone.strip()
-    user.time_zone = time_zone
+    user.time_zone = zone
     user.save(update_fields=["name", "phone", "time_zone"])
     return user
 

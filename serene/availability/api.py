@@ -13,7 +13,7 @@ from ninja import Body, Field, Path, Query, Router, Schema
 
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.errors import InvalidInput
-from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, format_utc_offset, is_valid_time_zone
+from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, format_utc_offset, time_zone_or_none
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
 from serene.experts.models import Expert
 from serene.experts.selectors import expert_session_length
@@ -125,10 +125,12 @@ class ExpertAvailabilityResponse(Schema):
 
 
 def _zone(raw: str | None, field: str, default: str) -> ZoneInfo:
+    """The zone a parameter names, under its current name (tz=Asia/Calcutta answers Asia/Kolkata)."""
     name = raw.strip() if raw else default
-    if not is_valid_time_zone(name):
+    canonical = time_zone_or_none(name)
+    if canonical is None:
         raise InvalidInput(f"{field} {name!r} is not an IANA time zone such as Asia/Kolkata.", field=field)
-    return ZoneInfo(name)
+    return ZoneInfo(canonical)
 
 
 def _duration(minutes: int | None, expert: Expert) -> int:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from serene.core.errors import InvalidInput
 from serene.core.locking import lock_rows, retry_on_lock_conflict
-from serene.core.timezones import is_valid_time_zone
+from serene.core.timezones import time_zone_or_none
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
 from .models import DateOverride, WeeklySchedule
@@ -204,8 +204,10 @@ def availability_parse(*, expert: Expert, body: Any) -> AvailabilityChange:
         raise InvalidInput("The body must be a JSON object.")
     body = {**body, "_current": schedule_of(expert)}
     time_zone = body.get("timezone")
-    if time_zone is not None and (not isinstance(time_zone, str) or not is_valid_time_zone(time_zone)):
-        raise InvalidInput(f"timezone {time_zone!r} is not an IANA time zone such as Asia/Kolkata.", field="timezone")
+    if time_zone is not None:
+        sent, time_zone = time_zone, time_zone_or_none(time_zone)  # stored under its current name
+        if time_zone is None:
+            raise InvalidInput(f"timezone {sent!r} is not an IANA time zone such as Asia/Kolkata.", field="timezone")
     interval = body.get("slotInterval", body.get("slotDuration"))
     durations = body.get("durations")
     if durations is not None:

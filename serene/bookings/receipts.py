@@ -1,10 +1,11 @@
 """PDF receipts for paid bookings (fpdf2, pure Python)."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from fpdf import FPDF
 
+from serene.core import timefmt
 from serene.core.money import format_money
 
 from .models import Booking
@@ -22,6 +23,35 @@ def _money(amount_minor: int, currency: str) -> str:
     return format_money(amount_minor, currency)
 
 
+def receipt_rows(*, booking: Booking, payment_id: str, refunded_minor: int = 0,
+                 money: Callable[[int, str], str] = format_money) -> list[tuple[str, str]]:
+    """The receipt's lines, label and value, with times as pages and emails write them."""
+    customer_zone = booking.customer_time_zone or booking.expert.time_zone
+    expert_zone = booking.expert.time_zone
+    when = (f"{timefmt.format_time_range(booking.starts_at, booking.ends_at, customer_zone)} "
+            f"({timefmt.zone_label(customer_zone)})")
+    if timefmt.zone_label(expert_zone) != timefmt.zone_label(customer_zone):
+        theirs = timefmt.format_short_date(booking.starts_at, expert_zone)
+        other_day = f" on {theirs}" if theirs != timefmt.format_short_date(booking.starts_at, customer_zone) else ""
+        when += (f"; {timefmt.format_time(booking.starts_at, expert_zone)}{other_day} for the expert "
+                 f"({timefmt.zone_label(expert_zone)})")
+    rows = [
+        ("Receipt number", receipt_number(booking)),
+        ("Issued", timefmt.format_date(booking.created_at, customer_zone)),
+        ("Customer", f"{booking.customer.name} <{booking.customer.email}>"),
+        ("Expert", f"{booking.expert.name}, {booking.expert.headline}"),
+        ("Date", timefmt.format_date(booking.starts_at, customer_zone)),
+        ("Time", when),
+        ("Duration", f"{booking.duration_minutes} minutes"),
+        ("Amount paid", money(booking.price_minor, booking.currency)),
+        ("Payment id", payment_id),
+        ("Session id", str(booking.public_id)),
+    ]
+    if refunded_minor:
+        rows.append(("Refunded", money(refunded_minor, booking.currency)))
+    return rows
+
+
 def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: int = 0) -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(f"Serene receipt {receipt_number(booking)}")
@@ -35,11 +65,6 @@ def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: in
     except (FileNotFoundError, OSError, RuntimeError):
         family = "Helvetica"
         money = lambda amount, currency: format_money(amount, currency).replace("₹", "INR ")  # noqa: E731
-    customer_zone = ZoneInfo(booking.customer_time_zone or booking.expert.time_zone)
-    expert_zone = ZoneInfo(booking.expert.time_zone)
-    start, end = booking.starts_at.astimezone(customer_zone), booking.ends_at.astimezone(customer_zone)
-    expert_start = booking.starts_at.astimezone(expert_zone)
-
     pdf.set_font(family, "B", 22)
     pdf.set_text_color(47, 111, 98)
     pdf.cell(0, 12, "Serene", new_x="LMARGIN", new_y="NEXT")
@@ -47,20 +72,7 @@ def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: in
     pdf.set_font(family, "", 12)
     pdf.cell(0, 8, "Payment receipt", new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
-    rows = [
-        ("Receipt number", receipt_number(booking)),
-        ("Issued", booking.created_at.astimezone(customer_zone).strftime("%d %b %Y")),
-        ("Customer", f"{booking.customer.name} <{booking.customer.email}>"),
-        ("Expert", f"{booking.expert.name}, {booking.expert.headline}"),
-        ("Date", start.strftime("%A %d %B %Y")),
-        ("Time", f"{start:%H:%M}–{end:%H:%M} ({customer_zone.key}); {expert_start:%H:%M} for the expert ({expert_zone.key})"),
-        ("Duration", f"{booking.duration_minutes} minutes"),
-        ("Amount paid", money(booking.price_minor, booking.currency)),
-        ("Payment id", payment_id),
-        ("Session id", str(booking.public_id)),
-    ]
-    if refunded_minor:
-        rows.append(("Refunded", money(refunded_minor, booking.currency)))
+    rows = receipt_rows(booking=booking, payment_id=payment_id, refunded_minor=refunded_minor, money=money)
     for label, value in rows:
         pdf.set_font(family, "B", 11)
         pdf.cell(45, 9, label)

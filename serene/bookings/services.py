@@ -26,6 +26,7 @@ from serene.availability.selectors import slot_list_for_day
 from serene.core.errors import AppError, Forbidden, InvalidInput, SlotTaken
 from serene.core.locking import Locked, lock_booking, lock_rows, retry_on_lock_conflict
 from serene.core.money import price_for_duration
+from serene.core.timefmt import canonical_time_zone
 from serene.experts.models import Expert
 
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
@@ -133,7 +134,7 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
             price_minor=price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=duration_minutes),
             currency=expert.currency, status=HOLD_STATUS,
             hold_expires_at=now + timedelta(minutes=settings.HOLD_MINUTES),
-            customer_time_zone=customer.time_zone)
+            customer_time_zone=canonical_time_zone(customer.time_zone))
     booking_record_created(booking=booking, actor=CUSTOMER, by=customer, reason="Held for payment.")
     return booking
 

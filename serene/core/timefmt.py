@@ -15,7 +15,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 # Legacy IANA names that browsers still report, and the current names they link to (tzdata's
-# "backward" file). zoneinfo accepts both but does not say which is which.
+# "backward" file). zoneinfo accepts both but does not say which is which. Only renamed places and
+# old country-style names: a real place whose zone tzdata merged into a neighbour's (Europe/Oslo,
+# America/Montreal) keeps its own name, as the people there say it. Pages, the profile picker
+# (core.timezones.available_time_zones) and static/js/timefmt.js all read this one table.
 LEGACY_TIME_ZONES: dict[str, str] = {
     "Asia/Calcutta": "Asia/Kolkata",
     "Asia/Katmandu": "Asia/Kathmandu",
@@ -25,17 +28,31 @@ LEGACY_TIME_ZONES: dict[str, str] = {
     "Asia/Thimbu": "Asia/Thimphu",
     "Asia/Ulan_Bator": "Asia/Ulaanbaatar",
     "Asia/Macao": "Asia/Macau",
-    "Asia/Chungking": "Asia/Chongqing",
+    "Asia/Chungking": "Asia/Shanghai",
+    "Asia/Chongqing": "Asia/Shanghai",
+    "Asia/Harbin": "Asia/Shanghai",
+    "Asia/Kashgar": "Asia/Urumqi",
+    "Asia/Ujung_Pandang": "Asia/Makassar",
     "Asia/Ashkhabad": "Asia/Ashgabat",
     "Asia/Istanbul": "Europe/Istanbul",
     "Asia/Tel_Aviv": "Asia/Jerusalem",
     "Europe/Kiev": "Europe/Kyiv",
     "Europe/Uzhgorod": "Europe/Kyiv",
     "Europe/Zaporozhye": "Europe/Kyiv",
+    "Europe/Belfast": "Europe/London",
+    "Europe/Tiraspol": "Europe/Chisinau",
+    "Europe/Nicosia": "Asia/Nicosia",
+    "Atlantic/Jan_Mayen": "Arctic/Longyearbyen",
+    "Africa/Asmera": "Africa/Asmara",
+    "Africa/Timbuktu": "Africa/Bamako",
     "Atlantic/Faeroe": "Atlantic/Faroe",
     "Pacific/Truk": "Pacific/Chuuk",
     "Pacific/Ponape": "Pacific/Pohnpei",
     "Pacific/Enderbury": "Pacific/Kanton",
+    "Pacific/Yap": "Pacific/Chuuk",
+    "Pacific/Samoa": "Pacific/Pago_Pago",
+    "Pacific/Johnston": "Pacific/Honolulu",
+    "Antarctica/South_Pole": "Pacific/Auckland",
     "America/Buenos_Aires": "America/Argentina/Buenos_Aires",
     "America/Catamarca": "America/Argentina/Catamarca",
     "America/Cordoba": "America/Argentina/Cordoba",
@@ -44,6 +61,17 @@ LEGACY_TIME_ZONES: dict[str, str] = {
     "America/Indianapolis": "America/Indiana/Indianapolis",
     "America/Louisville": "America/Kentucky/Louisville",
     "America/Godthab": "America/Nuuk",
+    "America/Argentina/ComodRivadavia": "America/Argentina/Catamarca",
+    "America/Rosario": "America/Argentina/Cordoba",
+    "America/Fort_Wayne": "America/Indiana/Indianapolis",
+    "America/Knox_IN": "America/Indiana/Knox",
+    "America/Atka": "America/Adak",
+    "America/Porto_Acre": "America/Rio_Branco",
+    "America/Coral_Harbour": "America/Atikokan",
+    "America/Ensenada": "America/Tijuana",
+    "America/Santa_Isabel": "America/Tijuana",
+    "America/Shiprock": "America/Denver",
+    "America/Virgin": "America/St_Thomas",
     "US/Eastern": "America/New_York",
     "US/Central": "America/Chicago",
     "US/Mountain": "America/Denver",
@@ -53,8 +81,32 @@ LEGACY_TIME_ZONES: dict[str, str] = {
     "US/Arizona": "America/Phoenix",
     "Canada/Eastern": "America/Toronto",
     "Canada/Pacific": "America/Vancouver",
+    "Canada/Atlantic": "America/Halifax",
+    "Canada/Central": "America/Winnipeg",
+    "Canada/Mountain": "America/Edmonton",
+    "Canada/Newfoundland": "America/St_Johns",
+    "Canada/Saskatchewan": "America/Regina",
+    "Canada/Yukon": "America/Whitehorse",
+    "Brazil/Acre": "America/Rio_Branco",
+    "Brazil/DeNoronha": "America/Noronha",
+    "Brazil/East": "America/Sao_Paulo",
+    "Brazil/West": "America/Manaus",
+    "Chile/Continental": "America/Santiago",
+    "Chile/EasterIsland": "Pacific/Easter",
+    "Mexico/BajaNorte": "America/Tijuana",
+    "Mexico/BajaSur": "America/Mazatlan",
+    "Mexico/General": "America/Mexico_City",
     "Australia/ACT": "Australia/Sydney",
     "Australia/NSW": "Australia/Sydney",
+    "Australia/Canberra": "Australia/Sydney",
+    "Australia/LHI": "Australia/Lord_Howe",
+    "Australia/North": "Australia/Darwin",
+    "Australia/Queensland": "Australia/Brisbane",
+    "Australia/South": "Australia/Adelaide",
+    "Australia/Tasmania": "Australia/Hobart",
+    "Australia/Victoria": "Australia/Melbourne",
+    "Australia/West": "Australia/Perth",
+    "Australia/Yancowinna": "Australia/Broken_Hill",
     "GB": "Europe/London",
     "Etc/UTC": "UTC",
     "Etc/GMT": "UTC",
@@ -109,6 +161,10 @@ def format_short_day(day: date) -> str:
 
 def format_date(instant: datetime, zone: str) -> str:
     return format_day(_local(instant, zone).date())
+
+
+def format_short_date(instant: datetime, zone: str) -> str:
+    return format_short_day(_local(instant, zone).date())
 
 
 def format_when(instant: datetime, zone: str) -> str:

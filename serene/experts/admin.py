@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from serene.core.forms import TimeZoneAdminMixin
+
 from .models import Category, Expert, Language
 
 
@@ -17,7 +19,7 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expert)
-class ExpertAdmin(admin.ModelAdmin):
+class ExpertAdmin(TimeZoneAdminMixin, admin.ModelAdmin):
     list_display = ("name", "category", "hourly_rate_minor", "currency", "time_zone", "rating_average",
                     "requires_approval", "is_active")
     list_filter = ("is_active", "requires_approval", "category", "languages", "time_zone")

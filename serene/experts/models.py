@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from serene.core.models import TimeStampedModel
 from serene.core.money import price_for_duration
-from serene.core.timezones import is_valid_time_zone
+from serene.core.timezones import validate_time_zone
 
 OFFERED_DURATION_CHOICES = (30, 60, 90, 120)
 SLOT_INTERVAL_CHOICES = ((15, "15 minutes"), (30, "30 minutes"), (60, "60 minutes"))
@@ -28,11 +28,6 @@ def validate_offered_durations(value) -> None:
 def validate_avatar_size(value) -> None:
     if value and value.size > settings.AVATAR_MAX_BYTES:
         raise ValidationError(f"The photo is too large; the limit is {settings.AVATAR_MAX_BYTES // (1024 * 1024)} MB.")
-
-
-def validate_time_zone(value: str) -> None:
-    if not is_valid_time_zone(value):
-        raise ValidationError(f"{value!r} is not an IANA time zone such as Asia/Kolkata.")
 
 
 class Category(models.Model):

@@ -89,3 +89,40 @@ def test_login_with_email_in_any_case_and_logout(client):
     assert client.get("/accounts/profile/").status_code == 200
     client.post("/accounts/logout/")
     assert client.get("/accounts/profile/").status_code == 302
+
+
+# --- Time zones are kept under their current names ------------------------------------------------
+
+def test_signup_stores_a_browsers_legacy_zone_under_its_current_name(client):
+    """Chromium reports Kolkata as "Asia/Calcutta"; the account keeps "Asia/Kolkata", and says so."""
+    client.post("/accounts/signup/", {"name": "Asha", "email": "asha@example.test", "password": "a-calm-evening-walk",
+                                      "time_zone": "Asia/Calcutta"})
+    assert User.objects.get(email="asha@example.test").time_zone == "Asia/Kolkata"
+    assert client.get("/api/v1/auth/me").json()["user"]["timezone"] == "Asia/Kolkata"
+
+
+def test_profile_saves_a_legacy_zone_under_its_current_name(client):
+    user = UserFactory(time_zone="Europe/London")
+    client.force_login(user)
+    response = client.post("/accounts/profile/", {"name": "Asha", "phone": "", "time_zone": "Europe/Kiev"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "Europe/Kyiv"
+
+
+def test_profile_shows_a_zone_saved_under_an_old_name_as_its_current_one_and_offers_no_aliases(client):
+    user = UserFactory()
+    User.objects.filter(pk=user.pk).update(time_zone="Asia/Calcutta")  # a row from before names were kept current
+    client.force_login(user)
+    page = client.get("/accounts/profile/").content.decode()
+    assert '<option value="Asia/Kolkata" selected>' in page
+    assert 'value="Asia/Calcutta"' not in page and 'value="US/Eastern"' not in page
+
+
+def test_profile_keeps_an_unusual_zone_staff_set_selected_and_saves_it(client):
+    user = UserFactory(time_zone="Etc/GMT+5")
+    client.force_login(user)
+    assert '<option value="Etc/GMT+5" selected>' in client.get("/accounts/profile/").content.decode()
+    assert client.post("/accounts/profile/", {"name": "A", "phone": "", "time_zone": "Etc/GMT+5"}).status_code == 302
+    user.refresh_from_db()
+    assert user.time_zone == "Etc/GMT+5"

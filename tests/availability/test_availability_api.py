@@ -45,6 +45,17 @@ def test_tz_adds_each_slots_time_in_the_viewers_zone(client, sarah):
     assert body["viewerTimezone"] == "America/New_York"
 
 
+def test_a_legacy_zone_name_in_tz_or_datetz_is_answered_under_its_current_name(client, sarah):
+    """Chromium reports Kolkata as Asia/Calcutta and the wizard may pass that on; the API echoes Asia/Kolkata."""
+    day = next_weekday()
+    body = client.get(f"/api/v1/experts/sarah/availability?date={day}&duration=30"
+                      f"&tz=Asia/Calcutta&dateTz=Asia/Calcutta").json()
+    assert body["viewerTimezone"] == "Asia/Kolkata"
+    assert body["availableSlots"][0]["localTime"] == "09:00"
+    dates = client.get(f"/api/v1/experts/sarah/available-dates?month={day:%Y-%m}&tz=US/Eastern").json()
+    assert dates["timezone"] == "America/New_York"
+
+
 def test_date_in_the_viewers_zone_collects_slots_from_two_expert_days(client, sarah):
     day = next_weekday()
     body = client.get(f"/api/v1/experts/sarah/availability?date={day}&duration=30"
@@ -138,6 +149,15 @@ def test_expert_saves_the_briefs_body_and_reads_it_back(client, sarah):
     assert (expert["bufferMinutes"], expert["minimumNoticeHours"], expert["bookingHorizonDays"]) == (10, 12, 30)
     assert [o["startDate"] for o in expert["dateOverrides"]] == ["2026-12-24", "2026-12-31"]
     assert client.get("/api/v1/experts/availability").json()["expert"] == expert
+
+
+def test_an_expert_zone_sent_under_a_legacy_name_is_saved_under_its_current_name(client, sarah):
+    client.force_login(sarah.user)
+    response = _put(client, {**BRIEF_BODY, "timezone": "Asia/Calcutta"})
+    assert response.status_code == 200, response.content
+    assert response.json()["expert"]["timezone"] == "Asia/Kolkata"
+    sarah.refresh_from_db()
+    assert sarah.time_zone == "Asia/Kolkata"
 
 
 def test_saved_rules_change_the_slots(client, sarah):

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from serene.accounts.models import User
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core.errors import InvalidInput, SlotTaken
@@ -30,6 +31,14 @@ def test_hold_creates_a_pending_booking_priced_on_the_server(sarah, settings):
     assert booking.ends_at - booking.starts_at == timedelta(minutes=90)
     assert timedelta(minutes=9) < booking.hold_expires_at - timezone.now() <= timedelta(minutes=10)
     assert booking.customer_time_zone == "Europe/London"
+
+
+def test_a_hold_keeps_the_customers_zone_under_its_current_name(sarah):
+    customer = UserFactory()
+    User.objects.filter(pk=customer.pk).update(time_zone="Asia/Calcutta")  # an account from before names were kept current
+    customer.refresh_from_db()
+    booking = booking_hold(customer=customer, expert=sarah, starts_at=at(next_weekday(), 10), duration_minutes=60)
+    assert Booking.objects.get(pk=booking.pk).customer_time_zone == "Asia/Kolkata"
 
 
 def test_a_taken_slot_raises_slot_taken_409(sarah):

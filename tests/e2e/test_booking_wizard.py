@@ -9,6 +9,7 @@ from icalendar import Calendar
 from playwright.sync_api import expect
 
 from serene.bookings.models import Booking, BookingStatus
+from serene.core.timefmt import format_day, format_short_date, format_time, format_time_range
 from serene.payments.models import Payment, PaymentStatus
 from tests.factories import TEST_PASSWORD, ExpertFactory, UserFactory
 
@@ -101,8 +102,13 @@ def test_customer_books_pays_and_gets_receipt_and_calendar(request, sarah, scree
     expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
     screenshot(page, f"booking-success-{device}")
     booking = Booking.objects.get(customer=customer)
-    local = booking.starts_at.astimezone(ZoneInfo("Asia/Kolkata"))
-    expect(page.locator(".summary-list")).to_contain_text(f"{local:%H:%M}–")
+    # The browser reports Kolkata as "Asia/Calcutta"; the booking keeps the current name, and the page
+    # writes the time as every page does.
+    assert booking.customer_time_zone == "Asia/Kolkata"
+    summary = page.locator(".summary-list")
+    expect(summary).to_contain_text(format_time_range(booking.starts_at, booking.ends_at, "Asia/Kolkata") + " (Kolkata time)")
+    expect(summary).to_contain_text(format_day(booking.starts_at.astimezone(ZoneInfo("Asia/Kolkata")).date()))
+    expect(summary).not_to_contain_text("for Dr. Sarah Khan")  # the same zone is not named twice
     assert booking.status == BookingStatus.CONFIRMED
     assert booking.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ") == starts
     assert Payment.objects.get(booking=booking).status == PaymentStatus.CAPTURED
@@ -129,6 +135,9 @@ def test_failure_card_goes_to_the_failure_page_and_a_retry_books(sarah, sandbox,
     pay_in_checkout(page, card="4100 2800 0008 0001")
     expect(page.get_by_role("heading", name="Payment did not go through")).to_be_visible()
     expect(page.get_by_text("insufficient balance")).to_be_visible()
+    hold = Booking.objects.get(customer=customer)
+    expect(page.locator(".notice-info")).to_contain_text(
+        f"holding your time until {format_time(hold.hold_expires_at, 'Asia/Kolkata')} (Kolkata time)")
     screenshot(page, "booking-failed-desktop")
     page.get_by_role("button", name="Retry payment").click()
     pay_in_checkout(page)
@@ -204,24 +213,27 @@ def test_a_customer_in_new_york_sees_and_books_in_their_own_time(sarah, sandbox,
     log_in(page, sandbox.url, customer.email, "/experts/sarah/")
     open_wizard(page)
     wizard = page.get_by_role("dialog", name=re.compile("Book a session"))
-    expect(wizard.locator("[data-viewer-zone]").first).to_have_text("America/New York")
+    expect(wizard.locator("[data-viewer-zone]").first).to_have_text("New York time")
     wizard, starts = choose_first_free_slot(page)
     new_york, kolkata = ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")
-    from datetime import datetime
     instant = datetime.fromisoformat(starts.replace("Z", "+00:00"))
+    ends = instant + timedelta(minutes=60)
     local, expert_local = instant.astimezone(new_york), instant.astimezone(kolkata)
     confirm = wizard.locator("#confirm-list")
-    expect(confirm).to_contain_text(local.strftime("%-I:%M %p"))          # the customer's own clock
-    expect(confirm).to_contain_text(expert_local.strftime("%-I:%M %p"))   # and the expert's, named
-    expect(confirm).to_contain_text("Asia/Kolkata")
-    expect(confirm).to_contain_text(local.strftime("%B %-d"))              # the customer's date
+    # The customer's own clock and date, then the expert's, named by city: written as pages write them.
+    expect(confirm).to_contain_text(format_time_range(instant, ends, "America/New_York") + " (New York time)")
+    expect(confirm).to_contain_text(format_day(local.date()))
+    expect(confirm).to_contain_text(format_time_range(instant, ends, "Asia/Kolkata"))
+    expect(confirm).to_contain_text("for Dr. Sarah Khan (Kolkata time)")
     if local.date() != expert_local.date():  # the usual case: evening in New York is morning in Kolkata
-        expect(confirm).to_contain_text("on " + expert_local.strftime("%a, %b %-d") + " for Dr. Sarah Khan")
+        expect(confirm).to_contain_text("on " + format_short_date(instant, "Asia/Kolkata") + " for Dr. Sarah Khan")
     screenshot(page, "wizard-3-confirm-new-york", full_page=False)
     wizard.get_by_role("button", name="Proceed to pay →").click()
     pay_in_checkout(page)
     expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
-    expect(page.locator(".summary-list")).to_contain_text(f"{local:%H:%M}–")
-    expect(page.locator(".summary-list")).to_contain_text("America/New_York")
+    summary = page.locator(".summary-list")
+    expect(summary).to_contain_text(format_time_range(instant, ends, "America/New_York") + " (New York time)")
+    expect(summary).to_contain_text(format_time(instant, "Asia/Kolkata"))
+    expect(summary).to_contain_text("for Dr. Sarah Khan (Kolkata time)")
     assert Booking.objects.get(customer=customer).starts_at == instant
     context.close()

@@ -1,6 +1,16 @@
-"""Template filters that format at the edges: money and local times."""
-from django import template
+"""Template filters that format at the edges: money, and dates and times as core.timefmt writes them.
 
+    {{ booking.starts_at|local_time:zone }}       4:30 pm
+    {{ booking.starts_at|local_date:zone }}       Tuesday 1 December 2026
+    {{ booking.starts_at|local_short_day:zone }}  Tue 1 Dec
+    {{ booking.starts_at|local_when:zone }}       Tuesday 1 December 2026, 4:30 pm
+    {{ zone|zone_label }}                         Kolkata time
+    {{ some_date|day }}, {{ some_date|short_day }}, {{ wall_time|clock }}   for values already local
+"""
+from django import template
+from django.utils.html import json_script
+
+from serene.core import timefmt
 from serene.core.money import format_money
 
 register = template.Library()
@@ -13,15 +23,50 @@ def money(amount_minor, currency="INR"):
     return format_money(int(amount_minor), currency)
 
 
+# An empty zone reads as UTC rather than failing the page: every caller passes one, and a time
+# labelled in UTC is still true.
+
 @register.filter
-def in_zone(instant, zone_name):
-    """The wall-clock time of an instant in the named IANA zone (the viewer's, or the expert's).
+def local_time(instant, zone):
+    return timefmt.format_time(instant, zone or "UTC") if instant else ""
 
-    Returned without tzinfo on purpose: Django's date filter converts aware datetimes back to
-    the current time zone, which would undo this.
-    """
-    from zoneinfo import ZoneInfo
 
-    if not instant or not zone_name:
-        return instant
-    return instant.astimezone(ZoneInfo(zone_name)).replace(tzinfo=None)
+@register.filter
+def local_date(instant, zone):
+    return timefmt.format_date(instant, zone or "UTC") if instant else ""
+
+
+@register.filter
+def local_short_day(instant, zone):
+    return timefmt.format_short_date(instant, zone or "UTC") if instant else ""
+
+
+@register.filter
+def local_when(instant, zone):
+    return timefmt.format_when(instant, zone or "UTC") if instant else ""
+
+
+@register.filter
+def zone_label(zone):
+    return timefmt.zone_label(zone) if zone else ""
+
+
+@register.filter
+def day(value):
+    return timefmt.format_day(value) if value else ""
+
+
+@register.filter
+def short_day(value):
+    return timefmt.format_short_day(value) if value else ""
+
+
+@register.filter
+def clock(value):
+    return timefmt.format_clock(value) if value is not None and value != "" else ""
+
+
+@register.simple_tag
+def time_zone_aliases():
+    """The legacy-alias table as JSON for static/js/timefmt.js, so the browser reads the same list."""
+    return json_script(timefmt.LEGACY_TIME_ZONES, "time-zone-aliases")

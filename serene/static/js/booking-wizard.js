@@ -1,5 +1,6 @@
 // The booking wizard on an expert's profile: date → time → confirm → pay, in a modal.
-// Dates and times are shown in the browser's time zone; the server prices, holds and confirms.
+// Dates and times are shown in the browser's time zone, written by timefmt.js as pages write them;
+// the server prices, holds and confirms.
 (function () {
   "use strict";
 
@@ -8,13 +9,10 @@
   var openButton = document.getElementById("book-button");
   if (!root || !openButton) return;
 
-  // Browsers may report legacy IANA aliases; use the current names so "same zone" reads as same.
-  var ALIASES = {"Asia/Calcutta": "Asia/Kolkata", "Asia/Katmandu": "Asia/Kathmandu", "Asia/Saigon": "Asia/Ho_Chi_Minh",
-                 "Asia/Rangoon": "Asia/Yangon", "Europe/Kiev": "Europe/Kyiv", "America/Buenos_Aires": "America/Argentina/Buenos_Aires"};
-  var zone = (function () {
-    try { var name = Intl.DateTimeFormat().resolvedOptions().timeZone || config.expert.timezone; return ALIASES[name] || name; }
-    catch (e) { return config.expert.timezone; }
-  })();
+  var T = window.SereneTime;
+  // Browsers may report legacy IANA aliases (Asia/Calcutta); T uses the current names, so "same zone" reads as same.
+  var zone = T.browserZone(config.expert.timezone);
+  var expertZone = T.canonicalZone(config.expert.timezone);
   var STEP_NAMES = {1: "Select date", 2: "Select time", 3: "Confirm booking", 4: "Payment"};
   var state = {step: 1, month: null, date: null, duration: null, slot: null, order: null, lastFocus: null};
   var $ = function (selector) { return root.querySelector(selector); };
@@ -25,29 +23,17 @@
 
   var defaultDuration = config.durations.some(function (d) { return d.minutes === 60; }) ? 60 : config.durations[0].minutes;
   state.duration = defaultDuration;
-  root.querySelectorAll("[data-viewer-zone]").forEach(function (node) { node.textContent = zone.replace(/_/g, " "); });
+  root.querySelectorAll("[data-viewer-zone]").forEach(function (node) { node.textContent = T.zoneLabel(zone); });
   $("#confirm-avatar").src = config.expert.avatar;
 
   // --- helpers ----------------------------------------------------------------------------
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function isoDate(year, month, day) { return year + "-" + pad(month) + "-" + pad(day); }
-  function todayInZone() {
-    var parts = new Intl.DateTimeFormat("en-CA", {timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit"}).format(new Date());
-    return parts; // YYYY-MM-DD
-  }
-  function formatDate(iso, options) {
-    var p = iso.split("-");
-    return new Date(Date.UTC(+p[0], +p[1] - 1, +p[2], 12)).toLocaleDateString(undefined, Object.assign({timeZone: "UTC"}, options));
-  }
-  function formatTime(instant, timeZone) {
-    return new Date(instant).toLocaleTimeString(undefined, {hour: "numeric", minute: "2-digit", timeZone: timeZone});
-  }
-  // When the expert's calendar date differs from the customer's, say so: "… on Tue, Nov 24 for …".
-  function expertDateIfDifferent(instant, expertZone) {
-    var options = {weekday: "short", month: "short", day: "numeric"};
-    var theirs = new Date(instant).toLocaleDateString(undefined, Object.assign({timeZone: expertZone}, options));
-    var ours = new Date(instant).toLocaleDateString(undefined, Object.assign({timeZone: zone}, options));
-    return theirs === ours ? "" : " on " + theirs;
+  function todayInZone() { return T.localDate(new Date(), zone); }  // YYYY-MM-DD
+  // When the expert's calendar date differs from the customer's, say so: "… on Tue 24 Nov for …".
+  function expertDateIfDifferent(instant) {
+    var theirs = T.localDate(instant, expertZone);
+    return theirs === T.localDate(instant, zone) ? "" : " on " + T.formatShortDay(theirs);
   }
   function durationInfo(minutes) { return config.durations.filter(function (d) { return d.minutes === minutes; })[0]; }
   function csrf() { var m = document.cookie.match(/(?:^|; )csrftoken=([^;]*)/); return m ? decodeURIComponent(m[1]) : ""; }
@@ -86,7 +72,7 @@
     if (!state.month) state.month = (state.date || today).slice(0, 7);
     var year = +state.month.slice(0, 4), month = +state.month.slice(5, 7);
     var calendar = $("#calendar");
-    $("#calendar-month").textContent = new Date(Date.UTC(year, month - 1, 15)).toLocaleDateString(undefined, {month: "long", year: "numeric", timeZone: "UTC"});
+    $("#calendar-month").textContent = T.formatMonth(state.month);
     $('[data-action="prev-month"]').disabled = state.month <= today.slice(0, 7);
     calendar.setAttribute("aria-busy", "true");
     calendar.innerHTML = '<p class="loading-text">Loading available dates…</p>';
@@ -108,7 +94,7 @@
       for (var day = 1; day <= days; day++) {
         var iso = isoDate(year, month, day);
         var past = iso < today, free = !!available[iso];
-        var label = formatDate(iso, {weekday: "long", day: "numeric", month: "long"}) + (free ? ", available" : past ? ", past" : ", no free times");
+        var label = T.formatDay(iso) + (free ? ", available" : past ? ", past" : ", no free times");
         cells.push('<span role="gridcell"><button type="button" class="calendar-day' + (free ? " is-available" : "") +
           (iso === state.date ? " is-selected" : "") + (iso === today ? " is-today" : "") + '" data-date="' + iso + '"' +
           (free ? "" : " disabled") + ' aria-label="' + label + '"' + (iso === state.date ? ' aria-pressed="true"' : "") + ">" + day + "</button></span>");
@@ -141,7 +127,7 @@
 
   // Step 2: duration and the slot grid.
   function renderTimeStep() {
-    $("#chosen-date").textContent = formatDate(state.date, {weekday: "long", day: "numeric", month: "long", year: "numeric"});
+    $("#chosen-date").textContent = T.formatDay(state.date);
     var options = $("#durations");
     options.innerHTML = "";
     config.durations.forEach(function (d) {
@@ -153,9 +139,8 @@
         '><span>' + d.minutes + ' min</span><strong>' + d.display + "</strong>";
       options.appendChild(label);
     });
-    var expertZone = config.expert.timezone;
     $("#expert-zone-note").textContent = expertZone === zone ? "" :
-      config.expert.name + " is in " + expertZone.replace(/_/g, " ") + "; both times are shown when you confirm.";
+      config.expert.name + " is on " + T.zoneLabel(expertZone) + "; both times are shown when you confirm.";
     loadSlots();
   }
   $("#durations").addEventListener("change", function (event) {
@@ -180,7 +165,7 @@
         return;
       }
       grid.innerHTML = shown.map(function (s) {
-        var time = formatTime(s.startsAt, zone);
+        var time = T.formatTime(s.startsAt, zone);
         var selected = state.slot && state.slot.startsAt === s.startsAt;
         return '<button type="button" class="slot' + (s.available ? "" : " is-booked") + (selected ? " is-selected" : "") +
           '" data-starts="' + s.startsAt + '" data-ends="' + s.endsAt + '"' + (s.available ? "" : " disabled") +
@@ -202,12 +187,11 @@
   // Step 3: confirm.
   function renderConfirm() {
     var d = durationInfo(state.duration);
-    var expertZone = config.expert.timezone;
     var rows = [
-      ["Date", formatDate(state.date, {weekday: "long", day: "numeric", month: "long", year: "numeric"})],
-      ["Time", formatTime(state.slot.startsAt, zone) + " – " + formatTime(state.slot.endsAt, zone) + " (" + zone.replace(/_/g, " ") + ")" +
-        (expertZone !== zone ? "\n" + formatTime(state.slot.startsAt, expertZone) + " – " + formatTime(state.slot.endsAt, expertZone) +
-          expertDateIfDifferent(state.slot.startsAt, expertZone) + " for " + config.expert.name + " (" + expertZone + ")" : "")],
+      ["Date", T.formatDay(state.date)],
+      ["Time", T.formatTimeRange(state.slot.startsAt, state.slot.endsAt, zone) + " (" + T.zoneLabel(zone) + ")" +
+        (expertZone !== zone ? "\n" + T.formatTimeRange(state.slot.startsAt, state.slot.endsAt, expertZone) +
+          expertDateIfDifferent(state.slot.startsAt) + " for " + config.expert.name + " (" + T.zoneLabel(expertZone) + ")" : "")],
       ["Duration", state.duration + " minutes"],
       ["Amount", d.display]
     ];
@@ -219,7 +203,7 @@
       : "This session starts within " + config.cancellationWindowHours + " hours, so cancelling it would not be refunded.";
     $("#policy").textContent = policy + (config.expert.requiresApproval ? " " + config.expert.name + " confirms new bookings by hand; if they decline, you are refunded in full." : "");
     if (state.order && state.order.startsAt === state.slot.startsAt && state.order.duration === state.duration && new Date(state.order.holdExpiresAt) > new Date()) {
-      showNotice("info", "We are holding this time for you until " + formatTime(state.order.holdExpiresAt, zone) + ".");
+      showNotice("info", "We are holding this time for you until " + T.formatTime(state.order.holdExpiresAt, zone) + ".");
     }
   }
 
@@ -285,7 +269,7 @@
       },
       modal: {ondismiss: function () {
         go(3);
-        showNotice("info", "Payment not finished. We are holding this time for you until " + formatTime(order.holdExpiresAt, zone) +
+        showNotice("info", "Payment not finished. We are holding this time for you until " + T.formatTime(order.holdExpiresAt, zone) +
           ". Press “Proceed to pay” to try again.");
       }}
     });

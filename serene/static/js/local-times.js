@@ -1,16 +1,20 @@
-// Shows every <time data-local datetime="…"> in the browser's own time zone and language, so a
-// visitor who is not signed in still sees times as their clock reads them.
+// Shows every <time data-local datetime="…"> on the browser's own clock, written as the server writes
+// it (static/js/timefmt.js) and naming the zone, so a visitor who is not signed in still sees times as
+// their clock reads them. data-local="time" is a time alone ("4:30 pm (Kolkata time)"); a bare
+// data-local adds the day ("Tue 1 Dec, 4:30 pm (Kolkata time)").
 (function () {
   "use strict";
   function render(root) {
+    var T = window.SereneTime;
+    if (!T) return;
+    var zone = T.browserZone("UTC");
     (root || document).querySelectorAll("time[data-local]").forEach(function (node) {
-      var instant = new Date(node.getAttribute("datetime"));
-      if (isNaN(instant)) return;
-      var text = node.getAttribute("data-local") === "time"
-        ? instant.toLocaleTimeString(undefined, {hour: "numeric", minute: "2-digit"})
-        : instant.toLocaleString(undefined, {weekday: "short", day: "numeric", month: "short", hour: "numeric", minute: "2-digit"});
-      node.textContent = text;
-      node.title = instant.toLocaleString(undefined, {timeZoneName: "long"});
+      var instant = node.getAttribute("datetime");
+      if (isNaN(new Date(instant))) return;
+      var text = T.formatTime(instant, zone);
+      if (node.getAttribute("data-local") !== "time") text = T.formatShortDate(instant, zone) + ", " + text;
+      node.textContent = text + " (" + T.zoneLabel(zone) + ")";
+      node.title = T.formatWhen(instant, zone) + ", " + T.zoneLabel(zone);
     });
   }
   document.addEventListener("DOMContentLoaded", function () { render(); });

@@ -1,0 +1,37 @@
+"""Form pieces shared by the apps' pages and the admin."""
+from __future__ import annotations
+
+from django import forms
+
+from .timefmt import canonical_time_zone
+from .timezones import available_time_zones, is_valid_time_zone
+
+
+class TimeZoneChoiceField(forms.ChoiceField):
+    """A zone from the picker. A legacy alias sent in (Asia/Calcutta, as some browsers report it) is
+    read as its current name, which the picker offers."""
+
+    def __init__(self, *, current: str = "", **kwargs):
+        choices = [(zone, zone.replace("_", " ")) for zone in available_time_zones()]
+        current = canonical_time_zone(current)
+        if is_valid_time_zone(current) and current not in available_time_zones():
+            # A zone outside the list (staff set Etc/GMT+5): still selected, so saving keeps it.
+            choices.append((current, current.replace("_", " ")))
+        super().__init__(choices=choices, **kwargs)
+
+    def prepare_value(self, value):  # a row saved under an old name shows its current one selected
+        return canonical_time_zone(value) if isinstance(value, str) else value
+
+    def to_python(self, value):
+        return canonical_time_zone(super().to_python(value))
+
+
+class TimeZoneAdminMixin:
+    """A ModelAdmin whose model has `time_zone`: edited with the picker, stored canonical."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "time_zone" in form.base_fields:
+            form.base_fields["time_zone"] = TimeZoneChoiceField(current=obj.time_zone if obj else "",
+                                                                label="Time zone")
+        return form

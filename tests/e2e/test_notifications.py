@@ -62,6 +62,7 @@ def test_expert_reads_notifications_from_the_header(request, live_server, screen
 
     page.get_by_role("link", name="New booking: Asha Verma").click()
     expect(page.get_by_role("heading", name="Session with Asha Verma")).to_be_visible()
+    screenshot(page, f"session-page-expert-{device}")
     page.get_by_role("link", name="Notifications, 2 unread").click()
     expect(page.locator(".notice-item.is-unread")).to_have_count(2)
 

@@ -66,11 +66,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name
 
     def get_short_name(self) -> str:
-        return self.name.split(" ")[0] if self.name else self.email
+        """The first name, past a title: "Dr. Sarah Khan" is "Sarah", as people would greet her."""
+        words = self.name.split()
+        while len(words) > 1 and (words[0].endswith(".") or words[0].lower() in TITLES):
+            words = words[1:]
+        return words[0] if words else self.email
 
     @property
     def is_expert(self) -> bool:
         return self.role == Role.EXPERT
+
+
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "sri", "smt", "shri"})
 
 
 class LoginFailure(models.Model):

@@ -47,7 +47,7 @@ def expert_zone(booking: Booking) -> str:
 
 
 def _first_name(user: User) -> str:
-    return (user.name or user.email).split()[0]
+    return user.get_short_name()
 
 
 def _time_rows(booking: Booking, *, zone: str, other_zone: str, other_name: str,

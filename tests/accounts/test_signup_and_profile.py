@@ -126,3 +126,12 @@ def test_profile_keeps_an_unusual_zone_staff_set_selected_and_saves_it(client):
     assert client.post("/accounts/profile/", {"name": "A", "phone": "", "time_zone": "Etc/GMT+5"}).status_code == 302
     user.refresh_from_db()
     assert user.time_zone == "Etc/GMT+5"
+
+
+def test_the_short_name_greets_past_a_title():
+    from serene.accounts.models import User
+    assert User(name="Dr. Sarah Khan").get_short_name() == "Sarah"
+    assert User(name="Prof Anil Rao").get_short_name() == "Anil"
+    assert User(name="Asha Verma").get_short_name() == "Asha"
+    assert User(name="Dr.", email="x@example.test").get_short_name() == "Dr."
+    assert User(name="", email="x@example.test").get_short_name() == "x@example.test"

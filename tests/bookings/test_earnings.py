@@ -46,7 +46,7 @@ def test_only_kept_unrefunded_sessions_count(settings):
         make_booking(expert, day + timedelta(hours=2), status=BookingStatus.NO_SHOW, price=100000),
         make_booking(expert, NOW + timedelta(days=2), status=BookingStatus.CONFIRMED, price=1010),  # later this month
     ]
-    for status, outcome in [(BookingStatus.AWAITING_APPROVAL, MoneyOutcome.NONE),
+    for index, (status, outcome) in enumerate([(BookingStatus.AWAITING_APPROVAL, MoneyOutcome.NONE),
                             (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_FULL),
                             (BookingStatus.CANCELLED, MoneyOutcome.NOT_REFUNDED),  # a late cancel: not a session
                             (BookingStatus.REJECTED, MoneyOutcome.REFUNDED_IN_FULL),
@@ -54,8 +54,9 @@ def test_only_kept_unrefunded_sessions_count(settings):
                             (BookingStatus.PENDING, MoneyOutcome.NONE),
                             (BookingStatus.COMPLETED, MoneyOutcome.REFUNDED_IN_PART),
                             (BookingStatus.CONFIRMED, MoneyOutcome.REFUND_PENDING),
-                            (BookingStatus.COMPLETED, MoneyOutcome.REFUND_FAILED)]:
-        make_booking(expert, day + timedelta(hours=4), status=status, outcome=outcome)
+                            (BookingStatus.COMPLETED, MoneyOutcome.REFUND_FAILED)]):
+        # Each at its own time: on PostgreSQL the blocking ones must not overlap.
+        make_booking(expert, day + timedelta(hours=4 + 2 * index), status=status, outcome=outcome)
     make_booking(ExpertFactory(), day, status=BookingStatus.COMPLETED)  # another expert's
     earnings = earnings_for_expert(expert=expert, now=NOW)
     assert {earning.booking.pk for earning in earnings.sessions} == {booking.pk for booking in counted}

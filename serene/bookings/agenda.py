@@ -23,10 +23,13 @@ class ExpertAgenda:
     past: list[Booking]      # sessions before today, newest first
 
 
+# Pages offer "mark no-show" for this long after a session's start (the service allows it later; a
+# correction that late is staff's, in the admin).
+NO_SHOW_OFFER_DAYS = timedelta(days=7)
 AGENDA_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 
-def expert_agenda(*, expert: Expert, now: datetime | None = None, past_limit: int = 20) -> ExpertAgenda:
+def expert_agenda(*, expert: Expert, now: datetime | None = None, past_limit: int = 10) -> ExpertAgenda:
     now = now or timezone.now()
     zone = ZoneInfo(expert.time_zone)
     today_start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
@@ -50,7 +53,8 @@ def expert_actions_for(*, booking: Booking, now: datetime | None = None) -> list
         return ["accept", "reject"]
     if booking.status == BookingStatus.CONFIRMED and not started:
         return ["cancel"]
-    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) and started:
+    if (booking.status in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED) and started
+            and now - booking.starts_at <= NO_SHOW_OFFER_DAYS):
         return ["no_show"]
     return []
 

@@ -184,7 +184,7 @@ def _moved(request: HttpRequest, booking: Booking) -> dict:
     return _session_response(request, selectors.booking_get_for(user=request.user, public_id=str(booking.public_id)))
 
 
-MOVE_ERRORS = (400, 401, 403, 404, 409, 503)
+MOVE_ERRORS = (400, 401, 403, 404, 409, 413, 503)
 
 
 @router.post("/sessions/{session_id}/accept", auth=session_auth, response=answers({200: SessionResponse}, *MOVE_ERRORS),

@@ -1,6 +1,9 @@
 """`{{ booking|expert_actions:user }}`: the actions a page offers this user on a booking now (only
 its expert gets any), each with the words its button and confirm dialog use."""
+from datetime import timedelta
+
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from serene.bookings.agenda import expert_actions_for
@@ -32,3 +35,9 @@ def expert_actions(booking, user) -> list[dict]:
         return []
     return [{"name": name, "url": reverse(URL_NAMES[name], args=[booking.public_id]), **ACTION_TEXT[name]}
             for name in expert_actions_for(booking=booking)]
+
+
+@register.filter
+def approval_deadline(booking):
+    """When a booking awaiting approval is declined automatically if the expert has not answered."""
+    return booking.starts_at - timedelta(hours=settings.APPROVAL_DEADLINE_HOURS)

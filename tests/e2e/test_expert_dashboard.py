@@ -163,3 +163,17 @@ def test_staff_read_the_operations_page(request, live_server, screenshot, device
     expect(page.locator("#holds")).to_contain_text("paying.now@example.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, f"staff-operations-{device}")
+
+
+def test_a_new_expert_sees_what_each_empty_section_will_hold(live_server, desktop, screenshot):
+    expert = ExpertFactory(user__name="Dr. Kavya Iyer", user__email="kavya@example.test")
+    page = desktop.new_page()
+    _log_in(page, live_server.url, expert.user.email, "/expert/dashboard/")
+    expect(page.get_by_text("No sessions today.")).to_be_visible()
+    expect(page.get_by_text("No confirmed sessions ahead yet.")).to_be_visible()
+    expect(page.get_by_text("No paid sessions in these months yet.")).to_be_visible()
+    expect(page.locator(".awaiting-section")).to_have_count(0)
+    page.get_by_role("link", name="Edit availability").click()
+    expect(page).to_have_url(f"{live_server.url}/expert/availability/")
+    page.go_back()
+    screenshot(page, "expert-dashboard-empty-desktop")

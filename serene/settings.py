@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -238,6 +239,14 @@ MAX_HOLDS_PER_CUSTOMER = env_int("MAX_HOLDS_PER_CUSTOMER", 2)  # slots one custo
 CANCELLATION_WINDOW_HOURS = env_int("CANCELLATION_WINDOW_HOURS", 24)  # a customer's cancel refunds in full until then
 MAX_RESCHEDULES = env_int("MAX_RESCHEDULES", 2)  # times one booking may be moved
 CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
+# Serene's share of each session's price, in percent (decimals allowed: 12.5); the expert's
+# earnings page shows gross, this fee (rounded half up to a whole paisa per session) and net.
+try:
+    PLATFORM_FEE_PERCENT = Decimal(os.environ.get("PLATFORM_FEE_PERCENT", "").strip() or "15")
+except InvalidOperation:
+    raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be a number from 0 to 100.") from None
+if not PLATFORM_FEE_PERCENT.is_finite() or not 0 <= PLATFORM_FEE_PERCENT <= 100:
+    raise ImproperlyConfigured("PLATFORM_FEE_PERCENT must be a number from 0 to 100.")
 
 # --- Payments (Razorpay; the built-in emulator in development and tests) -----------------------
 PAYMENTS_SANDBOX = env_bool("PAYMENTS_SANDBOX", DEBUG)

@@ -12,6 +12,7 @@ urlpatterns = [
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
     path("accounts/", include("serene.accounts.urls")),
     path("expert/availability/", include("serene.availability.urls")),
+    path("staff/", include("serene.staff.urls")),
     path("healthz", core_views.health, name="health"),
     path("dev/mail/", include("serene.notifications.dev_urls")),  # answers 404 unless DEBUG
     path("", include("serene.bookings.urls")),

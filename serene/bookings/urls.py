@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import expert_views, views
 
 app_name = "bookings"
 
 urlpatterns = [
     path("dashboard/", views.my_sessions, name="dashboard"),
+    path("expert/dashboard/", expert_views.expert_dashboard, name="expert_dashboard"),
 ]

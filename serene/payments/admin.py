@@ -3,13 +3,38 @@ events and the gateway call log ("what happened to my money").
 
 All of them are read-only here: a payment's status and amounts and its refunds change only through
 the services (refunds.py, refund_sync.py, events.py), which record every change as a refund move or in the call log.
-A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that refund's
-webhook records it and clears the flag."""
-from django.contrib import admin
+Staff act through actions that call those services: refund a payment in full; approve, decline or
+cancel a booking (the booking admin's money actions are added here, since bookings never imports
+payments). A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that
+refund's webhook records it and clears the flag."""
+from django.contrib import admin, messages
 from django.db.models import Q
 from django.utils.html import format_html_join
 
+from serene.bookings.admin import BookingAdmin
+from serene.bookings.models import Booking
+from serene.bookings.moves import booking_approve
+from serene.core.errors import AppError
+
+from .cancellations import (STAFF_CANCEL_REASON, booking_cancel_with_refund, booking_reject_with_refund,
+                            payment_refund_by_staff)
 from .models import GatewayCall, Payment, Refund, RefundEvent, WebhookEvent
+
+
+def _each(modeladmin, request, queryset, act, done: str) -> None:
+    """Run `act` on each selected row through its service; say how many went through and why others did not."""
+    succeeded, refused = 0, []
+    for row in queryset:
+        try:
+            act(row)
+        except AppError as error:
+            refused.append(f"{row}: {error.message}")
+        else:
+            succeeded += 1
+    if succeeded:
+        modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.ERROR)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -42,6 +67,20 @@ class PaymentAdmin(ReadOnlyAdmin):
     raw_id_fields = ("booking", "stray_of")
     readonly_fields = ("gateway_calls",)
     inlines = [RefundInline]
+    actions = ["refund_in_full"]
+
+    def has_change_permission(self, request, obj=None):
+        # Actions need the view and the "change" permission on the changelist; the change form itself
+        # stays read-only (no field is editable: every field is read-only below).
+        return obj is None and self.has_view_permission(request)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in Payment._meta.fields] + ["gateway_calls"]
+
+    @admin.action(description="Refund in full (cancels a session still ahead)", permissions=["change"])
+    def refund_in_full(self, request, queryset):
+        _each(self, request, queryset, lambda payment: payment_refund_by_staff(payment_id=payment.pk, by=request.user),
+              "payment(s) refunded in full, or the refund asked for (see each payment's refunds)")
 
     @admin.display(description="Gateway calls")
     def gateway_calls(self, payment: Payment):
@@ -75,7 +114,7 @@ class RefundAdmin(ReadOnlyAdmin):
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("gateway_event_id", "event_type", "received_at", "handled_at", "error")
-    list_filter = ("event_type",)
+    list_filter = ("event_type", ("handled_at", admin.EmptyFieldListFilter))
     search_fields = ("gateway_event_id",)
 
 
@@ -86,3 +125,34 @@ class GatewayCallAdmin(ReadOnlyAdmin):
     list_filter = ("operation", "succeeded")
     search_fields = ("order_id", "payment_id", "refund_id", "result")
     date_hierarchy = "at"
+
+
+class BookingMoneyAdmin(BookingAdmin):
+    """The booking admin with the moves staff make, through the same services people use (each is on
+    the booking's timeline, by staff). A decline or a cancel refunds the customer in full."""
+    actions = ["approve", "decline_and_refund", "cancel_and_refund"]
+
+    def has_change_permission(self, request, obj=None):
+        # The actions need "change" on the list; the change form stays read-only, as in BookingAdmin.
+        return obj is None and self.has_view_permission(request)
+
+    @admin.action(description="Approve (awaiting approval → confirmed)", permissions=["change"])
+    def approve(self, request, queryset):
+        _each(self, request, queryset, lambda booking: booking_approve(booking_id=booking.pk, by=request.user),
+              "booking(s) approved")
+
+    @admin.action(description="Decline and refund in full", permissions=["change"])
+    def decline_and_refund(self, request, queryset):
+        _each(self, request, queryset, lambda booking: booking_reject_with_refund(
+            booking_id=booking.pk, by=request.user, reason="Declined by Serene staff."),
+            "booking(s) declined; refunds asked for")
+
+    @admin.action(description="Cancel and refund in full", permissions=["change"])
+    def cancel_and_refund(self, request, queryset):
+        _each(self, request, queryset, lambda booking: booking_cancel_with_refund(
+            booking_id=booking.pk, by=request.user, reason=STAFF_CANCEL_REASON),
+            "booking(s) cancelled; refunds asked for")
+
+
+admin.site.unregister(Booking)
+admin.site.register(Booking, BookingMoneyAdmin)

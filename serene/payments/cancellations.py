@@ -24,7 +24,7 @@ from serene.accounts.models import User
 from serene.bookings.lifecycle import SYSTEM, booking_move, booking_set_money_outcome
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.bookings.moves import booking_cancel, booking_reject
-from serene.core.errors import AppError
+from serene.core.errors import AppError, Conflict
 from serene.core.locking import lock_booking, lock_rows, retry_on_lock_conflict
 
 from .gateway import GatewayUnavailable
@@ -37,6 +37,8 @@ CANCELLED_REFUND_REASON = "The session was cancelled. We refunded the full amoun
 REJECTED_REFUND_REASON = "The expert could not take this session. We refunded the full amount."
 LATE_CANCEL_REASON = "Cancelled by the customer within the cancellation window: no refund is due."
 UNANSWERED_REASON = "The expert did not answer in time."
+STAFF_REFUND_REASON = "Refunded in full by Serene staff."
+STAFF_CANCEL_REASON = "Cancelled by Serene staff."
 
 
 def booking_cancel_with_refund(*, booking_id: int, by: User, reason: str = "") -> Booking:
@@ -66,6 +68,41 @@ def _cancel_in_transaction(*, booking_id: int, by: User, reason: str) -> int | N
         return None
     payment_owe_in_full(payment=payment, booking=booking, reason=CANCELLED_REFUND_REASON)
     return payment.pk
+
+
+def payment_refund_by_staff(*, payment_id: int, by: User) -> Booking:
+    """Staff refund a captured payment in full. A booking it keeps that is still ahead is cancelled
+    (staff cancelling refunds in full, and frees the time); otherwise (a session that took place, a late
+    cancellation, a stray capture) the money is owed back and refunded as a goodwill refund."""
+    booking_id = Payment.objects.values_list("booking_id", flat=True).get(pk=payment_id)
+    if _keeps_a_booking_ahead(payment_id=payment_id):
+        return booking_cancel_with_refund(booking_id=booking_id, by=by, reason=STAFF_CANCEL_REASON)
+    _owe_by_staff_in_transaction(booking_id=booking_id, payment_id=payment_id)
+    _settle(payment_id)
+    return Booking.objects.get(pk=booking_id)
+
+
+def _keeps_a_booking_ahead(*, payment_id: int) -> bool:
+    payment = Payment.objects.select_related("booking").get(pk=payment_id)
+    return (payment.stray_of_id is None and payment.status in MONEY_MOVED_STATUSES and not payment.refund_reason
+            and payment.booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL)
+            and payment.booking.starts_at > timezone.now())
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _owe_by_staff_in_transaction(*, booking_id: int, payment_id: int) -> None:
+    locked = lock_booking(booking_id=booking_id, payment_id=payment_id)
+    payment, booking = locked.payment, locked.booking
+    if payment.status not in MONEY_MOVED_STATUSES:
+        raise Conflict("Nothing was captured on this payment, so there is nothing to refund.")
+    if payment.needs_attention:
+        raise Conflict("This payment is flagged: the gateway failed its refunds. Refund it in the Razorpay Dashboard; "
+                       "its webhook records the refund and clears the flag.")
+    if (payment.stray_of_id is None and booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL)
+            and booking.starts_at > timezone.now()):
+        raise Conflict("This payment's session is still ahead: cancel the booking instead.")
+    payment_owe_in_full(payment=payment, booking=booking, reason=STAFF_REFUND_REASON)
 
 
 def approvals_expire(*, now: datetime | None = None, limit: int = 200) -> int:

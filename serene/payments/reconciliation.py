@@ -42,6 +42,17 @@ def payments_owing_refunds() -> QuerySet[Payment]:
     return Payment.objects.filter(Q(pk__in=owing) | Q(refunds__status=RefundStatus.CREATED)).distinct()
 
 
+def payments_without_an_end() -> QuerySet[Payment]:
+    """Captured money that is neither paying for a kept booking nor owed back (invariant 3 says: none).
+
+    An audit for staff: a captured payment whose booking is not kept (and was not cancelled too late
+    for a refund), or a stray capture, with no refund decided. Fully refunded payments have ended."""
+    return (Payment.objects.filter(status__in=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
+                                   refund_reason="")
+            .filter(Q(stray_of__isnull=False) | ~Q(booking__status__in=PAID_AND_KEPT_STATUSES))
+            .exclude(Q(stray_of__isnull=True) & Q(booking__money_outcome=MoneyOutcome.NOT_REFUNDED)))
+
+
 def payments_sweep(*, older_than: timedelta, within: timedelta = timedelta(days=7)) -> int:
     """Re-drive every payment that may not have reached its end; return how many were looked at.
 

@@ -9,14 +9,17 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Body, Field, Query, Router, Schema, Status
 
 from serene.bookings import selectors
 from serene.bookings.models import Booking
+from serene.bookings.moves import actor_for, booking_approve, booking_mark_no_show
+from serene.core.errors import InvalidInput
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.money import minor_to_major
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 
+from .cancellations import booking_cancel_with_refund, booking_reject_with_refund
 from .checkout import session_report
 from .models import Payment
 from .selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor
@@ -158,3 +161,73 @@ def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
 def get_session(request: HttpRequest, session_id: UUID):
     booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
     return _session_response(request, booking)
+
+
+# --- moves: the expert answers, either side cancels, the expert records a no-show ---------------
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=240, description="Why, in a sentence the other side reads.")
+
+
+class RequiredReasonIn(Schema):
+    reason: str = Field(min_length=1, max_length=240, description="Why, in a sentence the customer reads.")
+
+
+def _reason(text: str, *, required: bool) -> str:
+    reason = text.strip()
+    if required and not reason:
+        raise InvalidInput("Please give a reason: the customer reads it.", field="reason")
+    return reason
+
+
+def _moved(request: HttpRequest, booking: Booking) -> dict:
+    return _session_response(request, selectors.booking_get_for(user=request.user, public_id=str(booking.public_id)))
+
+
+MOVE_ERRORS = (400, 401, 403, 404, 409, 413, 503)
+
+
+@router.post("/sessions/{session_id}/accept", auth=session_auth, response=answers({200: SessionResponse}, *MOVE_ERRORS),
+             summary="The expert (or staff) accepts a session awaiting approval",
+             description="400 too_late once the session has started; 403 forbidden for its customer; 409 "
+                         "move_not_allowed when it is not awaiting approval (already answered, or declined "
+                         "automatically at the approval deadline).")
+def accept_session(request: HttpRequest, session_id: UUID):
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    return _moved(request, booking_approve(booking_id=booking.pk, by=request.user))
+
+
+@router.post("/sessions/{session_id}/reject", auth=session_auth, response=answers({200: SessionResponse}, *MOVE_ERRORS),
+             summary="The expert (or staff) declines a session awaiting approval; the customer is refunded in full",
+             description="The refund is asked of the gateway before the answer; `refund` shows its state (a refund "
+                         "the gateway cannot take now stays owed, and the sweep asks again). 403 forbidden for its "
+                         "customer; 409 move_not_allowed when it is not awaiting approval.")
+def reject_session(request: HttpRequest, session_id: UUID, body: RequiredReasonIn):
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    reason = _reason(body.reason, required=True)
+    return _moved(request, booking_reject_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
+
+
+@router.post("/sessions/{session_id}/cancel", auth=session_auth, response=answers({200: SessionResponse}, *MOVE_ERRORS),
+             summary="Cancel a session: its customer, its expert or staff",
+             description="The time is freed at once. The expert or staff cancelling refunds the customer in full and "
+                         "must give a reason; the customer cancelling at least CANCELLATION_WINDOW_HOURS before the "
+                         "start is refunded in full, later nothing. 400 too_late once it has started; 409 "
+                         "move_not_allowed from a state that cannot be cancelled (an expert declines a session "
+                         "awaiting approval with /reject).")
+def cancel_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Body(None)):
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    actor = actor_for(user=request.user, booking=booking)
+    reason = _reason(body.reason if body else "", required=actor != "customer")
+    return _moved(request, booking_cancel_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
+
+
+@router.post("/sessions/{session_id}/no-show", auth=session_auth,
+             response=answers({200: SessionResponse}, *MOVE_ERRORS),
+             summary="The expert (or staff) records that the customer did not come",
+             description="Only once the session has started (400 too_early before); the payment is kept. 403 "
+                         "forbidden for its customer.")
+def no_show_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Body(None)):
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    reason = _reason(body.reason if body else "", required=False)
+    return _moved(request, booking_mark_no_show(booking_id=booking.pk, by=request.user, reason=reason))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import expert_actions, views
 
 app_name = "payments"
 
@@ -9,4 +9,9 @@ urlpatterns = [
     path("booking/failed", views.failed, name="failed"),
     path("sessions/<str:public_id>/", views.session, name="session"),
     path("booking/<str:public_id>/receipt.pdf", views.receipt, name="receipt"),
+    # The expert's answers (GET confirms, POST acts).
+    path("expert/sessions/<str:public_id>/accept", expert_actions.accept, name="expert_accept"),
+    path("expert/sessions/<str:public_id>/reject", expert_actions.reject, name="expert_reject"),
+    path("expert/sessions/<str:public_id>/cancel", expert_actions.cancel, name="expert_cancel"),
+    path("expert/sessions/<str:public_id>/no-show", expert_actions.no_show, name="expert_no_show"),
 ]

@@ -145,7 +145,7 @@ def two_notices(sarah, customer):
 
 def test_the_header_counts_unread_notices_and_mark_all_as_read_clears_them(client, sarah, two_notices):
     client.force_login(sarah.user)
-    page = client.get("/dashboard/").content.decode()
+    page = client.get("/expert/dashboard/").content.decode()
     assert 'aria-label="Notifications, 2 unread"' in page and 'class="count-badge">2<' in page
 
     listing = client.get("/notifications/").content.decode()
@@ -180,7 +180,7 @@ def test_opening_a_notice_marks_only_it_read_and_follows_its_link(client, sarah,
     client.get(f"/notifications/{first.pk}/open")  # again: still read, when it was first read
     first.refresh_from_db()
     assert first.read_at == read_at
-    assert 'aria-label="Notifications, 1 unread"' in client.get("/dashboard/").content.decode()
+    assert 'aria-label="Notifications, 1 unread"' in client.get("/expert/dashboard/").content.decode()
 
 
 def test_nobody_else_can_open_someones_notice(client, two_notices):
@@ -225,7 +225,7 @@ def test_the_badge_costs_one_query_when_signed_in_and_none_for_visitors(client, 
     assert not [query for query in visitor.captured_queries if "notifications_notice" in query["sql"]]
     client.force_login(sarah.user)
     with CaptureQueriesContext(connection) as expert:
-        client.get("/dashboard/")
+        client.get("/expert/dashboard/")
     assert len([query for query in expert.captured_queries if "notifications_notice" in query["sql"]]) == 1
 
 

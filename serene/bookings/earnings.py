@@ -1,0 +1,113 @@
+"""An expert's earnings: gross, Serene's fee and net, per session and per month (a selector).
+
+The rule, in one place: a session earns when the customer's money is kept for it, which bookings
+can tell from their own fields: its status is confirmed, completed or no-show (each is reached only
+through a captured payment) and its money outcome is blank (nothing of it was refunded, nor is a
+refund under way or failed). Awaiting approval (not yet accepted), cancelled, rejected, expired and
+pending bookings earn nothing, and so does a kept booking with any refund at all.
+
+Rounding: the fee is price × PLATFORM_FEE_PERCENT / 100, rounded half up to a whole minor unit, per
+session; net is price − fee. A month's figures are the sums of its sessions', so every table adds up.
+A session counts in the month of its start on the expert's clock.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from serene.experts.models import Expert
+
+from .models import Booking, BookingStatus, MoneyOutcome
+
+EARNING_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+
+
+def platform_fee_minor(*, gross_minor: int, percent: Decimal | None = None) -> int:
+    """Serene's fee on one session's price, rounded half up to a whole minor unit."""
+    percent = settings.PLATFORM_FEE_PERCENT if percent is None else Decimal(percent)
+    return int((Decimal(gross_minor) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class SessionEarning:
+    booking: Booking
+    gross_minor: int
+    fee_minor: int
+
+    @property
+    def net_minor(self) -> int:
+        return self.gross_minor - self.fee_minor
+
+
+@dataclass(frozen=True)
+class MonthEarning:
+    month: date  # the first day of the month, on the expert's clock
+    sessions: int
+    gross_minor: int
+    fee_minor: int
+
+    @property
+    def net_minor(self) -> int:
+        return self.gross_minor - self.fee_minor
+
+
+@dataclass(frozen=True)
+class Earnings:
+    currency: str
+    fee_percent: Decimal
+    months: list[MonthEarning]  # oldest first, the current month last
+    sessions: list[SessionEarning]  # the months' sessions, newest first
+
+    @property
+    def total(self) -> MonthEarning:
+        return MonthEarning(month=self.months[0].month, sessions=sum(m.sessions for m in self.months),
+                            gross_minor=sum(m.gross_minor for m in self.months),
+                            fee_minor=sum(m.fee_minor for m in self.months))
+
+    @property
+    def this_month(self) -> MonthEarning:
+        return self.months[-1]
+
+    @property
+    def peak_net_minor(self) -> int:
+        return max((month.net_minor for month in self.months), default=0)
+
+
+def _month_start(day: date, back: int = 0) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def earning_bookings(*, expert: Expert):
+    """The expert's bookings that earn, by the rule above (a queryset)."""
+    return Booking.objects.filter(expert=expert, status__in=EARNING_STATUSES, money_outcome=MoneyOutcome.NONE)
+
+
+def earnings_for_expert(*, expert: Expert, months: int = 6, now: datetime | None = None) -> Earnings:
+    """The last `months` calendar months on the expert's clock (this one included), month by month."""
+    zone = ZoneInfo(expert.time_zone)
+    today = (now or timezone.now()).astimezone(zone).date()
+    firsts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
+    window_start = datetime.combine(firsts[0], time(), tzinfo=zone)
+    window_end = datetime.combine(_month_start(today, -1), time(), tzinfo=zone)
+    bookings = (earning_bookings(expert=expert).select_related("customer")
+                .filter(starts_at__gte=window_start, starts_at__lt=window_end).order_by("-starts_at"))
+    percent = settings.PLATFORM_FEE_PERCENT
+    sessions = [SessionEarning(booking=booking, gross_minor=booking.price_minor,
+                               fee_minor=platform_fee_minor(gross_minor=booking.price_minor, percent=percent))
+                for booking in bookings]
+    totals = {first: [0, 0, 0] for first in firsts}
+    for earning in sessions:
+        month = _month_start(earning.booking.starts_at.astimezone(zone).date())
+        totals[month][0] += 1
+        totals[month][1] += earning.gross_minor
+        totals[month][2] += earning.fee_minor
+    currency = sessions[0].booking.currency if sessions else "INR"
+    return Earnings(currency=currency, fee_percent=percent, sessions=sessions,
+                    months=[MonthEarning(month=first, sessions=count, gross_minor=gross, fee_minor=fee)
+                            for first, (count, gross, fee) in totals.items()])

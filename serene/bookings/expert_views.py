@@ -1,0 +1,34 @@
+"""The expert's dashboard: what waits for an answer, today's agenda, what is ahead and behind, and
+earnings. Its buttons post to the payments app's action pages (a decline or a cancel refunds)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from .agenda import expert_actions_for, expert_agenda, expert_of
+from .earnings import earnings_for_expert
+
+CHART_MONTHS = 6
+
+
+@login_required
+@require_GET
+def expert_dashboard(request: HttpRequest) -> HttpResponse:
+    expert = expert_of(user=request.user)
+    now = timezone.now()
+    agenda = expert_agenda(expert=expert, now=now)
+    earnings = earnings_for_expert(expert=expert, months=CHART_MONTHS, now=now)
+    peak = earnings.peak_net_minor
+    chart = [{"month": month, "percent": round(month.net_minor * 100 / peak) if peak else 0}
+             for month in earnings.months]
+    actions = {booking.pk: expert_actions_for(booking=booking, now=now)
+               for booking in [*agenda.awaiting, *agenda.today, *agenda.upcoming, *agenda.past]}
+    return render(request, "bookings/expert_dashboard.html", {
+        "expert": expert, "agenda": agenda, "earnings": earnings, "chart": chart, "actions": actions,
+        "viewer_zone": expert.time_zone, "approval_deadline_hours": settings.APPROVAL_DEADLINE_HOURS,
+        "recent_earnings": earnings.sessions[:10],
+    })

@@ -1,0 +1,77 @@
+"""What the operations page reads: everything that is in flight or stuck, across the apps. Each
+section is a count and its latest rows; none of it changes anything."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from serene.bookings.models import Booking, BookingStatus
+from serene.notifications.models import Message, MessageStatus
+from serene.payments.models import Payment, Refund, RefundStatus, WebhookEvent
+from serene.payments.reconciliation import payments_owing_refunds, payments_without_an_end
+
+ROWS = 20
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    explain: str
+    count: int
+    rows: list
+    admin_url: str
+    level: str  # "alarm" (should never happen), "warn" (staff should look) or "info" (normal traffic)
+
+
+def _section(key: str, title: str, explain: str, rows: QuerySet, admin_url: str, level: str) -> Section:
+    return Section(key=key, title=title, explain=explain, count=rows.count(), rows=list(rows[:ROWS]),
+                   admin_url=admin_url, level=level)
+
+
+def operations_overview(*, now=None) -> list[Section]:
+    now = now or timezone.now()
+    recent = now - timedelta(days=RECENT_DAYS)
+    return [
+        _section("captured-without-end", "Captured payments without an end",
+                 "Money captured that neither pays for a kept booking nor is being refunded. Should always be "
+                 "empty; the payments sweep re-drives these.",
+                 payments_without_an_end().select_related("booking__expert__user", "booking__customer")
+                 .order_by("-created_at"), "/admin/payments/payment/", "alarm"),
+        _section("needs-attention", "Payments flagged for staff",
+                 "The gateway failed every refund attempt. Refund them in the Razorpay Dashboard (or with the "
+                 "admin action); the refund's webhook clears the flag.",
+                 Payment.objects.filter(needs_attention=True).select_related("booking__customer")
+                 .order_by("-updated_at"), "/admin/payments/payment/?needs_attention__exact=1", "alarm"),
+        _section("failed-refunds", f"Failed refund attempts, last {RECENT_DAYS} days",
+                 "Each failed attempt is asked for again up to REFUND_ATTEMPTS times before the payment is flagged.",
+                 Refund.objects.filter(status=RefundStatus.FAILED, updated_at__gte=recent)
+                 .select_related("payment").order_by("-updated_at"),
+                 "/admin/payments/refund/?status__exact=failed", "warn"),
+        _section("refunds-under-way", "Refunds under way",
+                 "Money owed back that the gateway has not finished refunding yet.",
+                 payments_owing_refunds().select_related("booking__customer").order_by("-updated_at"),
+                 "/admin/payments/payment/", "info"),
+        _section("failed-messages", "Emails that failed",
+                 "Given up after MAIL_GIVE_UP_AFTER_SECONDS. Send them again from the admin (Messages → Send again).",
+                 Message.objects.filter(status=MessageStatus.FAILED).order_by("-created_at"),
+                 "/admin/notifications/message/?status__exact=failed", "warn"),
+        _section("unhandled-webhooks", "Webhook events not handled",
+                 "Stored but not yet applied; the sweep re-drives them after WEBHOOK_REDRIVE_AFTER_SECONDS.",
+                 WebhookEvent.objects.filter(handled_at__isnull=True).order_by("-received_at"),
+                 "/admin/payments/webhookevent/", "warn"),
+        _section("task-failures", f"Background tasks that failed, last {RECENT_DAYS} days",
+                 "A task that raised (after its retries). The traceback is on the task result in the admin.",
+                 DBTaskResult.objects.failed().filter(finished_at__gte=recent).order_by("-finished_at"),
+                 "/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED", "warn"),
+        _section("holds", "Holds in flight",
+                 "Customers paying right now: each holds its time until it runs out (HOLD_MINUTES).",
+                 Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__gt=now)
+                 .select_related("expert__user", "customer").order_by("hold_expires_at"),
+                 "/admin/bookings/booking/?status__exact=pending", "info"),
+    ]

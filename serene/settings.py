@@ -238,6 +238,10 @@ BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5)
 MAX_HOLDS_PER_CUSTOMER = env_int("MAX_HOLDS_PER_CUSTOMER", 2)  # slots one customer may hold unpaid at once
 CANCELLATION_WINDOW_HOURS = env_int("CANCELLATION_WINDOW_HOURS", 24)  # a customer's cancel refunds in full until then
 MAX_RESCHEDULES = env_int("MAX_RESCHEDULES", 2)  # times one booking may be moved
+# The session's room (and the "Join session" button) opens this many minutes before the start and
+# closes this many minutes after the end.
+SESSION_JOIN_OPENS_MINUTES = env_int("SESSION_JOIN_OPENS_MINUTES", 10)
+SESSION_JOIN_GRACE_MINUTES = env_int("SESSION_JOIN_GRACE_MINUTES", 10)
 CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
 # Serene's share of each session's price, in percent (decimals allowed: 12.5); the expert's
 # earnings page shows gross, this fee (rounded half up to a whole paisa per session) and net.

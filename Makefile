@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run serve test test-sqlite test-postgres install migrate seed bench clean
+.PHONY: run serve test test-sqlite test-postgres install axe migrate seed bench clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -16,6 +16,15 @@ $(VENV)/.installed: pyproject.toml uv.lock
 	@touch $@
 
 install: $(VENV)/.installed
+
+# axe-core, the accessibility checker the browser tests run on every page (from the npm registry).
+AXE_VERSION := 4.14.1
+AXE_JS := var/axe/node_modules/axe-core/axe.min.js
+$(AXE_JS):
+	@command -v npm >/dev/null 2>&1 && npm install --silent --no-audit --no-fund --prefix var/axe axe-core@$(AXE_VERSION) \
+	  || echo "axe-core not installed (no npm): the accessibility checks skip, or fail with CI=true"
+
+axe: $(AXE_JS)
 
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
@@ -35,7 +44,7 @@ run: seed
 	@echo ""
 	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
-test: install
+test: install axe
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 

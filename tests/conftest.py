@@ -105,6 +105,39 @@ def screenshot():
     return take
 
 
+AXE_JS = Path(__file__).resolve().parent.parent / "var" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_JS.exists():
+        unavailable("axe-core is not installed (make axe): accessibility checks skipped")
+    return AXE_JS.read_text()
+
+
+@pytest.fixture
+def axe(axe_source):
+    """Runs axe-core on a page and returns its serious and critical violations as readable lines.
+
+    `assert not axe(page)` fails with each rule, its impact and the first offending elements.
+    """
+
+    def run(page, *, include: str | None = None) -> list[str]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.add_script_tag(content=axe_source)
+        result = page.evaluate(
+            """async (include) => {
+                const context = include ? {include: [include]} : document;
+                const r = await axe.run(context, {resultTypes: ['violations']});
+                return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ') + ': ' + (n.failureSummary || '').split(String.fromCharCode(10)).slice(0, 2).join(' '))}));
+            }""", include)
+        return [f"{v['id']} ({v['impact']}): {v['help']} -> {v['nodes']}" for v in result
+                if v["impact"] in ("serious", "critical")]
+
+    return run
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

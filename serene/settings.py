@@ -242,7 +242,6 @@ MAX_RESCHEDULES = env_int("MAX_RESCHEDULES", 2)  # times one booking may be move
 # closes this many minutes after the end.
 SESSION_JOIN_OPENS_MINUTES = env_int("SESSION_JOIN_OPENS_MINUTES", 10)
 SESSION_JOIN_GRACE_MINUTES = env_int("SESSION_JOIN_GRACE_MINUTES", 10)
-CANCELLATION_POLICY = os.environ.get("CANCELLATION_POLICY", "Free cancellation up to 24 hours before.")
 # Serene's share of each session's price, in percent (decimals allowed: 12.5); the expert's
 # earnings page shows gross, this fee (rounded half up to a whole paisa per session) and net.
 try:

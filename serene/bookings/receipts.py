@@ -9,6 +9,7 @@ from serene.core import timefmt
 from serene.core.money import format_money
 
 from .models import Booking
+from .policy import cancellation_policy_text
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD_FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -82,5 +83,5 @@ def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: in
     pdf.set_font(family, "", 9)
     pdf.set_text_color(91, 107, 112)
     pdf.multi_cell(0, 5, "Thank you for booking with Serene. Keep this receipt for your records. "
-                         "Free cancellation up to 24 hours before the session.")
+                         + cancellation_policy_text())
     return bytes(pdf.output())

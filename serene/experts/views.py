@@ -10,6 +10,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from serene.availability.selectors import next_available_slots
+from serene.bookings.policy import cancellation_policy_text
 from serene.core.errors import InvalidInput
 from serene.core.money import format_money
 
@@ -62,7 +63,7 @@ def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
         "durations": [{"minutes": minutes, "amountMinor": amount, "display": format_money(amount, expert.currency)}
                       for minutes, amount in expert.durations_with_prices()],
         "currency": expert.currency,
-        "policy": settings.CANCELLATION_POLICY,
+        "policy": cancellation_policy_text(),
         "cancellationWindowHours": settings.CANCELLATION_WINDOW_HOURS,
         "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,
         "signedIn": user.is_authenticated,

@@ -104,7 +104,7 @@ def seed(env: dict[str, str]) -> tuple[str, str]:
     return busy.slug, experts[1].slug
 
 
-def queries_per_request(busy: str, idle: str) -> dict[str, int]:
+def queries_per_request(busy: str, idle: str) -> dict[str, str]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -114,9 +114,12 @@ def queries_per_request(busy: str, idle: str) -> dict[str, int]:
     for name, slug in (("no bookings", idle), ("1,000 bookings", busy)):
         for endpoint, path in (("availability", f"/api/v1/experts/{slug}/availability?date={day}&duration=30"),
                                ("available-dates", f"/api/v1/experts/{slug}/available-dates?month={day.month}&year={day.year}")):
-            with CaptureQueriesContext(connection) as context:
-                assert client.get(path).status_code == 200
-            counts[f"{endpoint}, expert with {name}"] = len(context)
+            first_and_then = []
+            for _ in range(2):  # the first call fills the expert's rules cache; the second reads it
+                with CaptureQueriesContext(connection) as context:
+                    assert client.get(path).status_code == 200
+                first_and_then.append(len(context))
+            counts[f"{endpoint}, expert with {name} (first call, then cached)"] = " then ".join(map(str, first_and_then))
     return counts
 
 
@@ -127,7 +130,7 @@ def _free_port() -> int:
 
 
 def _wait_for(port: int) -> None:
-    deadline = time.time() + 30
+    deadline = time.time() + 180  # the shared machine can be slow to start a server
     while time.time() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

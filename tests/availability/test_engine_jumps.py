@@ -35,7 +35,6 @@ def _busy_around(now, raw_gaps):
     return busy
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @st.composite
 def wide_rules(draw):
     """Long working days (so the gaps, not the hours, decide), in any zone, grid and buffer."""
@@ -47,6 +46,7 @@ def wide_rules(draw):
                  notice_minutes=draw(st.integers(0, 180)), horizon_days=draw(st.integers(2, 30)))
 
 
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rules=st.one_of(rules_strategy(), wide_rules()), now=moments, raw_gaps=gaps, duration=durations, viewer=st.sampled_from(ZONES))
 def test_jumping_finds_the_same_dates_as_walking_every_slot(rules, now, raw_gaps, duration, viewer):
     busy = BusyIndex(_busy_around(now, raw_gaps))

@@ -10,6 +10,12 @@ after create-order, and for half of them a rival customer then holds the same ti
 so a late payment's confirmation races a new hold. Those late payments must confirm when the time
 is still free and be refunded in full when it is not.
 
+Reports holds per second (create-order answers that held a time; 409s are counted apart), the end
+to end latency of create-order -> pay in the emulator's checkout -> verify for customers who pay in
+time, 5xx answers by status, and on PostgreSQL the peak of connections to the bench database
+(pg_stat_activity, sampled every 50 ms; the sampler itself connects to `postgres`, so only the
+server, the worker and the script's own audit connection are counted).
+
 At the end the script checks, with SQL, that no two blocking bookings of an expert overlap and that
 every captured payment has a kept booking or a refund.
 
@@ -111,6 +117,33 @@ def _expire_hold(session_id: str) -> None:
         connections.close_all()
 
 
+class ConnectionSampler(threading.Thread):
+    """PostgreSQL: the most connections to the bench's database seen in pg_stat_activity, sampled
+    every 50 ms while the round runs (None on SQLite)."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        super().__init__(daemon=True)
+        self.url, self.peak, self._done = env["DATABASE_URL"], None, threading.Event()
+
+    def run(self) -> None:
+        if not self.url.startswith("postgres"):
+            return
+        import dj_database_url
+        import psycopg
+        config = dj_database_url.parse(self.url)
+        with psycopg.connect(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname="postgres",
+                             autocommit=True) as connection:
+            self.peak = 0
+            while not self._done.wait(0.05):
+                count = connection.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                                           [config["NAME"]]).fetchone()[0]
+                self.peak = max(self.peak, count)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join(timeout=5)
+
+
 def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day: str, random_source: random.Random,
                  results: dict, lock: threading.Lock, key_id: str) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -125,6 +158,8 @@ def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day
             step = {200: "create-order hold", 409: "create-order 409"}.get(response.status, step)
         with lock:
             results["latency"].setdefault(step, []).append(elapsed)
+            if response.status >= 500:
+                results["5xx"][response.status] = results["5xx"].get(response.status, 0) + 1
         return response.status, data
 
     late = random_source.random() < LATE_SHARE
@@ -134,6 +169,7 @@ def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day
         duration = random_source.choice([30, 60])
         starts = datetime.fromisoformat(f"{day}T{random_source.choice(START_TIMES)}").replace(tzinfo=ZoneInfo("Asia/Kolkata"))
         request = {"currency": "INR", "duration": duration, "startsAt": starts.isoformat(), "notes": {"expertId": expert}}
+        flow_began = time.perf_counter()
         status, order = call("POST", "/api/v1/payments/create-order", request, "create-order")
         if status == 409:
             with lock:
@@ -153,6 +189,8 @@ def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day
             "key": key_id, "order_id": order["orderId"], "method": "card", "card_number": "4111111111111111"}, "checkout pay")
         status, verified = call("POST", "/api/v1/payments/verify", paid, "verify")
         with lock:
+            if status == 200 and not late:  # create -> pay -> verify, as a customer waits for it
+                results["latency"].setdefault("end to end", []).append(time.perf_counter() - flow_began)
             if status == 200:
                 outcome = ("late " if late else "") + verified["status"]
                 results["outcomes"][outcome] = results["outcomes"].get(outcome, 0) + 1
@@ -208,7 +246,9 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
     try:
         _wait_for(port)
         day = next_weekday()
-        results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}, "rival holds": 0}
+        results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}, "rival holds": 0, "5xx": {}}
+        sampler = ConnectionSampler(env)
+        sampler.start()
         lock = threading.Lock()
         queue = list(enumerate(customers))
 
@@ -229,6 +269,7 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
             thread.join()
         seconds = time.perf_counter() - began
         time.sleep(5)  # let the worker deliver the last webhooks
+        sampler.stop()
         figures = audit()
     finally:
         server.terminate()
@@ -242,7 +283,8 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
           f"({len(taken) / seconds:.1f}/s) in {seconds:.1f} s; verify outcomes {results['outcomes']}; "
           f"{results['rival holds']} rival holds; gateway refunds {figures['refunds']}; "
           f"overlaps {figures['overlaps']}; captured without an end {figures['lost']}; errors {len(results['errors'])}"
-          + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
+          + (f" (first: {results['errors'][0]})" if results["errors"] else "")
+          + f"; 5xx answers {results['5xx'] or 'none'}; peak database connections {sampler.peak}")
     for step, values in results["latency"].items():
         print(f"      {step:17s} n={len(values):4d}  p50 {statistics.median(values) * 1000:7.1f} ms  "
               f"p99 {_percentile(values, .99) * 1000:7.1f} ms")
@@ -250,13 +292,17 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
             "hold_p50": statistics.median(holds) * 1000 if holds else 0,
             "conflict_p50": statistics.median(taken) * 1000 if taken else 0,
             "verify_p50": statistics.median(results["latency"].get("verify", [0])) * 1000,
+            "e2e_p50": statistics.median(results["latency"].get("end to end", [0])) * 1000,
+            "e2e_p99": _percentile(results["latency"].get("end to end", [0]), .99) * 1000,
+            "peak_connections": sampler.peak if sampler.peak is not None else 0,
+            "http_500": results["5xx"].get(500, 0), "http_503": results["5xx"].get(503, 0),
             "late": sum(late.values()), "late_confirmed": late.get("late confirmed", 0),
             "late_refunded": late.get("late expired", 0), "overlaps": figures["overlaps"], "lost": figures["lost"],
             "errors": len(results["errors"])}
 
 
 def main() -> None:
-    port = _free_port()
+    port = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
     env = _environment(port)
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers (a share {LATE_SHARE:.0%} paying late) "
           f"racing for {EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker; "
@@ -274,6 +320,9 @@ def main() -> None:
         print(f"  {concurrency:2d} threads: holds/s {spread('holds_per_second')}; 409s/s {spread('conflicts_per_second')}; "
               f"hold p50 {spread('hold_p50', ' ms')}; 409 p50 {spread('conflict_p50', ' ms')}; "
               f"verify p50 {spread('verify_p50', ' ms')}")
+        print(f"      end to end (create -> pay -> verify, on-time payers) p50 {spread('e2e_p50', ' ms')}, "
+              f"p99 {spread('e2e_p99', ' ms')}; peak database connections {spread('peak_connections')}; "
+              f"500s {sum(run['http_500'] for run in runs)}, 503s {sum(run['http_503'] for run in runs)}")
         print(f"      late payments {sum(run['late'] for run in runs)} (confirmed {sum(run['late_confirmed'] for run in runs)}, "
               f"refunded {sum(run['late_refunded'] for run in runs)}); double bookings {sum(run['overlaps'] for run in runs)}; "
               f"captured payments without an end {sum(run['lost'] for run in runs)}; errors {sum(run['errors'] for run in runs)}")

@@ -352,3 +352,12 @@ LOGGING = {
                 # The scheduler logs what it queues itself; APScheduler's own lines repeat each run.
                 "apscheduler": {"level": "WARNING"}},
 }
+
+# --- faster reads (bench) ---------------------------------------------------------------------
+# "availability": each expert's parsed availability rules, per process (selectors.cached_rules). Its
+# keys hold the expert's updated_at, which every rules change moves on, so it needs no shared store.
+CACHES = {
+    **globals().get("CACHES", {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}),
+    "availability": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "serene-availability",
+                     "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 5000}},
+}

@@ -216,12 +216,65 @@ def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return (local_to_utc(day, time(0), zone), local_to_utc(day + timedelta(days=1), time(0), zone))
 
 
+def _first_available_in(rules: Rules, busy: BusyIndex, now: datetime, interval: Interval, window_start: datetime,
+                        window_end: datetime, duration_minutes: int) -> bool | None:
+    """Whether a working interval holds an available slot starting in [window_start, window_end),
+    found by jumping over busy time rather than testing slot by slot; None when the interval spans
+    an offset change (the caller then walks its slots).
+
+    Each busy interval that blocks a start s blocks every start up to the latest end among the
+    intervals starting before s + length + buffer, so the next candidate is the first grid instant
+    at or after that end.
+    """
+    zone = rules.zone
+    offset = interval.start.astimezone(zone).utcoffset()
+    if offset != (interval.end - timedelta(microseconds=1)).astimezone(zone).utcoffset():
+        return None
+    step = timedelta(minutes=rules.slot_interval_minutes)
+    length = timedelta(minutes=duration_minutes)
+    reach = length + timedelta(minutes=rules.buffer_minutes)
+    grid = _first_grid_instant(interval.start, zone, rules.slot_interval_minutes)
+    lowest = max(window_start, now + timedelta(minutes=rules.notice_minutes), now + timedelta(microseconds=1))
+    highest = min(interval.end - length, now + timedelta(days=rules.horizon_days),
+                  window_end - timedelta(microseconds=1))
+
+    def on_grid(instant: datetime) -> datetime:  # the first grid instant at or after `instant`
+        if instant <= grid:
+            return grid
+        return grid + step * -((grid - instant) // step)
+
+    start = on_grid(lowest)
+    starts, max_end = busy._starts, busy._max_end
+    while start <= highest:
+        index = bisect.bisect_left(starts, start + reach)
+        if index == 0 or max_end[index - 1] <= start:
+            return True
+        start = on_grid(max_end[index - 1])
+    return False
+
+
+def has_available_slot(rules: Rules, busy: BusyIndex, now: datetime, window_start: datetime, window_end: datetime,
+                       duration_minutes: int) -> bool:
+    """any(slot.available for slot in slots_between(...)), without listing the slots."""
+    for day in expert_dates_covering(rules, window_start, window_end):
+        intervals = working_intervals(rules, day)
+        found = [_first_available_in(rules, busy, now, interval, window_start, window_end, duration_minutes)
+                 for interval in intervals]
+        if True in found:
+            return True
+        if None in found:  # a day with an offset change: walk its slots
+            if any(slot.available and window_start <= slot.starts_at < window_end
+                   for slot in _iter_day_slots(rules, busy, now, day, duration_minutes)):
+                return True
+    return False
+
+
 def available_dates(rules: Rules, busy: BusyIndex, now: datetime, first_day: date, last_day: date,
                     duration_minutes: int, viewer_zone: ZoneInfo) -> list[date]:
     """Dates (in the viewer's zone) from first_day to last_day that have at least one available slot.
 
-    Each date stops at its first available slot, and dates wholly in the past or past the horizon
-    are not expanded at all.
+    Each date stops at its first available slot (jumping over busy time), and dates wholly in the
+    past or past the horizon are not expanded at all.
     """
     found = []
     earliest, latest = now, now + timedelta(days=rules.horizon_days)
@@ -229,8 +282,7 @@ def available_dates(rules: Rules, busy: BusyIndex, now: datetime, first_day: dat
     while day <= last_day:
         window_start, window_end = day_window(day, viewer_zone)
         if window_end > earliest and window_start <= latest:
-            slots = _iter_slots_between(rules, busy, now, window_start, window_end, duration_minutes)
-            if any(slot.available for slot in slots):
+            if has_available_slot(rules, busy, now, window_start, window_end, duration_minutes):
                 found.append(day)
         day += timedelta(days=1)
     return found

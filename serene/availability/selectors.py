@@ -1,10 +1,13 @@
 """Reads that feed the slot engine: an expert's rules and busy time, in as few queries as possible."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from django.core.cache import caches
 from django.db import connection
 
 from serene.bookings.lifecycle import blocking_sql
@@ -68,8 +71,67 @@ def rules_build(*, expert: Expert, weekly_hours: dict, breaks: list, overrides: 
     )
 
 
+# --- the cache of each expert's expanded rules ----------------------------------------------------
+# An expert's weekly hours, breaks and date overrides, parsed, under a key holding the expert's
+# updated_at and time zone. Every change to the schedule, the overrides or the expert's settings moves
+# updated_at on (in the same transaction: Expert.save, availability_update, and signals.py for edits
+# made anywhere else), so a reader that has just read the expert row never finds rules older than
+# that row, in this process or any other; an entry left behind is never read again and ages out.
+RULES_CACHE = "availability"
+RULES_CACHE_SECONDS = 3600
+# Cached overrides start this many days before today (UTC): a window that starts earlier reads the
+# database as before.
+RULES_CACHE_PAST_DAYS = 2
+
+
+@dataclass(frozen=True)
+class CachedRules:
+    since: date
+    weekly: dict[int, tuple[engine.TimeRange, ...]]
+    breaks: tuple[engine.Break, ...]
+    overrides: dict[date, tuple[engine.TimeRange, ...]]
+
+
+def _version(instant: datetime | str | None) -> str:
+    """updated_at as one string whichever way it was read (ORM, or raw SQL on SQLite or PostgreSQL)."""
+    if isinstance(instant, str):  # SQLite's raw text
+        instant = datetime.fromisoformat(instant)
+    if instant is None:
+        return "none"
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return str(round(instant.timestamp() * 1_000_000))
+
+
+def rules_cache_key(expert: Expert) -> str:
+    return f"rules:{expert.pk}:{_version(expert.updated_at)}:{expert.time_zone}"
+
+
+def cached_rules(expert: Expert) -> CachedRules:
+    """The expert's parsed rules from the cache, or from two queries (then cached)."""
+    cache = caches[RULES_CACHE]
+    key = rules_cache_key(expert)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    since = datetime.now(UTC).date() - timedelta(days=RULES_CACHE_PAST_DAYS)
+    weekly_hours, breaks = schedule_of(expert)
+    overrides = list(DateOverride.objects.filter(expert_id=expert.pk, end_date__gte=since))
+    rules = rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
+    found = CachedRules(since=since, weekly=rules.weekly, breaks=rules.breaks, overrides=rules.overrides)
+    cache.set(key, found, RULES_CACHE_SECONDS)
+    return found
+
+
 def rules_for(*, expert: Expert, first_day: date, last_day: date) -> engine.Rules:
-    """Two queries: the weekly schedule and the overrides that touch [first_day, last_day]."""
+    """The expert's rules for [first_day, last_day]: from the cache, else the weekly schedule and the
+    overrides that touch the window (two queries)."""
+    cached = cached_rules(expert)
+    if first_day >= cached.since:
+        return engine.Rules(time_zone=expert.time_zone, weekly=cached.weekly, breaks=cached.breaks,
+                            overrides=cached.overrides, slot_interval_minutes=expert.slot_interval_minutes,
+                            buffer_minutes=expert.buffer_minutes, notice_minutes=expert.minimum_notice_hours * 60,
+                            horizon_days=expert.booking_horizon_days)
     weekly_hours, breaks = schedule_of(expert)
     overrides = list(DateOverride.objects.filter(expert=expert, start_date__lte=last_day, end_date__gte=first_day))
     return rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
@@ -106,12 +168,35 @@ def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now
     return busy
 
 
+# The columns the slot endpoints use; any other field of the Expert they return loads on first use.
+SLOT_FIELDS = ("id", "slug", "time_zone", "slot_interval_minutes", "buffer_minutes", "minimum_notice_hours",
+               "booking_horizon_days", "offered_durations", "updated_at")
+
+
 def expert_for_slots(*, slug: str) -> Expert:
-    """An active expert with the weekly schedule, and nothing else: the availability API's read."""
-    try:
-        return Expert.objects.select_related("schedule").get(slug=slug, is_active=True, user__is_active=True)
-    except Expert.DoesNotExist:
-        raise NotFound("There is no expert with that id.") from None
+    """An active expert's slot settings (and updated_at, the key of their cached rules): the
+    availability API's read, one query.
+
+    Plain SQL on purpose, as busy_intervals: compiling the equivalent queryset cost more than the
+    query itself (bench/availability.py)."""
+    expert_table, user_table = Expert._meta.db_table, Expert._meta.get_field("user").related_model._meta.db_table
+    columns = ", ".join(f"e.{name}" for name in SLOT_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {expert_table} e JOIN {user_table} u ON u.id = e.user_id "
+                       "WHERE e.slug = %s AND e.is_active AND u.is_active", [slug])
+        row = cursor.fetchone()
+    if row is None:
+        raise NotFound("There is no expert with that id.")
+    values = dict(zip(SLOT_FIELDS, row))
+    if isinstance(values["offered_durations"], str):  # JSON arrives as text from both backends
+        values["offered_durations"] = json.loads(values["offered_durations"])
+    if isinstance(values["updated_at"], str):
+        values["updated_at"] = datetime.fromisoformat(values["updated_at"])
+    if values["updated_at"] is not None and values["updated_at"].tzinfo is None:  # SQLite: naive UTC
+        values["updated_at"] = values["updated_at"].replace(tzinfo=UTC)
+    # from_db takes the values in the model's field order, the rest deferred.
+    names = [field.attname for field in Expert._meta.concrete_fields if field.attname in values]
+    return Expert.from_db(connection.alias, names, [values[name] for name in names])
 
 
 def _busy_index(expert: Expert, start: datetime, end: datetime, now: datetime,

@@ -253,7 +253,8 @@ def availability_update(*, expert: Expert, change: AvailabilityChange) -> Expert
         if value is not None:
             setattr(expert, name, value)
             fields.append(name)
-    if fields:
+    # updated_at moves on with any change: it is the key of the expert's cached rules (selectors.py).
+    if fields or change.weekly_hours is not None or change.breaks is not None or change.overrides is not None:
         expert.save(update_fields=fields + ["updated_at"])
     return expert
 

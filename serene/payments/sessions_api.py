@@ -22,7 +22,7 @@ from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 from .cancellations import booking_cancel_with_refund, booking_reject_with_refund
 from .checkout import session_report
 from .models import Payment
-from .selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor
+from .selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor, payments_paid_for
 
 router = Router(tags=["sessions"])
 
@@ -96,13 +96,14 @@ class SessionListQuery(Schema):
         None, description="Only the sessions I booked (customer) or the ones booked with me (expert); default both.")
 
 
-def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | None = None) -> dict:
+def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | None = None, *,
+                    payment_known: bool = False) -> dict:
     expert = booking.expert
     expert_zone = ZoneInfo(expert.time_zone)
     viewer_zone = ZoneInfo(booking.customer_time_zone or expert.time_zone)
     starts_local = booking.starts_at.astimezone(expert_zone)
     viewer_local = booking.starts_at.astimezone(viewer_zone)
-    if payment is None:
+    if payment is None and not payment_known:
         payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment is not None else None
     return {
@@ -153,7 +154,9 @@ def create_session(request: HttpRequest, body: SessionIn):
             summary="My sessions, upcoming or past: as the customer, as the expert, or both")
 def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
     bookings = selectors.booking_list_for(user=request.user, upcoming=params.when == "upcoming", role=params.role)
-    return {"success": True, "sessions": [session_as_json(request, booking) for booking in bookings]}
+    payments = payments_paid_for(bookings=bookings)  # constant queries, however many sessions
+    return {"success": True, "sessions": [session_as_json(request, booking, payments.get(booking.pk), payment_known=True)
+                                          for booking in bookings]}
 
 
 @router.get("/sessions/{session_id}", auth=session_auth, response=answers({200: SessionResponse}, 400, 401, 404),

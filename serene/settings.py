@@ -353,3 +353,11 @@ LOGGING = {
                 # The scheduler logs what it queues itself; APScheduler's own lines repeat each run.
                 "apscheduler": {"level": "WARNING"}},
 }
+
+# --- Customer dashboard -------------------------------------------------------------------------
+# The policy in words is derived from CANCELLATION_WINDOW_HOURS (serene.bookings.policy), so the text
+# shown before payment can never promise more than the refund rule gives.
+CANCELLATION_POLICY = (f"Free cancellation up to {CANCELLATION_WINDOW_HOURS} hours before the session starts; "
+                       "later cancellations are not refunded.")
+# How many days ahead the reschedule page lists free times.
+RESCHEDULE_DAYS_SHOWN = env_int("RESCHEDULE_DAYS_SHOWN", 14)

@@ -76,6 +76,10 @@ MONEY_WORDS = {
 }
 
 
+# Reasons the system writes on routine moves: the line's title already says them.
+ROUTINE_REASONS = frozenset({"Held for payment.", "Paid.", "Approved.", "The session's time ended."})
+
+
 @dataclass(frozen=True)
 class TimelineLine:
     at: datetime
@@ -98,7 +102,8 @@ def timeline_for(*, booking: Booking) -> list[TimelineLine]:
             title = event.reason or "Note"
         else:
             title = TIMELINE_WORDS.get((event.from_status, event.to_status), BookingStatus(event.to_status).label)
-        detail = "" if event.moved_from is not None or title == event.reason else event.reason
+        routine = event.moved_from is not None or title == event.reason or event.reason in ROUTINE_REASONS
+        detail = "" if routine else event.reason
         lines.append(TimelineLine(at=event.at, title=title, detail=detail, moved_from=event.moved_from,
                                   by=Actor(event.actor).label))
     return lines

@@ -100,8 +100,23 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
         context["refusal"] = reschedule_refusal(booking=booking, now=timezone.now())
     elif request.method == "POST":
         status = 400
-    context["days"] = reschedule_days(booking=booking, zone=zone, now=now) if not context["refusal"] else []
+    days = reschedule_days(booking=booking, zone=zone, now=now) if not context["refusal"] else []
+    context["days"] = days
+    context["shown"] = _day_shown(days, request.GET.get("day", ""), context["chosen"], zone)
     return render(request, "bookings/reschedule.html", context, status=status)
+
+
+def _day_shown(days: list[dict], asked: str, chosen: str, zone: str) -> dict | None:
+    """The day whose times the page lists: the one asked for (?day=), else the chosen time's, else the first."""
+    if chosen:
+        try:
+            asked = _parse_instant(chosen).astimezone(ZoneInfo(zone)).date().isoformat()
+        except InvalidInput:
+            pass
+    for entry in days:
+        if entry["day"].isoformat() == asked:
+            return entry
+    return days[0] if days else None
 
 
 def _parse_instant(value: str) -> datetime:

@@ -77,6 +77,7 @@ def test_a_customer_cancels_and_reschedules_from_the_dashboard(live_server, desk
         "link", name="Reschedule", exact=False).click()
     expect(page.get_by_role("heading", name="Move your session")).to_be_visible()
     new_start = at(next_weekday(days_ahead=9), 15)
+    page.locator(f"a.day-chip[href^='?day={new_start.date().isoformat()}']").click()
     page.locator(f"input[name=starts_at][value='{new_start.astimezone(UTC).isoformat()}']").check(force=True)
     screenshot(page, "customer-reschedule-desktop", full_page=False)
     page.get_by_role("button", name="Move to this time").click()

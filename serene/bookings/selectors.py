@@ -80,6 +80,10 @@ def session_status_message(*, booking: Booking) -> str:
         return "The expert could not take this session. " + _refund_sentence(booking)
     if booking.status == BookingStatus.CANCELLED:
         return "This session was cancelled. " + _refund_sentence(booking)
+    if booking.status == BookingStatus.COMPLETED:
+        return "This session has taken place."
+    if booking.status == BookingStatus.NO_SHOW:
+        return "This session was marked as a no-show."
     return booking.get_status_display()
 
 

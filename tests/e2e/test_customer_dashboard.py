@@ -71,6 +71,10 @@ def test_a_customer_cancels_and_reschedules_from_the_dashboard(live_server, desk
     assert (first.status, first.money_outcome) == (BookingStatus.CANCELLED, "refunded_in_full")
     assert SandboxRefund.objects.get().amount == 150000
 
+    page.goto(f"{live_server.url}/dashboard/payments/")
+    expect(page.locator(".refund-list")).to_contain_text("Refunded")
+    screenshot(page, "customer-payments-desktop")
+
     # Move the second to a new time with the slot picker.
     page.goto(f"{live_server.url}/dashboard/")
     page.locator("section[aria-labelledby=upcoming-title] .cust-session").first.get_by_role(

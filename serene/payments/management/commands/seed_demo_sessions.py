@@ -15,7 +15,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import Role, User
-from serene.bookings.lifecycle import booking_record_created
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
 from serene.bookings.reviews import expert_rating_refresh
 from serene.core.money import price_for_duration
@@ -109,7 +108,9 @@ class Command(BaseCommand):
         paid_at = min(starts - timedelta(days=2), timezone.now() - timedelta(minutes=5))
         Booking.objects.filter(pk=booking.pk).update(created_at=paid_at - timedelta(minutes=3))
         booking.refresh_from_db()
-        booking_record_created(booking=booking, actor=Actor.CUSTOMER, by=customer, reason="Held for payment.")
+        BookingEvent.objects.bulk_create([BookingEvent(booking=booking, from_status="", to_status=S.PENDING,
+                                                       at=booking.created_at, actor=Actor.CUSTOMER, actor_user=customer,
+                                                       reason="Held for payment.")])
         kept = S.AWAITING_APPROVAL if status == S.AWAITING_APPROVAL else S.CONFIRMED
         self._event(booking, S.PENDING, kept, paid_at, "Paid.")
         if status == S.COMPLETED:
@@ -121,8 +122,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _event(booking: Booking, source: str, target: str, at: datetime, reason: str) -> None:
-        BookingEvent.objects.create(booking=booking, from_status=source, to_status=target, at=at,
-                                    actor=Actor.SYSTEM, reason=reason)
+        # bulk_create sends no post_save: demo history is not news, so nobody is emailed about it.
+        BookingEvent.objects.bulk_create([BookingEvent(booking=booking, from_status=source, to_status=target, at=at,
+                                                       actor=Actor.SYSTEM, reason=reason)])
 
     @staticmethod
     def _payment(booking: Booking, paid_at: datetime) -> None:

@@ -361,3 +361,7 @@ CACHES = {
     "availability": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "serene-availability",
                      "TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 5000}},
 }
+
+# --- Customer dashboard -------------------------------------------------------------------------
+# How many days ahead the reschedule page lists free times.
+RESCHEDULE_DAYS_SHOWN = env_int("RESCHEDULE_DAYS_SHOWN", 14)

@@ -31,4 +31,5 @@ def expert_dashboard(request: HttpRequest) -> HttpResponse:
         "expert": expert, "agenda": agenda, "earnings": earnings, "chart": chart, "actions": actions,
         "viewer_zone": expert.time_zone, "approval_deadline_hours": settings.APPROVAL_DEADLINE_HOURS,
         "recent_earnings": earnings.sessions[:10],
+        "booked_as_client": request.user.bookings.exists(),
     })

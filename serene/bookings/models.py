@@ -69,6 +69,7 @@ class Booking(TimeStampedModel):
     reschedule_count = models.PositiveSmallIntegerField(default=0)
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     review = models.TextField(blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True)  # set once, with the rating (reviews.py)
     video_room = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -82,6 +83,10 @@ class Booking(TimeStampedModel):
             models.CheckConstraint(condition=Q(blocked_until__gte=F("ends_at")), name="booking_block_covers_session"),
             models.CheckConstraint(condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
                                    name="booking_rating_one_to_five"),
+            # A rating exists exactly when the review was given (once; reviews.py).
+            models.CheckConstraint(condition=Q(rating__isnull=True, reviewed_at__isnull=True)
+                                   | Q(rating__isnull=False, reviewed_at__isnull=False),
+                                   name="booking_rating_with_review_time"),
         ]
 
     def __str__(self) -> str:

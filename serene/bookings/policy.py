@@ -1,23 +1,78 @@
-"""The cancellation policy, worded from its one setting (CANCELLATION_WINDOW_HOURS) for every page,
-email and receipt, and what it means for one booking."""
+"""The cancellation and reschedule policy in words, from one place: CANCELLATION_WINDOW_HOURS and
+MAX_RESCHEDULES. Pages, emails and the booking wizard say only what these return, so no page
+promises a free cancellation the service would not give."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Booking
+from .lifecycle import CUSTOMER
+from .models import Booking, BookingStatus
+from .moves import cancellation_refund_due
+
+
+def cancellation_policy_text() -> str:
+    """The general rule, shown before anything is booked."""
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    return (f"Free cancellation up to {hours} hours before the session starts; later cancellations are not "
+            "refunded.")
+
+
+def cancellation_sentence(*, booking: Booking, now: datetime | None = None) -> str:
+    """What cancelling this booking now would bring back, said truthfully for its start time."""
+    now = now or timezone.now()
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    if booking.status == BookingStatus.AWAITING_APPROVAL:
+        return "Cancelling before the expert answers refunds it in full."
+    if booking.starts_at - now >= timedelta(hours=hours):
+        return f"Cancelling at least {hours} hours before the session refunds it in full."
+    return f"This session starts within {hours} hours, so cancelling it now would not be refunded."
+
+
+@dataclass(frozen=True)
+class CancelPreview:
+    refund_due: bool
+    refund_minor: int        # what goes back if the customer confirms now
+    free_until: datetime     # the last moment a cancellation is refunded in full
+    sentence: str
+
+
+def cancel_preview(*, booking: Booking, paid_minor: int, now: datetime | None = None) -> CancelPreview:
+    """What the customer is told before confirming a cancellation: the same rule booking_cancel applies."""
+    now = now or timezone.now()
+    refund_due = cancellation_refund_due(booking=booking, actor=CUSTOMER, now=now)
+    return CancelPreview(refund_due=refund_due, refund_minor=paid_minor if refund_due else 0,
+                         free_until=booking.starts_at - timedelta(hours=settings.CANCELLATION_WINDOW_HOURS),
+                         sentence=cancellation_sentence(booking=booking, now=now))
+
+
+def reschedule_refusal(*, booking: Booking, now: datetime | None = None) -> str:
+    """Why this booking cannot be moved now, in the words booking_reschedule uses; '' when it can."""
+    now = now or timezone.now()
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    if booking.status != BookingStatus.CONFIRMED:
+        return "Only a confirmed session can be moved."
+    if booking.starts_at - now < timedelta(hours=hours):
+        return f"A session can be moved until {hours} hours before it starts."
+    if booking.reschedule_count >= settings.MAX_RESCHEDULES:
+        return f"This session has already been moved {booking.reschedule_count} times, the most allowed."
+    return ""
+
+
+def reschedule_sentence(*, booking: Booking, now: datetime | None = None) -> str:
+    refusal = reschedule_refusal(booking=booking, now=now)
+    if refusal:
+        return refusal
+    left = settings.MAX_RESCHEDULES - booking.reschedule_count
+    return (f"You can move it to another free time until {settings.CANCELLATION_WINDOW_HOURS} hours before it starts "
+            f"({left} move{'s' if left != 1 else ''} left).")
 
 
 def cancellation_window() -> timedelta:
     return timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
-
-
-def cancellation_policy_text() -> str:
-    """The policy in one sentence, e.g. "Free cancellation up to 24 hours before the session." """
-    hours = settings.CANCELLATION_WINDOW_HOURS
-    return f"Free cancellation up to {hours} hour{'' if hours == 1 else 's'} before the session."
 
 
 def free_cancellation_until(booking: Booking) -> datetime:

@@ -41,6 +41,8 @@ def booking_get_for(*, user: User, public_id: str, customer_only: bool = False) 
     return booking
 
 
+# Of the listed states, the ones of a session still going ahead.
+AHEAD_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL)
 LISTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, BookingStatus.COMPLETED,
                    BookingStatus.NO_SHOW, BookingStatus.CANCELLED, BookingStatus.REJECTED)
 
@@ -78,18 +80,18 @@ def session_status_message(*, booking: Booking) -> str:
         return "The expert could not take this session. " + _refund_sentence(booking)
     if booking.status == BookingStatus.CANCELLED:
         return "This session was cancelled. " + _refund_sentence(booking)
+    if booking.status == BookingStatus.COMPLETED:
+        return "This session has taken place."
+    if booking.status == BookingStatus.NO_SHOW:
+        return "This session was marked as a no-show."
     return booking.get_status_display()
 
 
 def cancellation_terms(*, booking: Booking, now: datetime | None = None) -> str:
-    """What cancelling this booking would bring back, said truthfully for its start time."""
-    now = now or timezone.now()
-    window = timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
-    if booking.starts_at - now >= window:
-        return (f"Cancelling at least {settings.CANCELLATION_WINDOW_HOURS} hours before the session refunds it in "
-                "full.")
-    return (f"This session starts within {settings.CANCELLATION_WINDOW_HOURS} hours, so cancelling it now would "
-            "not be refunded.")
+    """What cancelling this booking would bring back, said truthfully for its start time (policy.py)."""
+    from .policy import cancellation_sentence
+
+    return cancellation_sentence(booking=booking, now=now)
 
 
 def _refund_sentence(booking: Booking) -> str:

@@ -6,5 +6,7 @@ app_name = "bookings"
 
 urlpatterns = [
     path("dashboard/", views.my_sessions, name="dashboard"),
+    path("sessions/<str:public_id>/reschedule", views.reschedule, name="reschedule"),
+    path("sessions/<str:public_id>/review", views.review, name="review"),
     path("expert/dashboard/", expert_views.expert_dashboard, name="expert_dashboard"),
 ]

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
-from serene.availability.selectors import next_available_slots
 from serene.bookings.policy import cancellation_policy_text
+from serene.bookings.reviews import review_list_for_expert
+from serene.availability.selectors import next_available_slots
 from serene.core.errors import InvalidInput
 from serene.core.money import format_money
 
@@ -50,7 +51,9 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = selectors.expert_get(slug=slug)
     _attach_next_slots([expert])
     return render(request, "experts/profile.html", {"expert": expert,
-                                                    "wizard_config": _wizard_config(request, expert)})
+                                                    "wizard_config": _wizard_config(request, expert),
+                                                    "reviews": review_list_for_expert(expert=expert),
+                                                    "policy": cancellation_policy_text()})
 
 
 def _wizard_config(request: HttpRequest, expert: Expert) -> dict:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from serene.accounts.models import User
 from serene.bookings.models import Booking
+from serene.bookings.policy import cancellation_sentence
 from serene.core.money import format_money
 from serene.core.timefmt import canonical_time_zone, format_date, format_short_day, format_time, format_time_range, zone_label
 
@@ -118,10 +119,7 @@ def _reminder_sentence(booking: Booking, *, day_before_planned: bool) -> str:
 
 
 def _cancellation_sentence(booking: Booking, *, now: datetime) -> str:
-    hours = settings.CANCELLATION_WINDOW_HOURS
-    if booking.starts_at - now >= timedelta(hours=hours):
-        return f"Cancelling at least {hours} hours before the session refunds it in full."
-    return f"This session starts within {hours} hours, so cancelling it would not be refunded."
+    return cancellation_sentence(booking=booking, now=now)
 
 
 # --- Booked -------------------------------------------------------------------------------------

@@ -234,3 +234,53 @@ def no_show_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Bod
     booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
     reason = _reason(body.reason if body else "", required=False)
     return _moved(request, booking_mark_no_show(booking_id=booking.pk, by=request.user, reason=reason))
+
+
+# --- the customer's moves: reschedule, review ------------------------------------------------------
+
+class RescheduleIn(Schema):
+    startsAt: str = Field(max_length=40, json_schema_extra={"format": "date-time"},
+                          examples=["2026-12-08T09:30:00Z"], description="The new start, an instant with its offset; one of the expert's free times "
+                                      "for the session's length.")
+
+
+class ReviewIn(Schema):
+    rating: int = Field(ge=1, le=5, description="1 to 5 stars.")
+    review: str = Field("", max_length=2000, description="Optional words, shown on the expert's profile.")
+
+
+@router.post("/sessions/{session_id}/reschedule", auth=session_auth,
+             response=answers({200: SessionResponse}, 400, 401, 403, 404, 409, 413, 503),
+             summary="The customer (or staff) moves a confirmed session to another free time; no new payment",
+             description="Same expert and length, through the same slot engine and no-overlap guarantee as a new "
+                         "booking. 400 invalid (no time zone), slot_unavailable (not a bookable time), too_late (less "
+                         "than CANCELLATION_WINDOW_HOURS before the start), reschedule_limit (moved MAX_RESCHEDULES "
+                         "times already) or not_reschedulable (not confirmed); 403 forbidden for the expert; 409 "
+                         "slot_taken when someone else holds or booked that time. Both sides get the updated "
+                         "calendar invite (same UID, higher SEQUENCE).")
+def reschedule_session(request: HttpRequest, session_id: UUID, body: RescheduleIn):
+    from datetime import datetime
+
+    from serene.bookings.services import booking_reschedule
+
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    try:
+        starts_at = datetime.fromisoformat(body.startsAt.strip().upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput("startsAt must be an ISO date-time such as 2026-01-15T08:30:00Z.",
+                           field="startsAt") from None
+    return _moved(request, booking_reschedule(booking_id=booking.pk, by=request.user, starts_at=starts_at))
+
+
+@router.post("/sessions/{session_id}/review", auth=session_auth,
+             response=answers({200: SessionResponse}, 400, 401, 403, 404, 409, 413, 503),
+             summary="The customer rates a completed session 1 to 5, with optional words, once",
+             description="400 not_completed before the session has taken place (or when it was cancelled); 403 "
+                         "forbidden for anyone but its customer; 409 already_reviewed the second time. The expert's "
+                         "average and count are recomputed from the real reviews.")
+def review_session(request: HttpRequest, session_id: UUID, body: ReviewIn):
+    from serene.bookings.reviews import booking_review
+
+    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    return _moved(request, booking_review(booking_id=booking.pk, by=request.user, rating=body.rating,
+                                          review=body.review))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import expert_actions, views
+from . import customer_pages, expert_actions, views
 
 app_name = "payments"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("booking/success", views.success, name="success"),
     path("booking/failed", views.failed, name="failed"),
     path("sessions/<str:public_id>/", views.session, name="session"),
+    path("sessions/<str:public_id>/cancel", customer_pages.cancel, name="customer_cancel"),
+    path("dashboard/payments/", customer_pages.history, name="history"),
     path("booking/<str:public_id>/receipt.pdf", views.receipt, name="receipt"),
     # The expert's answers (GET confirms, POST acts).
     path("expert/sessions/<str:public_id>/accept", expert_actions.accept, name="expert_accept"),

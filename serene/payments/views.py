@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET
 
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
+from serene.bookings.customer import timeline_for
+from serene.bookings.policy import reschedule_sentence
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
 from serene.notifications.ics import google_calendar_url
@@ -53,6 +55,9 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
         "viewer_zone": (booking.customer_time_zone or booking.expert.time_zone) if is_customer
                        else request.user.time_zone or booking.expert.time_zone,
         "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),
+        "reschedule_terms": reschedule_sentence(booking=booking),
+        "timeline": timeline_for(booking=booking),
+        "refunded_minor": payment_refunded_minor(payment=payment) if payment else 0,
     })
 
 

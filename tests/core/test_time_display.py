@@ -66,7 +66,8 @@ def test_my_sessions_lists_short_days_and_twelve_hour_times(client, sarah):
     client.force_login(customer)
     page = text(client.get("/dashboard/").content.decode())
     assert "Times are Kolkata time." in page
-    assert f"{format_short_date(booking.starts_at, 'Asia/Kolkata')}, 2:00 pm · 60 min" in page
+    assert f"{format_short_date(booking.starts_at, 'Asia/Kolkata')} 2:00 pm–3:00 pm" in page
+    assert "60 min · ₹1,500" in page
 
 
 def test_expert_pages_show_the_zone_by_city_and_the_next_slot_in_the_viewers_zone(client, sarah):

@@ -125,7 +125,7 @@ def test_customer_books_pays_and_gets_receipt_and_calendar(request, sarah, scree
     assert "calendar.google.com" in page.get_by_role("link", name="Add to Google Calendar").get_attribute("href")
 
     page.get_by_role("link", name="Go to dashboard").click()
-    expect(page.locator(".session-item")).to_contain_text("Dr. Sarah Khan")
+    expect(page.locator(".cust-session")).to_contain_text("Dr. Sarah Khan")
 
 
 def test_failure_card_goes_to_the_failure_page_and_a_retry_books(sarah, sandbox, desktop, screenshot):

@@ -31,3 +31,30 @@ def test_seed_demo_meets_the_brief_and_is_idempotent():
     assert User.objects.filter(email="expert@serene.test", role=Role.EXPERT, expert__isnull=False).exists()
     assert User.objects.filter(email="admin@serene.test", is_staff=True, is_superuser=True).exists()
     assert User.objects.get(email="customer@serene.test").check_password("serene-demo-2026")
+
+
+def test_seed_demo_ratings_are_those_of_its_demo_reviews_and_both_dashboards_have_sessions():
+    from django.db.models import Avg, Count
+
+    from serene.bookings.models import Booking, BookingStatus
+    from serene.bookings.selectors import blocking_overlap_pairs
+    from serene.payments.models import Payment
+
+    call_command("seed_demo")
+    reviewed = Booking.objects.filter(reviewed_at__isnull=False)
+    assert reviewed.count() >= 10
+    assert set(reviewed.values_list("status", flat=True)) == {BookingStatus.COMPLETED}
+    for expert in Expert.objects.all():
+        figures = reviewed.filter(expert=expert).aggregate(average=Avg("rating"), count=Count("pk"))
+        assert expert.rating_count == figures["count"], expert.slug
+        assert float(expert.rating_average) == pytest.approx(figures["average"] or 0, abs=0.005), expert.slug
+    assert not reviewed.exclude(customer__email__endswith="@serene.test").exists()
+    customer = User.objects.get(email="customer@serene.test")
+    assert Booking.objects.filter(customer=customer, status=BookingStatus.CONFIRMED).exists()
+    assert Booking.objects.filter(customer=customer, status=BookingStatus.AWAITING_APPROVAL).exists()
+    assert Booking.objects.filter(expert__user__email="expert@serene.test", status=BookingStatus.CONFIRMED).count() >= 2
+    kept = Booking.objects.exclude(status=BookingStatus.PENDING)
+    assert Payment.objects.filter(booking__in=kept).count() == kept.count()  # every demo session was paid
+    assert blocking_overlap_pairs() == 0
+    call_command("seed_demo")
+    assert Booking.objects.filter(reviewed_at__isnull=False).count() == reviewed.count()

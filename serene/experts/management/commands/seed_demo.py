@@ -1,8 +1,7 @@
 """Loads Serene's demo data. Idempotent: running it twice creates nothing twice."""
 from __future__ import annotations
 
-from decimal import Decimal
-
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -26,8 +25,9 @@ LANGUAGES = [("en", "English"), ("hi", "Hindi"), ("ta", "Tamil"), ("bn", "Bengal
              ("kn", "Kannada"), ("ml", "Malayalam"), ("te", "Telugu"), ("gu", "Gujarati"), ("pa", "Punjabi"),
              ("ar", "Arabic"), ("fr", "French")]
 
-# (email, name, slug, category, headline, languages, hourly rate in rupees, time zone, rating, reviews,
-#  years, durations, requires approval, bio)
+# (email, name, slug, category, headline, languages, hourly rate in rupees, time zone, two unused
+#  columns (the made-up rating and review count of an earlier version: ratings now come from real
+#  reviews, see seed_demo_sessions), years, durations, requires approval, bio)
 EXPERTS = [
     (DEMO_EXPERT, "Dr. Sarah Khan", "sarah-khan", "therapy", "Clinical Psychologist · anxiety and burnout",
      ["en", "hi"], 1500, "Asia/Kolkata", "4.9", 212, 11, [30, 60, 90], False,
@@ -111,7 +111,7 @@ class Command(BaseCommand):
                 slug=slug,
                 defaults={"user": user, "headline": headline, "bio": bio, "category": categories[category],
                           "hourly_rate_minor": rate * 100, "currency": "INR", "time_zone": zone,
-                          "rating_average": Decimal(rating), "rating_count": reviews, "years_experience": years,
+                          "years_experience": years,
                           "offered_durations": durations, "requires_approval": approval, "is_active": True})
             expert.languages.set([languages[code] for code in language_codes])
             created += was_created
@@ -123,6 +123,8 @@ class Command(BaseCommand):
             staff.is_staff = staff.is_superuser = True
             staff.save(update_fields=["is_staff", "is_superuser"])
 
+        # Sessions, payments and reviews: ratings come from these real reviews, never from this file.
+        call_command("seed_demo_sessions", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Expert.objects.count()} experts ({created} new), {Category.objects.count()} categories."))
 

@@ -1,0 +1,109 @@
+"""The customer's side of a booking, as pages show it: which moves apply now (the same rules the
+services enforce), the state of its Join button, and the timeline in words."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from serene.accounts.models import User
+
+from .join import JOINABLE_STATUSES, join_window, session_join_path
+from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
+from .policy import reschedule_refusal
+from .reviews import review_allowed
+
+S = BookingStatus
+
+
+def customer_actions_for(*, booking: Booking, user: User, now: datetime | None = None) -> list[str]:
+    """What the booking's customer can do now: reschedule, cancel, review (in that order)."""
+    if booking.customer_id != user.pk:
+        return []
+    now = now or timezone.now()
+    actions = []
+    if not reschedule_refusal(booking=booking, now=now):
+        actions.append("reschedule")
+    if booking.status in (S.CONFIRMED, S.AWAITING_APPROVAL) and booking.starts_at > now:
+        actions.append("cancel")
+    if review_allowed(booking=booking, user=user):
+        actions.append("review")
+    return actions
+
+
+@dataclass(frozen=True)
+class JoinButton:
+    state: str             # "early" (a countdown), "open" (a link) or "unavailable" (open, but no room page yet)
+    opens_at: datetime
+    closes_at: datetime
+    path: str | None
+
+
+def join_button_for(*, booking: Booking, now: datetime | None = None) -> JoinButton | None:
+    """The Join button of a kept session whose room has not closed yet; None when there is none to show."""
+    if booking.status not in JOINABLE_STATUSES:
+        return None
+    window = join_window(booking)
+    state = window.state(now)
+    if state == "closed":
+        return None
+    path = session_join_path(booking)
+    if path is None and state == "open":
+        state = "unavailable"
+    return JoinButton(state=state, opens_at=window.opens_at, closes_at=window.closes_at, path=path)
+
+
+TIMELINE_WORDS = {
+    ("", S.PENDING): "Time held for payment",
+    (S.PENDING, S.CONFIRMED): "Paid and confirmed",
+    (S.EXPIRED, S.CONFIRMED): "Paid and confirmed",
+    (S.PENDING, S.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
+    (S.EXPIRED, S.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
+    (S.AWAITING_APPROVAL, S.CONFIRMED): "Accepted by the expert: confirmed",
+    (S.AWAITING_APPROVAL, S.REJECTED): "Declined",
+    (S.PENDING, S.EXPIRED): "Hold ended before payment",
+    (S.CONFIRMED, S.COMPLETED): "Session time ended",
+    (S.CONFIRMED, S.NO_SHOW): "Marked as a no-show",
+    (S.COMPLETED, S.NO_SHOW): "Marked as a no-show",
+}
+MONEY_WORDS = {
+    MoneyOutcome.REFUND_PENDING: "Refund under way",
+    MoneyOutcome.REFUNDED_IN_FULL: "Refunded in full",
+    MoneyOutcome.REFUNDED_IN_PART: "Refunded in part",
+    MoneyOutcome.NOT_REFUNDED: "No refund due",
+    MoneyOutcome.REFUND_FAILED: "Refund failed; our team is on it",
+}
+
+
+# Reasons the system writes on routine moves: the line's title already says them.
+ROUTINE_REASONS = frozenset({"Held for payment.", "Paid.", "Approved.", "The session's time ended."})
+
+
+@dataclass(frozen=True)
+class TimelineLine:
+    at: datetime
+    title: str
+    detail: str
+    moved_from: datetime | None
+    by: str
+
+
+def timeline_for(*, booking: Booking) -> list[TimelineLine]:
+    lines = []
+    for event in BookingEvent.objects.filter(booking=booking).order_by("at", "id"):
+        if event.money_outcome:
+            title = MONEY_WORDS.get(event.money_outcome, event.money_outcome)
+        elif event.moved_from is not None:
+            title = "Moved to a new time"
+        elif event.to_status == S.CANCELLED:
+            title = "Cancelled"
+        elif event.from_status == event.to_status:
+            title = event.reason or "Note"
+        else:
+            title = TIMELINE_WORDS.get((event.from_status, event.to_status), BookingStatus(event.to_status).label)
+        routine = event.moved_from is not None or title == event.reason or event.reason in ROUTINE_REASONS
+        detail = "" if routine else event.reason
+        lines.append(TimelineLine(at=event.at, title=title, detail=detail, moved_from=event.moved_from,
+                                  by=Actor(event.actor).label))
+    return lines

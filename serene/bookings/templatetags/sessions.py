@@ -1,0 +1,43 @@
+"""Filters of the customer's pages: `{{ booking|customer_actions:user }}` (each with its link and
+words) and `{{ booking|join_button }}` (the Join button's state, see bookings/customer.py)."""
+from django import template
+from django.urls import reverse
+
+from serene.bookings.customer import customer_actions_for, join_button_for
+
+register = template.Library()
+
+ACTIONS = {
+    "reschedule": {"label": "Reschedule", "url_name": "bookings:reschedule", "danger": False},
+    "cancel": {"label": "Cancel session", "url_name": "payments:customer_cancel", "danger": True},
+    "review": {"label": "Rate this session", "url_name": "bookings:review", "danger": False},
+}
+
+
+@register.filter
+def customer_actions(booking, user) -> list[dict]:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return [{"name": name, "url": reverse(ACTIONS[name]["url_name"], args=[booking.public_id]), **ACTIONS[name]}
+            for name in customer_actions_for(booking=booking, user=user)]
+
+
+@register.filter
+def join_button(booking):
+    return join_button_for(booking=booking)
+
+
+@register.filter
+def stars(rating) -> str:
+    """★★★★☆ for 4."""
+    try:
+        count = int(rating)
+    except (TypeError, ValueError):
+        return ""
+    return "★" * count + "☆" * (5 - count)
+
+
+@register.filter
+def reviewer_name(user) -> str:
+    """A reviewer by first name only (never their email)."""
+    return user.get_short_name() if getattr(user, "name", "").strip() else "A client"

@@ -161,11 +161,34 @@
       showConnection();
     };
     localStream.getTracks().forEach((track) => connection.addTrack(track, localStream));
+    if (!polite) {
+      // The offering side asks for both kinds even without a camera or microphone, so a listener
+      // still receives; the polite side's tracks join the m-lines of this offer.
+      ["audio", "video"].forEach((kind) => {
+        if (!localStream.getTracks().some((track) => track.kind === kind)) connection.addTransceiver(kind, { direction: "recvonly" });
+      });
+    }
     showConnection();
   }
 
+  function startWithPeer() {
+    // Only the impolite side opens the negotiation, so a fresh call never starts with crossed offers
+    // (which some browsers recover from slowly); the polite side makes its connection on the offer.
+    // Later renegotiations (an ICE restart) may come from either side: perfect negotiation copes.
+    peerPresent = true;
+    if (polite) {
+      closePeerConnection();
+      showConnection();
+    } else {
+      newPeerConnection();
+    }
+  }
+
   async function onDescription(description) {
-    if (!pc) newPeerConnection();
+    if (!pc) {
+      if (description.type !== "offer") return;  // an answer to a connection since closed
+      newPeerConnection();
+    }
     const connection = pc;
     const offerCollision = description.type === "offer" && (makingOffer || connection.signalingState !== "stable");
     ignoreOffer = !polite && offerCollision;
@@ -223,6 +246,7 @@
       if (ws !== socket) return;
       let message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (window.sereneRoomDebug) console.debug("room <-", message.type, pc && pc.signalingState);
       handle(message).catch((error) => console.warn("signalling message failed", message.type, error));
     };
     ws.onclose = (event) => {
@@ -257,8 +281,7 @@
         break;
       case "peer-joined":   // they arrived (or came back): start afresh with them
       case "peer-present":  // we arrived and they were here
-        peerPresent = true;
-        newPeerConnection();
+        startWithPeer();
         break;
       case "peer-left":
         peerPresent = false;

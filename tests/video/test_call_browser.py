@@ -122,11 +122,11 @@ def test_customer_and_expert_see_each_other(tmp_path, people, customer, expert, 
         # Mute and camera off change the local tracks; the call goes on.
         customer_page.get_by_role("button", name="Mute").click()
         expect(customer_page.get_by_role("button", name="Unmute")).to_have_attribute("aria-pressed", "true")
-        customer_page.get_by_role("button", name="Turn camera off").click()
-        expect(customer_page.get_by_role("button", name="Turn camera on")).to_be_visible()
+        customer_page.get_by_role("button", name="Camera off").click()
+        expect(customer_page.get_by_role("button", name="Camera on")).to_be_visible()
         assert customer_page.evaluate("window.sereneRoom.pc.getSenders().map(s => s.track && s.track.enabled)") \
             == [False, False]
-        customer_page.get_by_role("button", name="Turn camera on").click()
+        customer_page.get_by_role("button", name="Camera on").click()
         customer_page.get_by_role("button", name="Unmute").click()
 
         # Hanging up tells the other side; rejoining connects again.
@@ -195,8 +195,8 @@ def test_a_refused_camera_joins_by_voice_and_no_devices_joins_to_listen(tmp_path
         expect(note).to_contain_text("not allowed to use your camera")
         expect(note).to_contain_text("join with your microphone only")
         expect(customer_page.get_by_role("button", name="No camera")).to_be_disabled()
-        connect_both_one_way = (join(customer_page), join(expert_page))
-        assert connect_both_one_way
+        join(customer_page)
+        join(expert_page)
         expect(status(customer_page)).to_have_text("Connected", timeout=60_000)
         wait_for_frames(customer_page)  # the customer sees the expert
 

@@ -94,7 +94,7 @@
     micButton.disabled = audio.length === 0;
     cameraButton.disabled = video.length === 0;
     micButton.textContent = audio.length === 0 ? "No microphone" : (audio[0].enabled ? "Mute" : "Unmute");
-    cameraButton.textContent = video.length === 0 ? "No camera" : (video[0].enabled ? "Turn camera off" : "Turn camera on");
+    cameraButton.textContent = video.length === 0 ? "No camera" : (video[0].enabled ? "Camera off" : "Camera on");
     micButton.setAttribute("aria-pressed", String(audio.length > 0 && !audio[0].enabled));
     cameraButton.setAttribute("aria-pressed", String(video.length > 0 && !video[0].enabled));
   }

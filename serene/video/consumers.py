@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -84,6 +85,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.booking_id = seat["booking_id"]
         self.role = seat["role"]
         self.group = f"room.{seat['room']}"
+        self.since = (time.time(), self.channel_name)  # which of two connections of one person is newer
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.visit_id = await database_sync_to_async(room_visit_start)(
@@ -92,14 +94,17 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                               "peerName": seat["peer_name"], "closesAt": seat["closes_at"].isoformat(),
                               "rtc": seat["rtc"]})
         await self.channel_layer.group_send(self.group, {"type": "room.hello", "sender": self.channel_name,
-                                                         "role": self.role})
+                                                         "role": self.role, "since": list(self.since)})
         seconds_left = (seat["closes_at"] - timezone.now()).total_seconds()
         self.closer = asyncio.create_task(self._close_at_window_end(max(seconds_left, 0)))
 
     async def _close_at_window_end(self, seconds: float):
         await asyncio.sleep(seconds)
-        await self.send_json({"type": "closed"})
-        await self.close(code=CLOSE_WINDOW_ENDED)
+        try:
+            await self.send_json({"type": "closed"})
+            await self.close(code=CLOSE_WINDOW_ENDED)
+        except Exception:  # the socket went meanwhile: nothing to close
+            logger.debug("room socket already closed at the window's end", exc_info=True)
 
     async def disconnect(self, code):
         if self.closer is not None:
@@ -145,7 +150,9 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def room_hello(self, event):
         if event["sender"] == self.channel_name:
             return
-        if event["role"] == self.role:  # this person opened the room again elsewhere: that one wins
+        if event["role"] == self.role:  # this person opened the room again elsewhere: the newer one wins
+            if tuple(event["since"]) < self.since:
+                return
             self.peer_channel = None
             await self.send_json({"type": "replaced"})
             await self.close(code=CLOSE_REPLACED)

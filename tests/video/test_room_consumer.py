@@ -5,13 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import threading
 import time
 from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from serene.asgi import application
 from serene.bookings.models import BookingStatus
@@ -38,7 +41,25 @@ def socket_for(booking, user=None, *, app=application, origin=ORIGIN) -> Websock
 
 
 def run(scenario):
-    return async_to_sync(scenario)()
+    """Runs the async scenario in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in the main thread, where async_to_sync refuses to start another."""
+    outcome = {}
+
+    def target():
+        try:
+            outcome["value"] = async_to_sync(scenario)()
+        except BaseException as error:  # noqa: BLE001 - re-raised in the test's thread
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(timeout=120)
+    assert not thread.is_alive(), "the websocket scenario did not finish in 120 s"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome.get("value")
 
 
 def refused(communicator) -> tuple[bool, int | None]:
@@ -248,5 +269,26 @@ def test_the_room_closes_when_the_window_ends(customer, expert, settings):
         await communicator.receive_json_from(timeout=5)
         assert await communicator.receive_json_from(timeout=10) == {"type": "closed"}
         assert (await communicator.receive_output(timeout=5))["code"] == 4410
+
+    run(scenario)
+
+
+def test_a_late_hello_from_an_older_connection_closes_nothing(booking_now, customer):
+    """Two tabs opening at once each hear the other's hello: only the older of the two gives way."""
+    from channels.layers import get_channel_layer
+    communicator = socket_for(booking_now, customer)
+
+    async def scenario():
+        await communicator.connect(timeout=5)
+        await communicator.receive_json_from(timeout=5)
+        room = (await database_sync_to_async(lambda: type(booking_now).objects.get(pk=booking_now.pk).video_room)())
+        layer = get_channel_layer()
+        await layer.group_send(f"room.{room}", {"type": "room.hello", "sender": "older-tab", "role": "customer",
+                                                 "since": [time.time() - 60, "older-tab"]})
+        assert await communicator.receive_nothing(timeout=0.5)
+        await layer.group_send(f"room.{room}", {"type": "room.hello", "sender": "newer-tab", "role": "customer",
+                                                 "since": [time.time() + 60, "newer-tab"]})
+        assert await communicator.receive_json_from(timeout=5) == {"type": "replaced"}
+        assert (await communicator.receive_output(timeout=5))["code"] == 4409
 
     run(scenario)

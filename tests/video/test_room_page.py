@@ -124,3 +124,16 @@ def test_racing_first_visits_agree_on_one_room_id(customer, expert):
     assert errors == []
     booking.refresh_from_db()
     assert seen == [booking.video_room] * 8
+
+
+def test_staff_read_who_was_in_the_room_on_the_bookings_admin_page(booking_now, customer):
+    from django.utils import timezone
+
+    from serene.video.services import room_visit_end, room_visit_start
+    visit = room_visit_start(booking_id=booking_now.pk, user_id=customer.pk, role="customer")
+    room_visit_end(visit_id=visit, at=timezone.now() + timedelta(minutes=5))
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    page = signed_in(staff).get(f"/admin/bookings/booking/{booking_now.pk}/change/").content.decode()
+    assert "Video room: who joined and left" in page and customer.email in page
+    listing = signed_in(staff).get("/admin/video/roomvisit/").content.decode()
+    assert "1 room visit" in listing

@@ -89,7 +89,7 @@ def test_a_participant_is_refused_before_the_window_and_after_it(customer, exper
     assert refused(socket_for(early, customer)) == (False, 4403)
     assert refused(socket_for(early, expert.user)) == (False, 4403)
     assert refused(socket_for(late, customer)) == (False, 4403)
-    nearly = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=9, seconds=50))
+    nearly = make_booking(customer=customer, expert=ExpertFactory(), starts_in=timedelta(minutes=9, seconds=50))
     assert refused(socket_for(nearly, customer)) == (True, None)
 
 

@@ -256,6 +256,7 @@
       if (event.code === 4409) {
         inCall = false;
         closePeerConnection();
+        localStream.getTracks().forEach((track) => track.stop());  // the camera is the other tab's now
         setStatus("You opened this call in another tab or window, so it continues there.", "ended");
         showJoin("Continue here");
         return;

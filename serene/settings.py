@@ -365,3 +365,61 @@ CACHES = {
 # --- Customer dashboard -------------------------------------------------------------------------
 # How many days ahead the reschedule page lists free times.
 RESCHEDULE_DAYS_SHOWN = env_int("RESCHEDULE_DAYS_SHOWN", 14)
+
+# --- Video ---------------------------------------------------------------------------------------
+# The session room: the built-in one-to-one WebRTC call (Channels relays its signalling), or Jitsi.
+INSTALLED_APPS += ["serene.video"]  # noqa: F405
+ASGI_APPLICATION = "serene.asgi.application"
+VIDEO_PROVIDER = os.environ.get("VIDEO_PROVIDER", "builtin").strip().lower() or "builtin"
+if VIDEO_PROVIDER not in {"builtin", "jitsi"}:
+    refuse_to_start(f"VIDEO_PROVIDER is {VIDEO_PROVIDER!r}.", "Set VIDEO_PROVIDER to builtin or jitsi.")
+
+
+def _ice_servers_from_env() -> list[dict]:
+    import json
+    raw = os.environ.get("ICE_SERVERS", "").strip()
+    if not raw:
+        return []
+    try:
+        servers = json.loads(raw)
+    except ValueError:
+        servers = None
+    if not isinstance(servers, list) or not all(isinstance(server, dict) and server.get("urls") for server in servers):
+        refuse_to_start("ICE_SERVERS is not a JSON list of ICE servers.",
+                        'Example: ICE_SERVERS=\'[{"urls": "stun:stun.example.com:3478"}]\'')
+    return servers
+
+
+# STUN (and static TURN) servers handed to browsers as RTCPeerConnection's iceServers.
+ICE_SERVERS = _ice_servers_from_env()
+# "relay" sends every call through TURN (hides people's addresses from each other); "all" lets them
+# connect directly when they can.
+ICE_TRANSPORT_POLICY = os.environ.get("ICE_TRANSPORT_POLICY", "all").strip().lower() or "all"
+if ICE_TRANSPORT_POLICY not in {"all", "relay"}:
+    refuse_to_start(f"ICE_TRANSPORT_POLICY is {ICE_TRANSPORT_POLICY!r}.", "Set it to all or relay.")
+# coturn's TURN REST credentials (use-auth-secret / static-auth-secret): with a secret, each person
+# gets a username "expiry:user id" and an HMAC-SHA1 password valid TURN_CREDENTIAL_TTL seconds.
+TURN_SECRET = os.environ.get("TURN_SECRET", "")
+TURN_URLS = env_list("TURN_URLS", [])
+TURN_CREDENTIAL_TTL = env_int("TURN_CREDENTIAL_TTL", 3600)
+if TURN_SECRET and not TURN_URLS:
+    refuse_to_start("TURN_SECRET is set without TURN_URLS.",
+                    "Set TURN_URLS, e.g. turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349")
+if ICE_TRANSPORT_POLICY == "relay" and not TURN_URLS and not ICE_SERVERS:
+    refuse_to_start("ICE_TRANSPORT_POLICY is relay but no TURN server is set.", "Set TURN_URLS and TURN_SECRET.")
+# Jitsi: a room URL on JITSI_DOMAIN with a JWT (HS256, JITSI_APP_SECRET) for each participant.
+JITSI_DOMAIN = os.environ.get("JITSI_DOMAIN", "").strip().strip("/")
+JITSI_APP_ID = os.environ.get("JITSI_APP_ID", "")
+JITSI_APP_SECRET = os.environ.get("JITSI_APP_SECRET", "")
+if VIDEO_PROVIDER == "jitsi" and not (JITSI_DOMAIN and JITSI_APP_ID and JITSI_APP_SECRET):
+    refuse_to_start("VIDEO_PROVIDER is jitsi but JITSI_DOMAIN, JITSI_APP_ID or JITSI_APP_SECRET is missing.",
+                    "Set all three (the app id and secret are Prosody's token authentication settings).")
+# The Channels layer carries a call's messages between web processes: Redis when REDIS_URL is set
+# (needed with more than one process), else in memory (one process only).
+REDIS_URL = os.environ.get("REDIS_URL", "").strip()
+if REDIS_URL:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+                                  "CONFIG": {"hosts": [REDIS_URL],
+                                             "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "serene")}}}
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

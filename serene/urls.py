@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     path("dev/mail/", include("serene.notifications.dev_urls")),  # answers 404 unless DEBUG
     path("", include("serene.bookings.urls")),
+    path("", include("serene.video.urls")),  # sessions/<id>/room/, before payments' sessions/<id>/
     path("", include("serene.payments.urls")),
     path("", include("serene.notifications.urls")),
     path("", include("serene.experts.urls")),

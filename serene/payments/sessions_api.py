@@ -18,6 +18,7 @@ from serene.core.errors import InvalidInput
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.money import minor_to_major
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
+from serene.video.api import session_room_json
 
 from .cancellations import booking_cancel_with_refund, booking_reject_with_refund
 from .checkout import session_report
@@ -76,6 +77,9 @@ class SessionOut(Schema):
                                     "or expired.")
     statusMessage: str
     holdExpiresAt: str | None
+    roomId: str | None = Field(description="The video room's unguessable id, once the session is confirmed.")
+    joinUrl: str | None = Field(description="The video room's page (opens SESSION_JOIN_OPENS_MINUTES before the "
+                                            "start), once the session is confirmed.")
 
 
 class SessionResponse(SessionOut):
@@ -132,6 +136,7 @@ def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | N
         "status": booking.status,
         "statusMessage": selectors.session_status_message(booking=booking),
         "holdExpiresAt": booking.hold_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ") if booking.hold_expires_at else None,
+        **session_room_json(request, booking),
     }
 
 

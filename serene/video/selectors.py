@@ -1,0 +1,54 @@
+"""Reads of the video room, scoped to the booking's two participants (staff included, are not)."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from serene.accounts.models import User
+from serene.bookings.join import booking_joinable
+from serene.bookings.models import Booking
+from serene.core.errors import NotFound
+
+from .models import RoomRole, RoomVisit
+
+
+@dataclass(frozen=True)
+class RoomSeat:
+    booking: Booking
+    role: str  # RoomRole
+    peer_name: str  # the other participant's name, as this one knows them
+
+    @property
+    def polite(self) -> bool:
+        """WebRTC perfect negotiation needs one polite side: the customer yields on a clash of offers."""
+        return self.role == RoomRole.CUSTOMER
+
+
+def room_seat_for(*, user: User, public_id: str) -> RoomSeat:
+    """The user's place in the booking's room; the same 404 for anyone else and for an unknown id."""
+    try:
+        key = uuid.UUID(str(public_id))
+    except ValueError:
+        raise NotFound("There is no session with that id.") from None
+    booking = Booking.objects.select_related("expert__user", "expert__category", "customer").filter(
+        public_id=key).first()
+    if booking is None or not user.is_authenticated:
+        raise NotFound("There is no session with that id.")
+    if booking.customer_id == user.pk:
+        return RoomSeat(booking=booking, role=RoomRole.CUSTOMER, peer_name=booking.expert.name)
+    if booking.expert.user_id == user.pk:
+        return RoomSeat(booking=booking, role=RoomRole.EXPERT, peer_name=booking.customer.name or "your client")
+    raise NotFound("There is no session with that id.")
+
+
+def room_seat_if_joinable(*, user: User, public_id: str) -> RoomSeat | None:
+    """The seat when the user may be in the room right now (a participant, inside the join window)."""
+    try:
+        seat = room_seat_for(user=user, public_id=public_id)
+    except NotFound:
+        return None
+    return seat if booking_joinable(seat.booking) else None
+
+
+def room_visits_for(*, booking: Booking) -> list[RoomVisit]:
+    return list(RoomVisit.objects.filter(booking=booking).select_related("user"))

@@ -12,6 +12,7 @@ from serene.bookings import selectors as booking_selectors
 from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
+from serene.core.security import payment_page
 from serene.notifications.ics import google_calendar_url
 
 from .models import PaymentStatus
@@ -57,6 +58,7 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
 
 
 @require_GET
+@payment_page  # "Retry payment" opens Razorpay Checkout again
 def failed(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("error", "")[:60]
     booking = None

@@ -41,7 +41,8 @@ def test_the_default_schedule_sweeps_payments_completes_sessions_ends_approvals_
                         ("serene.bookings.tasks.bookings_expire_lapsed_holds", 60),
                         ("serene.payments.tasks.approvals_expire", 300),
                         ("serene.notifications.tasks.messages_deliver_due", 30),
-                        ("serene.notifications.tasks.reminders_send_due", 300)}
+                        ("serene.notifications.tasks.reminders_send_due", 300),
+                        ("serene.core.tasks.worker_heartbeat", settings.WORKER_HEARTBEAT_INTERVAL_SECONDS)}
     assert 60 <= settings.PAYMENTS_SWEEP_INTERVAL_SECONDS <= 600
 
 

@@ -371,10 +371,9 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") an
                         "The pool keeps connections itself: unset DATABASE_CONN_MAX_AGE, or set\n"
                         "DATABASE_POOL_MAX=0 to turn the pool off.")
     DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # the pool checks a connection as it hands it out
+    # CONN_HEALTH_CHECKS (on) makes the pool check each connection as it hands it out.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX, "timeout": DATABASE_POOL_TIMEOUT,
-        "check": "psycopg_pool.ConnectionPool.check_connection"}
+        "min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX, "timeout": DATABASE_POOL_TIMEOUT}
 # Retry-After (seconds) sent with a 503 for a busy pool.
 DATABASE_POOL_RETRY_AFTER_SECONDS = env_int("DATABASE_POOL_RETRY_AFTER_SECONDS", 5)
 

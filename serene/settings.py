@@ -428,3 +428,5 @@ LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
 # An expected answer (a 409 conflict, a 4xx AppError) is not a warning from django.request.
 LOGGING.setdefault("filters", {})["expected_errors"] = {"()": "serene.core.logs.ExpectedErrorFilter"}
 LOGGING["loggers"]["django.request"] = {"filters": ["expected_errors"]}
+# With SECURE_SSL_REDIRECT on, the probes a load balancer sends over plain http are still answered.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

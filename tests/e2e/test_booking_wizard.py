@@ -22,6 +22,14 @@ def sarah(sandbox):
                          offered_durations=[30, 60, 90])
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violations(csp_violations):
+    """The wizard, the emulator's Checkout, and the success and failure pages run under the
+    Content-Security-Policy with nothing refused."""
+    yield
+    assert csp_violations == []
+
+
 def log_in(page, base, email, next_path="/"):
     page.goto(f"{base}/accounts/login/?next={next_path}")
     page.get_by_label("Email").fill(email)

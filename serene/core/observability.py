@@ -14,6 +14,7 @@ Metrics come in two kinds:
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from datetime import timedelta
@@ -26,6 +27,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+
+logger = logging.getLogger(__name__)
 
 REQUEST_LATENCY = Histogram(
     "serene_http_request_duration_seconds", "Time to answer an HTTP request, by route.",
@@ -171,7 +174,15 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus' text format; 404 to anyone not allowed (see METRICS_TOKEN), so it is not advertised."""
     if not metrics_allowed(request):
         return HttpResponse("Not found.\n", status=404, content_type="text/plain")
-    body = generate_latest(_process_registry()) + generate_latest(_database_registry())
+    body = generate_latest(_process_registry())
+    try:
+        body += generate_latest(_database_registry())
+        up = 1
+    except Exception:  # the database is down: still serve this process's metrics, and say so
+        logger.exception("Metrics from the database could not be read")
+        up = 0
+    body += (b"# HELP serene_database_metrics_up Whether the database-derived metrics could be read.\n"
+             b"# TYPE serene_database_metrics_up gauge\n" + f"serene_database_metrics_up {up}\n".encode())
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 

@@ -222,3 +222,26 @@ def test_log_format_json_is_a_setting(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=root, env={**env, "DJANGO_SETTINGS_MODULE": "serene.settings"},
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "LOG_FORMAT must be plain or json" in done.stderr
+
+
+def test_latency_of_several_processes_is_summed_with_prometheus_multiproc_dir(tmp_path):
+    """Two processes answer one request each; a third's /metrics counts both (PROMETHEUS_MULTIPROC_DIR)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update({"DEBUG": "true", "SERENE_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": str(shared),
+                "DJANGO_SETTINGS_MODULE": "serene.settings"})
+    setup = "import django; django.setup(); from django.test import Client; c = Client(); "
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", setup + "assert c.get('/healthz').status_code == 200"],
+                              cwd=root, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    done = subprocess.run([sys.executable, "-c", setup + "print(c.get('/metrics').content.decode())"],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert _sample(done.stdout, "serene_http_request_duration_seconds_count", route="healthz") == 2

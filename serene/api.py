@@ -14,6 +14,8 @@ from serene.availability.api import router as availability_router
 from serene.payments.sessions_api import router as sessions_router
 from serene.core.api_common import TextParser, openapi_polish
 from serene.core.errors import AppError
+from serene.core.logs import mark_expected
+from serene.core.pool import pool_busy_response, pool_timeout_in
 from serene.experts.api import router as experts_router
 from serene.payments.api import router as payments_router
 
@@ -63,11 +65,15 @@ def _error(request: HttpRequest, status: int, code: str, message: str, field: st
     error = {"code": code, "message": message}
     if field:
         error["field"] = field
+    if status < 500:
+        mark_expected(request)
     return api.create_response(request, {"success": False, "error": error}, status=status)
 
 
 @api.exception_handler(AppError)
 def on_app_error(request, exc: AppError):
+    if exc.status < 500:
+        mark_expected(request)
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
@@ -115,6 +121,8 @@ def on_http_error(request, exc: HttpError):
 
 @api.exception_handler(Exception)
 def on_unexpected_error(request, exc: Exception):
+    if pool_timeout_in(exc):
+        return pool_busy_response(request)
     logger.exception("Unhandled error in %s %s", request.method, request.path)
     return _error(request, 500, "server_error", "Something went wrong on our side. Please try again.")
 

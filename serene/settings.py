@@ -423,3 +423,80 @@ if REDIS_URL:
                                              "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "serene")}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Production: connection pool, security headers, readiness, metrics and logs ---------------
+# PostgreSQL connections come from Django's psycopg pool: each web or worker process keeps between
+# DATABASE_POOL_MIN and DATABASE_POOL_MAX connections, and a request that finds all of them busy for
+# DATABASE_POOL_TIMEOUT seconds answers 503 with Retry-After. DATABASE_POOL_MAX=0 turns the pool off
+# (with PgBouncer in front, say; then DATABASE_CONN_MAX_AGE applies). The pool needs CONN_MAX_AGE 0.
+DATABASE_POOL_MIN = env_int("DATABASE_POOL_MIN", 2)
+DATABASE_POOL_MAX = env_int("DATABASE_POOL_MAX", 10)
+DATABASE_POOL_TIMEOUT = env_int("DATABASE_POOL_TIMEOUT", 10)
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") and DATABASE_POOL_MAX > 0:
+    if not 0 <= DATABASE_POOL_MIN <= DATABASE_POOL_MAX or DATABASE_POOL_TIMEOUT < 1:
+        raise ImproperlyConfigured("DATABASE_POOL_MIN must be from 0 to DATABASE_POOL_MAX, and DATABASE_POOL_TIMEOUT "
+                                   "1 or more.")
+    if DATABASES["default"].get("CONN_MAX_AGE"):
+        refuse_to_start("DATABASE_CONN_MAX_AGE is above 0 while the connection pool is on.",
+                        "The pool keeps connections itself: unset DATABASE_CONN_MAX_AGE, or set\n"
+                        "DATABASE_POOL_MAX=0 to turn the pool off.")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # CONN_HEALTH_CHECKS (on) makes the pool check each connection as it hands it out.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX, "timeout": DATABASE_POOL_TIMEOUT}
+# Retry-After (seconds) sent with a 503 for a busy pool.
+DATABASE_POOL_RETRY_AFTER_SECONDS = env_int("DATABASE_POOL_RETRY_AFTER_SECONDS", 5)
+
+# Content-Security-Policy (django-csp): scripts only from this site or with the page's nonce; the
+# Razorpay Checkout hosts are added only on the pages that take a payment (serene.core.security).
+from csp.constants import NONCE  # noqa: E402
+
+INSTALLED_APPS += ["csp"]
+MIDDLEWARE.insert(1, "serene.core.security.SecurityHeadersMiddleware")
+MIDDLEWARE.insert(2, "csp.middleware.CSPMiddleware")
+MIDDLEWARE.insert(0, "serene.core.observability.RequestMetricsMiddleware")
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("csp.context_processors.nonce")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        # Inline style attributes (bars, progress) and htmx's indicator style; no remote styles.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "frame-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The hosts Razorpay Checkout loads from and talks to, added on the payment pages only (with the
+# origins of RAZORPAY_CHECKOUT_JS and RAZORPAY_API_BASE, which is how the emulator gets in).
+CSP_PAYMENT_HOSTS = env_list("CSP_PAYMENT_HOSTS", ["https://checkout.razorpay.com", "https://api.razorpay.com",
+                                                   "https://lumberjack.razorpay.com"])
+
+# Readiness: /readyz answers 200 while the database answers and a worker has run the heartbeat task
+# (queued by the scheduler every WORKER_HEARTBEAT_INTERVAL_SECONDS) within READY_WORKER_MAX_AGE_SECONDS.
+WORKER_HEARTBEAT_INTERVAL_SECONDS = env_int("WORKER_HEARTBEAT_INTERVAL_SECONDS", 60)
+READY_WORKER_MAX_AGE_SECONDS = env_int("READY_WORKER_MAX_AGE_SECONDS", 300)
+SCHEDULED_TASKS.append(("serene.core.tasks.worker_heartbeat", WORKER_HEARTBEAT_INTERVAL_SECONDS))
+
+# Metrics at /metrics in Prometheus' text format: with METRICS_TOKEN set, for a request carrying
+# "Authorization: Bearer <token>"; from the addresses in METRICS_ALLOWED_IPS; open to all only in debug.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
+
+# Logs: LOG_FORMAT=json writes one JSON object a line (for a log shipper); plain otherwise.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}.")
+LOGGING["formatters"]["json"] = {"()": "serene.core.logs.JsonFormatter"}
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT
+# An expected answer (a 409 conflict, a 4xx AppError) is not a warning from django.request.
+LOGGING.setdefault("filters", {})["expected_errors"] = {"()": "serene.core.logs.ExpectedErrorFilter"}
+LOGGING["loggers"]["django.request"] = {"filters": ["expected_errors"]}
+# With SECURE_SSL_REDIRECT on, the probes a load balancer sends over plain http are still answered.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 
 from serene.api import api
+from serene.core import observability
 from serene.core import views as core_views
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
     path("expert/availability/", include("serene.availability.urls")),
     path("staff/", include("serene.staff.urls")),
     path("healthz", core_views.health, name="health"),
+    path("readyz", observability.readiness, name="readiness"),
+    path("metrics", observability.metrics, name="metrics"),
     path("dev/mail/", include("serene.notifications.dev_urls")),  # answers 404 unless DEBUG
     path("", include("serene.bookings.urls")),
     path("", include("serene.video.urls")),  # sessions/<id>/room/, before payments' sessions/<id>/

@@ -75,19 +75,44 @@ def browser(chromium_path):
         browser.close()
 
 
+# Every Content-Security-Policy violation a page reports, as the browser's console shows it.
+_CSP_REPORTER = """window.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.effectiveDirective + " blocked " + (e.blockedURI || "inline") +
+                " at " + e.sourceFile + ":" + e.lineNumber);
+});"""
+
+
 @pytest.fixture
-def desktop(browser):
+def csp_violations() -> list[str]:
+    """Console lines about Content-Security-Policy violations in the desktop and phone contexts."""
+    return []
+
+
+def _watch_csp(context, violations: list[str]) -> None:
+    context.add_init_script(_CSP_REPORTER)
+
+    def on_console(message):
+        text = message.text
+        if "Content Security Policy" in text or text.startswith("CSP violation") or "Permissions policy" in text:
+            violations.append(f"{message.type}: {text}")
+    context.on("console", on_console)
+
+
+@pytest.fixture
+def desktop(browser, csp_violations):
     context = browser.new_context(viewport={"width": 1280, "height": 800}, timezone_id="Asia/Kolkata", locale="en-IN")
     context.set_default_timeout(10_000)
+    _watch_csp(context, csp_violations)
     yield context
     context.close()
 
 
 @pytest.fixture
-def phone(browser):
+def phone(browser, csp_violations):
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, timezone_id="Asia/Kolkata", locale="en-IN")
     context.set_default_timeout(10_000)
+    _watch_csp(context, csp_violations)
     yield context
     context.close()
 

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from .errors import AppError
+from .logs import mark_expected
 
 
 class AppErrorMiddleware:
@@ -17,6 +18,8 @@ class AppErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, AppError):
             return None
+        if exception.status < 500:
+            mark_expected(request)
         if request.path.startswith("/api/"):
             return JsonResponse(exception.as_dict(), status=exception.status)
         template = "404.html" if exception.status == 404 else "error.html"

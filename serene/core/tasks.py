@@ -125,3 +125,15 @@ def queued_arguments(task_: Task) -> list[list] | None:
         return None
     waiting = DBTaskResult.objects.filter(task_path=task_.module_path, backend_name=backend.alias, status=TaskResultStatus.READY)
     return [row["args"] for row in waiting.values_list("args_kwargs", flat=True)]
+
+
+@task()
+def worker_heartbeat() -> None:
+    """Record that a worker is running tasks (SCHEDULED_TASKS queues this; /readyz reads it)."""
+    import os
+    import socket
+
+    from .models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update_or_create(
+        name="worker", defaults={"seen_at": timezone.now(), "host": f"{socket.gethostname()} pid {os.getpid()}"[:200]})

@@ -1,8 +1,12 @@
 """Friendly error pages and a health check."""
+import sys
+
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
+
+from .pool import pool_busy_response, pool_timeout_in
 
 
 def page_not_found(request: HttpRequest, exception=None):
@@ -19,6 +23,8 @@ def api_not_found(request: HttpRequest, rest: str = ""):
 
 
 def server_error(request: HttpRequest):
+    if pool_timeout_in(sys.exc_info()[1]):
+        return pool_busy_response(request)
     if request.path.startswith("/api/"):
         return JsonResponse({"success": False, "error": {"code": "server_error",
                              "message": "Something went wrong on our side. Please try again."}}, status=500)

@@ -14,6 +14,7 @@ from serene.bookings.reviews import review_list_for_expert
 from serene.availability.selectors import next_available_slots
 from serene.core.errors import InvalidInput
 from serene.core.money import format_money
+from serene.core.security import payment_page
 
 from . import selectors
 from .avatars import initials_svg
@@ -47,6 +48,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@payment_page  # the booking wizard opens Razorpay Checkout here
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = selectors.expert_get(slug=slug)
     _attach_next_slots([expert])

@@ -107,14 +107,33 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
         payment.captured_at = timezone.now()
         payment.error_code = payment.error_description = ""
         payment.save()
+        _log_on_commit("Payment captured: payment %s order %s booking %s amount %s %s (%s)", snapshot.id,
+                       payment.gateway_order_id, booking.public_id, payment.amount_minor, payment.currency,
+                       snapshot.method or "method unknown")
 
     # Decide once. (A refund due without its reason recorded is what an older version left after a crash;
     # a booking a Dashboard refund cancelled is staff's decision, even while that refund is pending.)
     if not payment.refund_reason and booking.money_outcome in (MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING) \
             and not dashboard_refund_ended(booking):
-        if not booking_confirm_paid(locked=locked, now=judged_at):
+        late = booking.status == BookingStatus.EXPIRED or (
+            booking.status == BookingStatus.PENDING and booking.hold_expires_at is not None
+            and booking.hold_expires_at <= judged_at)
+        kept = booking_confirm_paid(locked=locked, now=judged_at)
+        if not kept:
             payment_owe_in_full(payment=payment, booking=booking, reason=_why_not_kept(booking))
+        if late:
+            _log_on_commit("Late payment decision: payment %s booking %s %s", snapshot.id, booking.public_id,
+                           f"kept (booking {booking.status})" if kept
+                           else f"refund owed in full (booking {booking.status}: the time was taken)")
+        elif not kept:
+            _log_on_commit("Payment decision: payment %s booking %s refund owed in full (booking %s)", snapshot.id,
+                           booking.public_id, booking.status)
     return payment.pk, bool(payment.refund_reason), _refunds_differ(payment, snapshot)
+
+
+def _log_on_commit(message: str, *args) -> None:
+    """A money event, logged at INFO once its transaction has committed (a rolled-back one did not happen)."""
+    transaction.on_commit(lambda: logger.info(message, *args))
 
 
 def _record_attempt(payment: Payment, snapshot: GatewayPayment) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from django.db import connection
+from django.db import connection, transaction
 
 from serene.bookings.lifecycle import booking_set_money_outcome
 from serene.bookings.models import Booking, MoneyOutcome
@@ -56,6 +56,7 @@ def refund_move(*, refund: Refund, to: str, reason: str = "") -> Refund:
         refund.failure_reason = reason[:240]
         fields.append("failure_reason")
     refund.save(update_fields=fields)
+    _log_refund(refund, f"{refund.status}" + (f": {reason[:120]}" if to == R.FAILED and reason else ""))
     return refund
 
 
@@ -63,7 +64,19 @@ def refund_create(**fields) -> Refund:
     """A new refund, its first move recorded."""
     refund = Refund.objects.create(**fields)
     RefundEvent.objects.create(refund=refund, from_status="", to_status=refund.status, reason=refund.reason)
+    _log_refund(refund, f"{refund.status} (asked for)" if refund.status == R.CREATED else refund.status)
     return refund
+
+
+def _log_refund(refund: Refund, what: str) -> None:
+    """One INFO line per refund move, once its transaction has committed."""
+    payment_id, booking_id = refund.payment_id, None
+    values = Payment.objects.filter(pk=payment_id).values_list("gateway_payment_id", "booking__public_id").first()
+    if values:
+        payment_id, booking_id = values
+    line = ("Refund %s: refund %s payment %s booking %s amount %s%s", what, refund.gateway_refund_id or f"row {refund.pk}",
+            payment_id, booking_id, refund.amount_minor, " (external)" if getattr(refund, "external", False) else "")
+    transaction.on_commit(lambda: logger.info(*line))
 
 
 def payment_lock(payment_id: int) -> Locked:

@@ -14,6 +14,7 @@ from serene.bookings.customer import timeline_for
 from serene.bookings.policy import reschedule_sentence
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
+from serene.core.security import payment_page
 from serene.notifications.ics import google_calendar_url
 
 from .models import PaymentStatus
@@ -62,6 +63,7 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
 
 
 @require_GET
+@payment_page  # "Retry payment" opens Razorpay Checkout again
 def failed(request: HttpRequest) -> HttpResponse:
     reason = request.GET.get("error", "")[:60]
     booking = None

@@ -41,7 +41,8 @@ def test_the_default_schedule_sweeps_payments_completes_sessions_ends_approvals_
                         ("serene.bookings.tasks.bookings_expire_lapsed_holds", 60),
                         ("serene.payments.tasks.approvals_expire", 300),
                         ("serene.notifications.tasks.messages_deliver_due", 30),
-                        ("serene.notifications.tasks.reminders_send_due", 300)}
+                        ("serene.notifications.tasks.reminders_send_due", 300),
+                        ("serene.core.tasks.worker_heartbeat", settings.WORKER_HEARTBEAT_INTERVAL_SECONDS)}
     assert 60 <= settings.PAYMENTS_SWEEP_INTERVAL_SECONDS <= 600
 
 
@@ -84,13 +85,14 @@ def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
     argv[0] = sys.executable if not (ROOT / argv[0]).exists() else str(ROOT / argv[0])
     scheduler = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
-        announced = _lines(scheduler, count=7)
+        announced = _lines(scheduler, count=8)
         assert announced == [f"Scheduled: {SWEEP} every 180 s",
                              "Scheduled: serene.bookings.tasks.bookings_complete_finished every 300 s",
                              "Scheduled: serene.bookings.tasks.bookings_expire_lapsed_holds every 60 s",
                              "Scheduled: serene.payments.tasks.approvals_expire every 300 s",
                              "Scheduled: serene.notifications.tasks.messages_deliver_due every 30 s",
                              "Scheduled: serene.notifications.tasks.reminders_send_due every 300 s",
+                             "Scheduled: serene.core.tasks.worker_heartbeat every 60 s",
                              f"Scheduled: {AT_START} at start"]
         assert scheduler.poll() is None  # still running
     finally:

@@ -22,6 +22,14 @@ def sarah(sandbox):
                          offered_durations=[30, 60, 90])
 
 
+@pytest.fixture(autouse=True)
+def no_csp_violations(csp_violations):
+    """The wizard, the emulator's Checkout, and the success and failure pages run under the
+    Content-Security-Policy with nothing refused."""
+    yield
+    assert csp_violations == []
+
+
 def log_in(page, base, email, next_path="/"):
     page.goto(f"{base}/accounts/login/?next={next_path}")
     page.get_by_label("Email").fill(email)
@@ -237,3 +245,20 @@ def test_a_customer_in_new_york_sees_and_books_in_their_own_time(sarah, sandbox,
     expect(summary).to_contain_text("for Dr. Sarah Khan (Kolkata time)")
     assert Booking.objects.get(customer=customer).starts_at == instant
     context.close()
+
+
+def test_checkout_served_from_another_origin_runs_under_the_payment_pages_policy(sarah, sandbox, settings, desktop):
+    """As in production, Checkout comes from another host than the page (here 127.0.0.1 beside
+    localhost): the wizard's page allows it, and the booking completes with no CSP violation (the
+    autouse fixture checks the console)."""
+    other = sandbox.url.replace("localhost", "127.0.0.1")
+    assert other != sandbox.url
+    settings.RAZORPAY_CHECKOUT_JS = f"{other}/sandbox/razorpay/checkout.js"
+    customer = UserFactory(email="csp@example.test")
+    page = desktop.new_page()
+    start_paying(page, sandbox.url, customer.email)
+    pay_in_checkout(page)
+    expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
+    assert Booking.objects.get(customer=customer).status == BookingStatus.CONFIRMED
+    # Any other page refuses that host's scripts.
+    assert other not in page.context.request.get(f"{sandbox.url}/").headers["content-security-policy"]

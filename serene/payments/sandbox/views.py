@@ -165,9 +165,24 @@ def checkout_js(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _cross_origin(response: HttpResponse) -> HttpResponse:
+    """Checkout runs on the merchant's page and talks to Razorpay's own host, as here when the
+    emulator is served from another origin than the page (the payment pages' CSP allows it)."""
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
+    response["Access-Control-Allow-Headers"] = "Content-Type"
+    return response
+
+
 @csrf_exempt
 def checkout_pay(request: HttpRequest) -> JsonResponse:
     """What Razorpay's hosted checkout does when the customer presses Pay: one payment attempt."""
+    if request.method == "OPTIONS":
+        return _cross_origin(HttpResponse(status=204))
+    return _cross_origin(_checkout_pay(request))
+
+
+def _checkout_pay(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         return _json_error(RazorpayError("The requested URL was not found on the server.", status=404))
     try:

@@ -1,0 +1,39 @@
+"""A full connection pool answers 503 "busy, try again" with Retry-After, not a 500.
+
+With DATABASES' psycopg pool (DATABASE_POOL_* settings), a request that waits DATABASE_POOL_TIMEOUT
+seconds for a free connection gets psycopg_pool.PoolTimeout, which Django wraps in its
+OperationalError. The API's catch-all handler and the 500 handler (for pages, and for a timeout in
+middleware, say while loading the session) both ask `pool_timeout_in` first.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+BUSY_MESSAGE = "Serene is very busy right now. Nothing was changed; please try again in a few seconds."
+
+
+def pool_timeout_in(error: BaseException | None) -> bool:
+    """Whether the error is, or was raised from, the pool's timeout."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # the pool is not installed: nothing can be its timeout
+        return False
+    for _ in range(5):
+        if error is None:
+            return False
+        if isinstance(error, PoolTimeout):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def pool_busy_response(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: JSON for the API, a page that needs no database for the rest."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"success": False, "error": {"code": "busy", "message": BUSY_MESSAGE}}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": BUSY_MESSAGE}), status=503)
+    response["Retry-After"] = str(settings.DATABASE_POOL_RETRY_AFTER_SECONDS)
+    return response

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from html import escape
 
 PALETTE = ("#2f6f62", "#3d6b8c", "#7a5c99", "#a35f4a", "#5c7d3a", "#8a6d1f", "#3f5f73", "#9b4f6b")
@@ -73,6 +74,8 @@ def portrait_svg(seed: str, name: str = "") -> str:
     style = digest[4] % 6
     glasses = digest[5] % 4 == 0
     collar = digest[6] % 2 == 0
+    # XML has no place for control characters, surrogates or U+FFFE/U+FFFF.
+    name = "".join(char for char in name if unicodedata.category(char) not in ("Cc", "Cs") and char not in "\ufffe\uffff")
     label = escape(f"Illustrated portrait of {name}" if name else "Illustrated portrait")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 120 120" role="img" aria-label="{label}">',

@@ -11,6 +11,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
+from django.urls import get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
@@ -43,6 +44,7 @@ def demo(live_server, settings, tmp_path):
     settings.EMAIL_BACKEND = "serene.notifications.mailbox.MailboxBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     call_command("seed_demo", verbosity=0)
+    get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
     sarah = Expert.objects.get(user__email=DEMO_EXPERT)
     Expert.objects.filter(pk=sarah.pk).update(minimum_notice_hours=0)
     sarah.refresh_from_db()

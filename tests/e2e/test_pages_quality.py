@@ -93,6 +93,10 @@ def test_every_page_outside_the_wizard_passes_axe_taps_and_fits(request, demo, a
     check("browse-filtered", "/?category=therapy&language=hi&sort=recommended&min_price=1000&max_price=3000")
     check("browse-price-error", "/?min_price=3000&max_price=1000", status=400)
     check("profile", "/experts/sarah-khan/")
+    expect(page.get_by_text("Verified by Serene")).to_be_visible()
+    if is_phone:  # the Book button is on the first screen, and stays there
+        book = page.get_by_role("button", name="Book a session").bounding_box()
+        assert book["y"] + book["height"] <= 844, book
     check("login", "/accounts/login/")
     check("signup", "/accounts/signup/")
     check("password-reset", "/accounts/password/reset/")

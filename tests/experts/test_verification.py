@@ -114,3 +114,12 @@ def test_a_registration_changed_while_staff_check_it_is_not_left_verified(regist
     registered.refresh_from_db()
     assert registered.registration_number == "CRR Z00001"
     assert not registered.is_verified
+
+
+def test_the_api_tells_whether_an_expert_is_verified_and_their_credentials(client, staff, registered):
+    assert client.get("/api/v1/experts").json()["experts"][0]["verified"] is False
+    expert_mark_verified(expert_id=registered.pk, by=staff)
+    detail = client.get("/api/v1/experts/sarah-khan").json()["expert"]
+    assert detail["verified"] is True and detail["verifiedAt"]
+    assert detail["qualifications"] == ["M.Phil. Clinical Psychology, NIMHANS (2014)", "M.A. Psychology, Delhi (2012)"]
+    assert (detail["registrationBody"], detail["registrationNumber"]) == ("Rehabilitation Council of India", "CRR A21873")

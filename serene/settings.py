@@ -500,3 +500,18 @@ LOGGING.setdefault("filters", {})["expected_errors"] = {"()": "serene.core.logs.
 LOGGING["loggers"]["django.request"] = {"filters": ["expected_errors"]}
 # With SECURE_SSL_REDIRECT on, the probes a load balancer sends over plain http are still answered.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+
+# --- Receipts: the business that issues them (issue 11) -----------------------------------------
+# Receipts name the business, its address and tax number. Prices are tax-inclusive: the receipt
+# shows the tax contained in the price at TAX_RATE_PERCENT. In debug the demo values below stand in;
+# outside debug the name defaults to the brand and the address and tax number must be set.
+BUSINESS_NAME = os.environ.get("BUSINESS_NAME", "Serene Wellbeing Private Limited" if DEBUG else BRAND_NAME)
+BUSINESS_ADDRESS = os.environ.get("BUSINESS_ADDRESS",
+                                  "2nd floor, 14 Residency Road, Bengaluru 560025, Karnataka, India" if DEBUG else "")
+BUSINESS_TAX_ID = os.environ.get("BUSINESS_TAX_ID", "29AAACS0000A1Z5 (demo)" if DEBUG else "")
+try:
+    TAX_RATE_PERCENT = Decimal(os.environ.get("TAX_RATE_PERCENT", "").strip() or "18")
+except InvalidOperation:
+    raise ImproperlyConfigured("TAX_RATE_PERCENT must be a number from 0 to 100.") from None
+if not TAX_RATE_PERCENT.is_finite() or not 0 <= TAX_RATE_PERCENT <= 100:
+    raise ImproperlyConfigured("TAX_RATE_PERCENT must be a number from 0 to 100.")

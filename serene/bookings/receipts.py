@@ -1,7 +1,11 @@
-"""PDF receipts for paid bookings (fpdf2, pure Python)."""
+"""PDF receipts for paid bookings (fpdf2, pure Python): who issued it (business, address, tax
+number), what was bought, the tax contained in the tax-inclusive price, and how it was paid."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
 
 from fpdf import FPDF
 
@@ -24,7 +28,38 @@ def _money(amount_minor: int, currency: str) -> str:
     return format_money(amount_minor, currency)
 
 
-def receipt_rows(*, booking: Booking, payment_id: str, refunded_minor: int = 0,
+# Razorpay's payment methods, as a receipt names them.
+PAYMENT_METHODS = {"card": "Card", "upi": "UPI", "netbanking": "Net banking", "wallet": "Wallet", "emi": "EMI",
+                   "paylater": "Pay later", "bank_transfer": "Bank transfer", "cardless_emi": "Cardless EMI"}
+
+
+def payment_method_label(method: str) -> str:
+    return PAYMENT_METHODS.get(method, method.replace("_", " ").capitalize() if method else "Online payment")
+
+
+def tax_included_minor(amount_minor: int, rate_percent: Decimal) -> int:
+    """The tax inside a tax-inclusive amount, rounded half up to a whole paisa: amount × r / (100 + r)."""
+    rate = Decimal(rate_percent)
+    if rate <= 0:
+        return 0
+    return int((Decimal(amount_minor) * rate / (100 + rate)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{Decimal(rate).normalize():f}%"
+
+
+def business_lines() -> list[str]:
+    """The issuer as the receipt's head names it."""
+    lines = [settings.BUSINESS_NAME]
+    if settings.BUSINESS_ADDRESS:
+        lines.append(settings.BUSINESS_ADDRESS)
+    if settings.BUSINESS_TAX_ID:
+        lines.append(f"Tax number: {settings.BUSINESS_TAX_ID}")
+    return lines
+
+
+def receipt_rows(*, booking: Booking, payment_id: str, refunded_minor: int = 0, payment_method: str = "",
                  money: Callable[[int, str], str] = format_money) -> list[tuple[str, str]]:
     """The receipt's lines, label and value, with times as pages and emails write them."""
     customer_zone = booking.customer_time_zone or booking.expert.time_zone
@@ -45,6 +80,11 @@ def receipt_rows(*, booking: Booking, payment_id: str, refunded_minor: int = 0,
         ("Time", when),
         ("Duration", f"{booking.duration_minutes} minutes"),
         ("Amount paid", money(booking.price_minor, booking.currency)),
+        (f"Tax included ({_percent(settings.TAX_RATE_PERCENT)})",
+         money(tax_included_minor(booking.price_minor, settings.TAX_RATE_PERCENT), booking.currency)),
+        ("Price before tax", money(booking.price_minor - tax_included_minor(booking.price_minor, settings.TAX_RATE_PERCENT),
+                                   booking.currency)),
+        ("Paid by", payment_method_label(payment_method)),
         ("Payment id", payment_id),
         ("Session id", str(booking.public_id)),
     ]
@@ -53,7 +93,8 @@ def receipt_rows(*, booking: Booking, payment_id: str, refunded_minor: int = 0,
     return rows
 
 
-def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: int = 0) -> bytes:
+def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: int = 0,
+                        payment_method: str = "") -> bytes:
     pdf = FPDF(format="A4")
     pdf.set_title(f"Serene receipt {receipt_number(booking)}")
     pdf.set_author("Serene")
@@ -72,8 +113,14 @@ def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: in
     pdf.set_text_color(31, 42, 46)
     pdf.set_font(family, "", 12)
     pdf.cell(0, 8, "Payment receipt", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    pdf.set_text_color(91, 107, 112)
+    for line in business_lines():
+        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(31, 42, 46)
     pdf.ln(4)
-    rows = receipt_rows(booking=booking, payment_id=payment_id, refunded_minor=refunded_minor, money=money)
+    rows = receipt_rows(booking=booking, payment_id=payment_id, refunded_minor=refunded_minor,
+                        payment_method=payment_method, money=money)
     for label, value in rows:
         pdf.set_font(family, "B", 11)
         pdf.cell(45, 9, label)

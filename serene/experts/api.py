@@ -1,6 +1,7 @@
 """JSON API for the expert catalogue: GET /api/v1/experts and GET /api/v1/experts/{id}."""
 from __future__ import annotations
 
+from datetime import datetime
 from enum import IntEnum
 from typing import Literal
 
@@ -48,11 +49,16 @@ class ExpertOut(Schema):
     prices: list[PriceOut]
     requiresApproval: bool
     url: str
+    verified: bool  # staff checked the registration with its body
 
 
 class ExpertDetailOut(ExpertOut):
     bio: str
     yearsExperience: int
+    qualifications: list[str]
+    registrationBody: str
+    registrationNumber: str
+    verifiedAt: datetime | None
 
 
 class PaginationOut(Schema):
@@ -112,10 +118,13 @@ def expert_as_json(request: HttpRequest, expert: Expert, *, detail: bool = False
                    for minutes, amount in expert.durations_with_prices()],
         "requiresApproval": expert.requires_approval,
         "url": request.build_absolute_uri(reverse("experts:profile", kwargs={"slug": expert.slug})),
+        "verified": expert.is_verified,
     }
     if detail:
         data["bio"] = expert.bio
         data["yearsExperience"] = expert.years_experience
+        data.update({"qualifications": expert.qualification_list, "registrationBody": expert.registration_body,
+                     "registrationNumber": expert.registration_number, "verifiedAt": expert.verified_at})
     return data
 
 

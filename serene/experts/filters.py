@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Mapping
 
 from serene.core.errors import InvalidInput
+from serene.core.money import format_money
 
 from .models import Category, Language
 
@@ -98,3 +99,31 @@ def expert_filters_parse(params: Mapping[str, str]) -> ExpertFilters:
         sort=sort, page=_positive_int(params.get("page") or "", "page", 1),
         page_size=_positive_int(params.get("page_size") or "", "page_size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
     )
+
+
+PRICE_FIELDS = ("min_price", "max_price")
+PRICE_NAMES = {"min_price": "lowest", "max_price": "highest"}
+
+
+def price_problem_words(error: InvalidInput, params: Mapping[str, str]) -> str:
+    """A price error as a person would say it, for the words beside the price fields ("" if not a price error)."""
+    if error.field not in PRICE_FIELDS:
+        return ""
+    low, high = (params.get("min_price") or "").strip(), (params.get("max_price") or "").strip()
+    try:
+        low_minor, high_minor = _price_to_minor(low, "min_price"), _price_to_minor(high, "max_price")
+    except InvalidInput:
+        return f"Enter the {PRICE_NAMES[error.field]} price as a whole number of rupees, such as 1500."
+    if low_minor is not None and high_minor is not None and low_minor > high_minor:
+        return (f"The lowest price ({format_money(low_minor, 'INR')}) is more than the highest "
+                f"({format_money(high_minor, 'INR')}). "
+                "Lower the first or raise the second.")
+    return f"Enter the {PRICE_NAMES[error.field]} price as a whole number of rupees, such as 1500."
+
+
+def active_filter_count(params: Mapping[str, str]) -> int:
+    """How many filters narrow the list (a price range counts once), for the phone's Filters button."""
+    count = sum(1 for name in ("category", "language") if (params.get(name) or "").strip())
+    if any((params.get(name) or "").strip() for name in PRICE_FIELDS):
+        count += 1
+    return count

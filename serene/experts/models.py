@@ -76,6 +76,17 @@ class Expert(TimeStampedModel):
     is_active = models.BooleanField(default=True)
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, default=0)
     rating_count = models.PositiveIntegerField(default=0)
+    # Credentials shown on the profile. Staff check the registration with its body and mark the
+    # expert verified; a change to the registration clears the mark (services.expert_credentials_update).
+    qualifications = models.TextField(blank=True, help_text="One qualification a line, e.g. M.Phil. Clinical Psychology, NIMHANS (2014).")
+    registration_body = models.CharField(max_length=120, blank=True, help_text="e.g. Rehabilitation Council of India.")
+    registration_number = models.CharField(max_length=60, blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True, help_text="When staff checked the registration.")
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    # Without an uploaded photo: the initials, or (demo experts) a generated illustrated portrait.
+    generated_portrait = models.BooleanField(default=False, help_text="Without a photo, show an illustrated portrait "
+                                                                      "instead of initials (demo data).")
 
     class Meta:
         ordering = ("user__name",)
@@ -93,6 +104,14 @@ class Expert(TimeStampedModel):
     @property
     def name(self) -> str:
         return self.user.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def qualification_list(self) -> list[str]:
+        return [line.strip() for line in self.qualifications.splitlines() if line.strip()]
 
     def durations_with_prices(self) -> list[tuple[int, int]]:
         return [(minutes, price_for_duration(hourly_rate_minor=self.hourly_rate_minor, duration_minutes=minutes))

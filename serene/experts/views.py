@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
 from serene.bookings.policy import cancellation_policy_text
 from serene.bookings.reviews import review_list_for_expert
@@ -17,12 +18,13 @@ from serene.core.money import format_money
 from serene.core.security import payment_page
 
 from . import selectors
-from .avatars import initials_svg
-from .filters import SORTS, ExpertFilters, expert_filters_parse
+from .avatars import initials_svg, portrait_svg
+from .filters import SORTS, ExpertFilters, active_filter_count, expert_filters_parse, price_problem_words
 from .models import Expert
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 def browse(request: HttpRequest) -> HttpResponse:
     status = 200
     error = None
@@ -30,8 +32,10 @@ def browse(request: HttpRequest) -> HttpResponse:
         filters = expert_filters_parse(request.GET)
         page = selectors.expert_list(filters=filters)
     except InvalidInput as exc:
-        # Show the problem beside the form and an empty list, with a 400 status, never a 500.
-        status, error = 400, exc
+        # Show the problem in plain words (a price beside the price fields) and no list, with a 400
+        # status, never a 500. htmx swaps only 2xx answers, so its request gets the same page as a 200.
+        status = 200 if request.headers.get("HX-Request") == "true" else 400
+        error = exc
         filters, page = ExpertFilters(), None
     if page is not None:
         _attach_next_slots(page.experts)
@@ -39,6 +43,8 @@ def browse(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "error": error,
+        "price_error": price_problem_words(error, request.GET) if error else "",
+        "active_filters": active_filter_count(request.GET),
         "categories": selectors.category_list(),
         "languages": selectors.language_list_in_use(),
         "sorts": SORTS,
@@ -88,7 +94,8 @@ def _attach_next_slots(experts: list[Expert]) -> None:
 @require_GET
 @cache_control(max_age=86400, public=True)
 def avatar(request: HttpRequest, slug: str) -> HttpResponse:
-    name = Expert.objects.filter(slug=slug).values_list("user__name", flat=True).first()
-    if name is None:
+    found = Expert.objects.filter(slug=slug).values_list("user__name", "generated_portrait").first()
+    if found is None:
         return HttpResponse(status=404)
-    return HttpResponse(initials_svg(name), content_type="image/svg+xml")
+    name, portrait = found
+    return HttpResponse(portrait_svg(slug, name) if portrait else initials_svg(name), content_type="image/svg+xml")

@@ -90,7 +90,8 @@ def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
                                                  PaymentStatus.PARTIALLY_REFUNDED):
         raise NotFound("There is no receipt for this session yet: it has not been paid.")
     refunded = payment_refunded_minor(payment=payment)
-    pdf = booking_receipt_pdf(booking=booking, payment_id=payment.gateway_payment_id, refunded_minor=refunded)
+    pdf = booking_receipt_pdf(booking=booking, payment_id=payment.gateway_payment_id, refunded_minor=refunded,
+                              payment_method=payment.method)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="serene-receipt-{receipt_number(booking)}.pdf"'
     return response

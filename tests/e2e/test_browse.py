@@ -1,6 +1,7 @@
 """A visitor browses, searches, filters and opens a profile in a real Chromium, desktop and phone."""
 import pytest
 from django.core.management import call_command
+from django.urls import get_resolver
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -9,6 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_site(live_server):
     call_command("seed_demo", verbosity=0)
+    get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
     return live_server.url
 
 
@@ -30,14 +32,39 @@ def test_browse_search_filter_and_open_a_profile(request, demo_site, screenshot,
     expect(page.locator(".expert-card h3")).to_have_text("Dr. Sarah Khan")
     assert "q=anxiety" in page.url
 
-    # Filter by category and sort by price.
+    # Filter by category and sort by price. On a phone the filters are folded behind a button that
+    # leaves the first expert card on the first screen, and counts the active filters.
     page.get_by_label("Search").fill("")
     expect(page.locator(".expert-card")).to_have_count(12)
+    filters_button = page.get_by_role("button", name="Filters")
+    if device == "phone":
+        expect(page.get_by_label("Category")).to_be_hidden()
+        assert page.locator(".expert-card").first.bounding_box()["y"] < 844
+        expect(filters_button).to_have_attribute("aria-expanded", "false")
+        filters_button.click()
+        expect(filters_button).to_have_attribute("aria-expanded", "true")
+    else:
+        expect(filters_button).to_be_hidden()
     page.get_by_label("Category").select_option("therapy")
     expect(page.locator(".expert-card")).to_have_count(5)
     page.get_by_label("Sort by").select_option("price_asc")
     expect(page.locator(".expert-card h3").first).to_have_text("Ananya Iyer")
+    if device == "phone":
+        expect(filters_button).to_have_accessible_name("Filters 1 active")
     screenshot(page, f"browse-filtered-{device}")
+
+    # A price range the wrong way round answers in plain words beside the price fields (htmx).
+    page.get_by_label("Minimum price per hour in rupees").fill("3000")
+    page.get_by_label("Maximum price per hour in rupees").fill("1000")
+    page.get_by_role("button", name="Search").click()
+    words = "The lowest price (₹3,000) is more than the highest (₹1,000). Lower the first or raise the second."
+    expect(page.locator("#price-error")).to_have_text(words)
+    expect(page.locator("#results")).to_contain_text("Check the price range")
+    expect(page.get_by_label("Minimum price per hour in rupees")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Minimum price per hour in rupees")).to_have_accessible_description(words)
+    assert "min_price=3000" in page.url
+    screenshot(page, f"browse-price-error-{device}")
+    page.get_by_label("Minimum price per hour in rupees").fill("")
 
     # An impossible filter explains itself and offers a way back.
     page.get_by_label("Maximum price per hour in rupees").fill("100")

@@ -58,3 +58,16 @@ def test_seed_demo_ratings_are_those_of_its_demo_reviews_and_both_dashboards_hav
     assert blocking_overlap_pairs() == 0
     call_command("seed_demo")
     assert Booking.objects.filter(reviewed_at__isnull=False).count() == reviewed.count()
+
+
+def test_demo_experts_have_credentials_portraits_and_staff_verification():
+    call_command("seed_demo")
+    call_command("seed_demo")  # verification is kept, not redone
+    experts = list(Expert.objects.select_related("verified_by"))
+    assert all(expert.generated_portrait and expert.qualification_list for expert in experts)
+    verified = [expert for expert in experts if expert.is_verified]
+    assert len(verified) >= 8
+    assert all(expert.registration_body and expert.registration_number for expert in verified)
+    assert {expert.verified_by.email for expert in verified} == {"admin@serene.test"}
+    unregistered = [expert for expert in experts if not expert.registration_number]
+    assert unregistered and not any(expert.is_verified for expert in unregistered)

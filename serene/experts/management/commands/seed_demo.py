@@ -7,6 +7,7 @@ from django.db import transaction
 
 from serene.accounts.models import Role, User
 from serene.experts.models import Category, Expert, Language
+from serene.experts.services import expert_credentials_update, expert_mark_verified
 
 DEMO_PASSWORD = "serene-demo-2026"
 DEMO_CUSTOMER = "customer@serene.test"
@@ -90,6 +91,37 @@ EXPERTS = [
 ]
 
 
+# Demo credentials (fictional numbers): qualifications (one a line), registration body, number, and
+# whether demo staff have checked them. Coaches and teachers have no statutory register in India, so
+# some show a membership instead, and the newest expert is not verified yet.
+CREDENTIALS = {
+    "sarah-khan": ("M.Phil. Clinical Psychology, NIMHANS Bengaluru (2014)\nM.A. Psychology, University of Delhi (2012)",
+                   "Rehabilitation Council of India", "CRR A21873", True),
+    "ananya-iyer": ("M.Sc. Counselling Psychology, TISS Mumbai (2017)", "Rehabilitation Council of India",
+                    "CRR A30412", True),
+    "rohan-mehta": ("Professional Certified Coach (PCC), International Coaching Federation\nMBA, IIM Ahmedabad (2010)",
+                    "International Coaching Federation", "ICF 004417281", True),
+    "meera-nair": ("M.Sc. Clinical Nutrition and Dietetics, Manipal (2015)\nRegistered Dietitian",
+                   "Indian Dietetic Association", "IDA RD-5532", True),
+    "arjun-rao": ("MBSR Teacher Qualification, Brown University Mindfulness Center (2020)", "", "", False),
+    "emily-clarke": ("MSc Integrative Psychotherapy, Metanoia Institute London (2010)",
+                     "UK Council for Psychotherapy", "UKCP 2010-98431", True),
+    "fatima-alsayed": ("Associate Certified Coach (ACC), International Coaching Federation",
+                       "International Coaching Federation", "ICF 005120934", True),
+    "vikram-singh": ("Certified Habit Coach, Habit Coach Academy (2021)", "", "", False),
+    "priya-banerjee": ("MD Psychiatry, AIIMS New Delhi (2011)\nMBBS, Calcutta Medical College (2007)",
+                       "National Medical Commission", "NMC WB-61844", True),
+    "kavya-reddy": ("M.Sc. Sports Nutrition, University of Hyderabad (2018)", "Indian Dietetic Association",
+                    "IDA RD-6127", True),
+    "nikhil-joshi": ("Professional Certified Coach (PCC), International Coaching Federation",
+                     "International Coaching Federation", "ICF 003981554", True),
+    "daniel-brooks": ("Certified Breathwork Facilitator, Global Professional Breathwork Alliance (2016)", "", "", False),
+    "sneha-kulkarni": ("M.A. Counselling Psychology, Fergusson College Pune (2016)",
+                       "Rehabilitation Council of India", "CRR A28806", True),
+    "farhan-qureshi": ("Diploma in Speech and Drama, Trinity College London (2019)", "", "", False),
+}
+
+
 class Command(BaseCommand):
     help = "Load demo categories, languages, experts and demo logins. Safe to run repeatedly."
 
@@ -103,6 +135,7 @@ class Command(BaseCommand):
         for code, name in LANGUAGES:
             languages[code], _ = Language.objects.update_or_create(code=code, defaults={"name": name})
 
+        staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata")
         created = 0
         for (email, name, slug, category, headline, language_codes, rate, zone, rating, reviews, years,
              durations, approval, bio) in EXPERTS:
@@ -112,13 +145,18 @@ class Command(BaseCommand):
                 defaults={"user": user, "headline": headline, "bio": bio, "category": categories[category],
                           "hourly_rate_minor": rate * 100, "currency": "INR", "time_zone": zone,
                           "years_experience": years,
-                          "offered_durations": durations, "requires_approval": approval, "is_active": True})
+                          "offered_durations": durations, "requires_approval": approval, "is_active": True,
+                          "generated_portrait": True})
             expert.languages.set([languages[code] for code in language_codes])
+            qualifications, body, number, verified = CREDENTIALS[slug]
+            expert_credentials_update(expert_id=expert.pk, qualifications=qualifications, registration_body=body,
+                                      registration_number=number)
+            if verified:
+                expert_mark_verified(expert_id=expert.pk, by=staff)
             created += was_created
 
         self._user(email=DEMO_CUSTOMER, name="Asha Verma", role=Role.CUSTOMER, time_zone="Asia/Kolkata",
                    phone="+91 98765 43210")
-        staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata")
         if not (staff.is_staff and staff.is_superuser):
             staff.is_staff = staff.is_superuser = True
             staff.save(update_fields=["is_staff", "is_superuser"])

@@ -10,7 +10,9 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from serene.availability.selectors import next_available_slots
-from serene.bookings.policy import cancellation_policy_text
+from serene.bookings.policy import cancellation_policy_text, late_booking_policy_text
+from serene.core.timefmt import canonical_time_zone
+from serene.core.timezones import available_time_zones
 from serene.core.errors import InvalidInput
 from serene.core.money import format_money
 
@@ -50,7 +52,18 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = selectors.expert_get(slug=slug)
     _attach_next_slots([expert])
     return render(request, "experts/profile.html", {"expert": expert,
-                                                    "wizard_config": _wizard_config(request, expert)})
+                                                    "wizard_config": _wizard_config(request, expert),
+                                                    "wizard_zone_groups": _zone_groups(),
+                                                    "cancellation_policy": cancellation_policy_text()})
+
+
+def _zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The wizard's time zone picker: zones by region, each named by its city ("New York")."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in available_time_zones():
+        region, _, place = name.partition("/")
+        groups.setdefault(region if place else "Other", []).append((name, (place or name).replace("_", " ")))
+    return list(groups.items())
 
 
 def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
@@ -64,12 +77,14 @@ def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
                       for minutes, amount in expert.durations_with_prices()],
         "currency": expert.currency,
         "policy": cancellation_policy_text(),
+        "latePolicy": late_booking_policy_text(),
+        "horizonDays": expert.booking_horizon_days,
         "cancellationWindowHours": settings.CANCELLATION_WINDOW_HOURS,
         "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,
         "signedIn": user.is_authenticated,
         "loginUrl": reverse("accounts:login"),
         "prefill": {"name": user.name, "email": user.email, "contact": user.phone} if user.is_authenticated else {},
-        "profileTimezone": user.time_zone if user.is_authenticated else "",
+        "profileTimezone": canonical_time_zone(user.time_zone) if user.is_authenticated else "",
     }
 
 

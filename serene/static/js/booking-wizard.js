@@ -76,20 +76,24 @@
     var query = params.toString();
     return window.location.pathname + (query ? "?" + query : "");
   }
-  function wizardUrl() {
+  function wizardUrl(step) {
     var params = new URLSearchParams(window.location.search);
     ["book", "date", "duration", "time", "tz"].forEach(function (key) { params.delete(key); });
-    params.set("book", STEP_KEYS[Math.min(state.step, 3)]);
+    params.set("book", STEP_KEYS[Math.min(step, 3)]);
     if (state.date) params.set("date", state.date);
-    if (state.duration !== defaultDuration || state.step > 1) params.set("duration", String(state.duration));
-    if (state.slot && state.step >= 2) params.set("time", state.slot.startsAt);
+    if (state.duration !== defaultDuration || step > 1) params.set("duration", String(state.duration));
+    if (state.slot && step >= 2) params.set("time", state.slot.startsAt);
     if (state.zone !== browserZone) params.set("tz", state.zone);
     return window.location.pathname + "?" + params.toString();
   }
   function depth() { return (window.history.state && window.history.state.wizardDepth) || 0; }
-  function remember(how) {
-    if (how === "push") window.history.pushState({wizardDepth: depth() + 1}, "", wizardUrl());
-    else if (how === "replace") window.history.replaceState({wizardDepth: depth()}, "", wizardUrl());
+  // previous: the step being left. Its entry is rewritten with the choices made on it first, so that
+  // Back shows that step as it was left (the date picked, the time picked).
+  function remember(how, previous) {
+    if (how === "push") {
+      if (previous && depth() > 0) window.history.replaceState({wizardDepth: depth()}, "", wizardUrl(previous));
+      window.history.pushState({wizardDepth: depth() + 1}, "", wizardUrl(state.step));
+    } else if (how === "replace") window.history.replaceState({wizardDepth: depth()}, "", wizardUrl(state.step));
   }
   // The wizard's state as the URL gives it; null when the URL does not open the wizard.
   function readUrl() {
@@ -124,6 +128,7 @@
   // --- steps ------------------------------------------------------------------------------
   // how: "push" (a new history entry), "replace" or "none" (the URL already says it: Back, reload).
   function go(step, how, focus) {
+    var previous = state.open && state.step < 4 ? state.step : null;
     state.step = step;
     root.querySelectorAll("[data-step]").forEach(function (section) { section.hidden = Number(section.dataset.step) !== step; });
     heading.textContent = "Step " + step + " of 4: " + STEP_NAMES[step];
@@ -135,7 +140,7 @@
     nextButton.hidden = step === 4;
     nextButton.textContent = step === 3 ? "Proceed to pay →" : "Next →";
     updateNext();
-    if (step < 4) remember(how || "push");
+    if (step < 4) remember(how || "push", previous);
     if (step === 1) renderCalendar();
     if (step === 2) renderTimeStep();
     if (step === 3) renderConfirm();

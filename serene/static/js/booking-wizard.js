@@ -379,6 +379,9 @@
     $("#confirm-list").innerHTML = rows.map(function (row) {
       return "<div><dt>" + row[0] + "</dt><dd>" + escapeHtml(row[1]).replace(/\n/g, '<br><span class="muted small">') + (row[1].indexOf("\n") >= 0 ? "</span>" : "") + "</dd></div>";
     }).join("");
+    $("#confirm-compact").textContent = T.formatShortDate(state.slot.startsAt, state.zone) + ", " +
+      T.formatTime(state.slot.startsAt, state.zone) + " · " + state.duration + " min · " + d.display;
+    root.classList.toggle("is-signing-up", !config.signedIn);
     var hoursAhead = (new Date(state.slot.startsAt) - new Date()) / 3600000;
     var policy = hoursAhead >= config.cancellationWindowHours ? config.policy : config.latePolicy;
     $("#policy").textContent = policy + (config.expert.requiresApproval ? " " + config.expert.name + " confirms new bookings by hand; if they decline, you are refunded in full." : "");

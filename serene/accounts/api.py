@@ -7,9 +7,11 @@ from django.middleware.csrf import get_token
 from ninja import Field, Router, Schema
 
 from serene.core.api_common import answers, csrf_require, session_auth
+from serene.core.errors import InvalidInput
 from serene.experts.models import Expert
 
 from . import services
+from .forms import SignupForm
 from .models import User
 
 router = Router(tags=["auth"])
@@ -23,6 +25,27 @@ class CsrfOut(Schema):
 class LoginIn(Schema):
     email: str = Field(max_length=254)
     password: str = Field(max_length=4096)
+
+
+class SignupIn(Schema):
+    name: str = Field(max_length=4096)
+    email: str = Field(max_length=4096)
+    password: str = Field(max_length=4096)
+    timezone: str = Field("", max_length=64, description="The browser's IANA zone; the default zone when empty or unknown.")
+
+
+class FieldErrors(InvalidInput):
+    """400 with a message per input, as the sign-up page shows them beside its fields."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        first = next(iter(fields))
+        super().__init__(fields[first][0], field=first)
+        self.fields = fields
+
+    def as_dict(self) -> dict:
+        body = super().as_dict()
+        body["error"]["fields"] = self.fields
+        return body
 
 
 class UserOut(Schema):
@@ -70,6 +93,27 @@ def post_login(request: HttpRequest, body: LoginIn):
     user = services.login_attempt(request=request, email=body.email, password=body.password,
                                   address=request.META.get("REMOTE_ADDR"))
     login(request, user)
+    return {"success": True, "user": user_as_json(user), "csrfToken": get_token(request)}
+
+
+@router.post("/auth/signup", response=answers({200: LoginOut}, 400, 403, 413, 429),
+             summary="Create a customer account and sign in; sets the session cookie",
+             description="Needs the CSRF token from `GET /auth/csrf` in `X-CSRFToken`. The sign-up page's rules: "
+                         "a name, a valid email not yet registered, a password the password validators accept. "
+                         "Bad input answers 400 with `error.fields` (each input's messages); too many sign-ups from "
+                         "one network answer 429 `too_many_attempts`. The CSRF token rotates: use the one returned.")
+def post_signup(request: HttpRequest, body: SignupIn):
+    csrf_require(request)
+    form = SignupForm({"name": body.name, "email": body.email, "password": body.password, "time_zone": body.timezone})
+    if not form.is_valid():
+        raise FieldErrors({field: [str(message) for message in messages] for field, messages in form.errors.items()})
+    try:
+        user = services.user_create_customer(
+            email=form.cleaned_data["email"], name=form.cleaned_data["name"], password=form.cleaned_data["password"],
+            time_zone=form.cleaned_data.get("time_zone", ""), address=request.META.get("REMOTE_ADDR"))
+    except InvalidInput as error:  # the email is taken
+        raise FieldErrors({error.field or "email": [error.message]}) from None
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return {"success": True, "user": user_as_json(user), "csrfToken": get_token(request)}
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -44,11 +44,16 @@ def user_create_customer(*, email: str, name: str, password: str, time_zone: str
         _refuse_while_locked(counter, "Too many accounts have been created from your network in the last hour. "
                                       "Please try again in {minutes} minute{s}, or log in if you already have "
                                       "an account.")
+    taken = InvalidInput("An account with this email already exists. Try signing in.", field="email")
     if User.objects.filter(email__iexact=email).exists():
-        raise InvalidInput("An account with this email already exists. Try signing in.", field="email")
+        raise taken
     zone = time_zone_or_none(time_zone) or settings.DEFAULT_USER_TIME_ZONE
-    user = User.objects.create_user(email=email, name=name.strip(), password=password,
-                                    time_zone=zone, phone=phone.strip(), role=Role.CUSTOMER)
+    try:
+        with transaction.atomic():  # a savepoint: two sign-ups with one email at once meet at the unique index
+            user = User.objects.create_user(email=email, name=name.strip(), password=password,
+                                            time_zone=zone, phone=phone.strip(), role=Role.CUSTOMER)
+    except IntegrityError:
+        raise taken from None
     if counter is not None:
         _attempt_count(counter, limit=settings.SIGNUP_LIMIT_PER_ADDRESS, window=SIGNUP_WINDOW)
     return user

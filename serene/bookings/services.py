@@ -73,12 +73,14 @@ def _live_holds_of(customer: User, now: datetime):
 
 
 @retry_on_lock_conflict
-def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int) -> Booking:
+def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
+                 customer_note: str = "") -> Booking:
     """Hold a slot for payment: a pending booking priced on the server, or SlotTaken (409).
 
     Asking again for the slot one already holds returns that same hold (a double click); asking for
     another time or length with the same expert replaces one's own hold with them. A customer holds
-    at most MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond).
+    at most MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond). The customer's note for the expert is
+    kept on the hold; asking again with another note (edited after a dismissed checkout) replaces it.
     """
     if duration_minutes not in expert.offered_durations:
         offered = ", ".join(str(minutes) for minutes in sorted(expert.offered_durations))
@@ -89,14 +91,15 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
     try:
         with transaction.atomic():
             return _hold_in_transaction(customer=customer, expert=expert, starts_at=starts_at,
-                                        duration_minutes=duration_minutes)
+                                        duration_minutes=duration_minutes, customer_note=customer_note)
     except IntegrityError as error:
         if _is_overlap_violation(error):
             raise SlotTaken() from None
         raise
 
 
-def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int) -> Booking:
+def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
+                         customer_note: str) -> Booking:
     locked = lock_rows(customer_id=customer.pk, expert_id=expert.pk)
     expert = locked.expert
     now = timezone.now()
@@ -106,6 +109,9 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     own = list(_live_holds_of(customer, now).filter(expert=expert))
     for hold in own:
         if hold.starts_at == starts_at and hold.duration_minutes == duration_minutes:
+            if hold.customer_note != customer_note:  # under the customer's and expert's locks
+                hold.customer_note = customer_note
+                hold.save(update_fields=["customer_note"])
             return hold
     # A new choice with this expert replaces the customer's earlier holds with them (one goes back in
     # the wizard to pick another time or length). If an earlier hold is paid after all, it is a late
@@ -134,7 +140,7 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
             price_minor=price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=duration_minutes),
             currency=expert.currency, status=HOLD_STATUS,
             hold_expires_at=now + timedelta(minutes=settings.HOLD_MINUTES),
-            customer_time_zone=canonical_time_zone(customer.time_zone))
+            customer_time_zone=canonical_time_zone(customer.time_zone), customer_note=customer_note)
     booking_record_created(booking=booking, actor=CUSTOMER, by=customer, reason="Held for payment.")
     return booking
 

@@ -24,6 +24,7 @@ class ErrorDetailOut(Schema):
                                   "not_found, slot_taken, payload_too_large, unavailable, …")
     message: str = Field(description="A sentence to show a person.")
     field: str | None = Field(None, description="The input the error is about, when there is one (e.g. notes.sessionTime).")
+    fields: dict[str, list[str]] | None = Field(None, description="Sign-up only: every input's messages, by input name.")
 
 
 class ErrorOut(Schema):

@@ -10,9 +10,11 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from serene.bookings.policy import cancellation_policy_text
-from serene.bookings.reviews import review_list_for_expert
 from serene.availability.selectors import next_available_slots
+from serene.bookings.policy import cancellation_policy_text, late_booking_policy_text
+from serene.bookings.reviews import review_list_for_expert
+from serene.core.timefmt import canonical_time_zone
+from serene.core.timezones import available_time_zones
 from serene.core.errors import InvalidInput
 from serene.core.money import format_money
 from serene.core.security import payment_page
@@ -61,7 +63,17 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "experts/profile.html", {"expert": expert,
                                                     "wizard_config": _wizard_config(request, expert),
                                                     "reviews": review_list_for_expert(expert=expert),
-                                                    "policy": cancellation_policy_text()})
+                                                    "wizard_zone_groups": _zone_groups(),
+                                                    "cancellation_policy": cancellation_policy_text()})
+
+
+def _zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The wizard's time zone picker: zones by region, each named by its city ("New York")."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in available_time_zones():
+        region, _, place = name.partition("/")
+        groups.setdefault(region if place else "Other", []).append((name, (place or name).replace("_", " ")))
+    return list(groups.items())
 
 
 def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
@@ -75,12 +87,14 @@ def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
                       for minutes, amount in expert.durations_with_prices()],
         "currency": expert.currency,
         "policy": cancellation_policy_text(),
+        "latePolicy": late_booking_policy_text(),
+        "horizonDays": expert.booking_horizon_days,
         "cancellationWindowHours": settings.CANCELLATION_WINDOW_HOURS,
         "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,
         "signedIn": user.is_authenticated,
         "loginUrl": reverse("accounts:login"),
         "prefill": {"name": user.name, "email": user.email, "contact": user.phone} if user.is_authenticated else {},
-        "profileTimezone": user.time_zone if user.is_authenticated else "",
+        "profileTimezone": canonical_time_zone(user.time_zone) if user.is_authenticated else "",
     }
 
 

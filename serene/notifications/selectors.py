@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from serene.bookings.models import Booking, BookingStatus
 
-from .reminders import day_before_planned, time_fixed_at
+from .reminders import DAY_BEFORE, SOON, day_before_planned, reminder_plan, time_fixed_at
 
 
 def day_before_reminder_planned(*, booking: Booking) -> bool:
@@ -12,3 +12,14 @@ def day_before_reminder_planned(*, booking: Booking) -> bool:
         return False
     fixed_at = time_fixed_at(booking_id=booking.pk)
     return fixed_at is not None and day_before_planned(booking, fixed_at=fixed_at)
+
+
+def reminders_planned(*, booking: Booking) -> dict[str, bool]:
+    """Which reminders this confirmed booking gets, so a page promises only those:
+    {"day_before": …, "soon": …} (a booking fixed within the hour before gets neither)."""
+    kinds: set[str] = set()
+    if booking.status == BookingStatus.CONFIRMED:
+        fixed_at = time_fixed_at(booking_id=booking.pk)
+        if fixed_at is not None:
+            kinds = {kind for kind, _ in reminder_plan(starts_at=booking.starts_at, fixed_at=fixed_at)}
+    return {"day_before": DAY_BEFORE in kinds, "soon": SOON in kinds}

@@ -23,6 +23,7 @@ from .webhooks import webhook_receive
 router = Router(tags=["payments"])
 
 MAX_AMOUNT = 10_000_000  # rupees; far above any session's price
+CUSTOMER_NOTE_MAX_LENGTH = 1000  # Booking.customer_note's max_length
 
 
 class OrderNotesIn(Schema):
@@ -47,6 +48,8 @@ class CreateOrderIn(Schema):
     startsAt: str | None = Field(None, max_length=40, json_schema_extra={"format": "date-time"},
                                  description="The instant instead of notes.sessionDate/sessionTime: ISO 8601 with its "
                                              "offset, e.g. 2026-11-01T06:30:00Z.")
+    customerNote: str = Field("", max_length=CUSTOMER_NOTE_MAX_LENGTH,
+                              description="Optional: what the customer would like to talk about, shown to the expert.")
 
 
 class OrderOut(Schema):
@@ -148,7 +151,8 @@ def create_order(request: HttpRequest, body: CreateOrderIn):
         expert=expert, amount_minor=client_amount_minor)
     checkout = payment_start(customer=request.user, expert=expert,
                              starts_at=_starts_at(body, expert.time_zone), duration_minutes=duration,
-                             client_amount_minor=client_amount_minor, currency=body.currency)
+                             client_amount_minor=client_amount_minor, currency=body.currency,
+                             customer_note=body.customerNote.strip())
     booking, payment = checkout.booking, checkout.payment
     return {"success": True, "orderId": payment.gateway_order_id, "amount": minor_to_major(payment.amount_minor),
             "amountMinor": payment.amount_minor, "currency": payment.currency, "keyId": get_gateway().key_id,

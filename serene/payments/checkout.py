@@ -52,7 +52,7 @@ class Checkout:
 
 
 def payment_start(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
-                  client_amount_minor: int | None, currency: str) -> Checkout:
+                  client_amount_minor: int | None, currency: str, customer_note: str = "") -> Checkout:
     """Hold the slot and open a gateway order for the server's price. Repeating it, even at the
     same moment, returns the same hold and the same order."""
     if currency != expert.currency:
@@ -62,7 +62,8 @@ def payment_start(*, customer: User, expert: Expert, starts_at: datetime, durati
         if client_amount_minor is not None and client_amount_minor != price:
             raise AmountMismatch(f"The amount for this session is {format_money(price, expert.currency)}; "
                                  "the amount sent does not match.", field="amount")
-    booking = booking_hold(customer=customer, expert=expert, starts_at=starts_at, duration_minutes=duration_minutes)
+    booking = booking_hold(customer=customer, expert=expert, starts_at=starts_at, duration_minutes=duration_minutes,
+                           customer_note=customer_note)
     payment, mine = _order_claim(booking_id=booking.pk)
     if not mine:
         return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))

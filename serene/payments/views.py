@@ -39,14 +39,15 @@ def session(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResponse:
-    from serene.notifications.selectors import day_before_reminder_planned
+    from serene.bookings.policy import cancellation_policy_for
+    from serene.notifications.selectors import reminders_planned
 
     is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
     return render(request, "bookings/success.html", {
         "just_paid": just_paid, "is_customer": is_customer,
-        "day_before_reminder": day_before_reminder_planned(booking=booking),
+        "reminders": reminders_planned(booking=booking),
         "reminder_soon_minutes": settings.REMINDER_SOON_MINUTES,
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),

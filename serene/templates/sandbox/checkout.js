@@ -6,8 +6,8 @@
   var PAY_URL = "{{ pay_url|escapejs }}";
   var STYLE = ".rzp-sbx-backdrop{position:fixed;inset:0;background:rgba(15,23,42,.55);display:flex;align-items:center;justify-content:center;z-index:2147483000;padding:12px}" +
     ".rzp-sbx{background:#fff;color:#1f2a2e;width:100%;max-width:380px;border-radius:14px;box-shadow:0 20px 60px rgba(0,0,0,.35);font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;overflow:hidden}" +
-    ".rzp-sbx header{padding:16px 18px;color:#fff;display:flex;justify-content:space-between;align-items:flex-start;gap:8px}" +
-    ".rzp-sbx header strong{display:block;font-size:16px}.rzp-sbx header span{opacity:.9;font-size:13px}" +
+    ".rzp-sbx .head{padding:16px 18px;color:#fff;display:flex;justify-content:space-between;align-items:flex-start;gap:8px}" +
+    ".rzp-sbx .head strong{display:block;font-size:16px}.rzp-sbx .head span{opacity:.9;font-size:13px}" +
     ".rzp-sbx .amt{font-size:20px;font-weight:700;margin-top:4px}.rzp-sbx .x{background:none;border:0;color:#fff;font-size:24px;line-height:1;cursor:pointer;min-width:40px;min-height:40px}" +
     ".rzp-sbx .body{padding:16px 18px}.rzp-sbx .tabs{display:flex;gap:6px;margin-bottom:12px}" +
     ".rzp-sbx .tabs button{flex:1;min-height:40px;border:1px solid #cfd6dc;background:#f5f7f9;border-radius:8px;font:inherit;cursor:pointer}" +
@@ -39,7 +39,11 @@
   };
 
   Razorpay.prototype.close = function () {
-    if (this.root) { this.root.remove(); this.root = null; document.removeEventListener("keydown", this.onKey); }
+    if (this.root) {
+      this.root.remove(); this.root = null; document.removeEventListener("keydown", this.onKey);
+      (this.inerted || []).forEach(function (node) { node.inert = false; });
+      this.inerted = [];
+    }
     if (this.lastFocus && this.lastFocus.focus) this.lastFocus.focus();
   };
 
@@ -60,8 +64,8 @@
     root.className = "rzp-sbx-backdrop";
     root.innerHTML =
       '<div class="rzp-sbx" role="dialog" aria-modal="true" aria-labelledby="rzp-sbx-title">' +
-      '<header style="background:' + color + '"><div><strong id="rzp-sbx-title"></strong><span class="desc"></span><div class="amt"></div></div>' +
-      '<button type="button" class="x" aria-label="Close payment window">×</button></header>' +
+      '<div class="head" style="background:' + color + '"><div><strong id="rzp-sbx-title"></strong><span class="desc"></span><div class="amt"></div></div>' +
+      '<button type="button" class="x" aria-label="Close payment window">×</button></div>' +
       '<form class="body" novalidate><div class="tabs" role="tablist">' +
       '<button type="button" role="tab" aria-selected="true" data-method="card">Card</button>' +
       '<button type="button" role="tab" aria-selected="false" data-method="upi">UPI</button></div>' +
@@ -88,7 +92,17 @@
     });
     if (prefill.method === "upi") root.querySelector('[data-method="upi"]').click();
     root.querySelector(".x").addEventListener("click", function () { self.dismiss(); });
-    this.onKey = function (event) { if (event.key === "Escape" && (!o.modal || o.modal.escape !== false)) self.dismiss(); };
+    // Like Razorpay's overlay: Escape closes it, and Tab stays inside it.
+    this.onKey = function (event) {
+      if (event.key === "Escape" && (!o.modal || o.modal.escape !== false)) { event.preventDefault(); self.dismiss(); return; }
+      if (event.key !== "Tab" || !self.root) return;
+      var focusable = Array.prototype.filter.call(self.root.querySelectorAll("button, input"), function (node) {
+        return !node.disabled && node.getClientRects().length > 0;
+      });
+      var first = focusable[0], last = focusable[focusable.length - 1], inside = focusable.indexOf(document.activeElement) >= 0;
+      if (event.shiftKey && (document.activeElement === first || !inside)) { last.focus(); event.preventDefault(); }
+      else if (!event.shiftKey && (document.activeElement === last || !inside)) { first.focus(); event.preventDefault(); }
+    };
     document.addEventListener("keydown", this.onKey);
     var error = root.querySelector(".err");
     root.querySelector("form").addEventListener("submit", function (event) {
@@ -113,6 +127,11 @@
         })
         .catch(function () { error.textContent = "Could not reach the payment server."; error.hidden = false; })
         .finally(function () { payButton.disabled = false; payButton.textContent = "Pay " + fmt(o.amount, o.currency); });
+    });
+    // The page behind (the merchant's dialog included) is inert while the overlay is open.
+    this.inerted = [];
+    Array.prototype.forEach.call(document.body.children, function (node) {
+      if (node.tagName !== "SCRIPT" && !node.inert) { node.inert = true; self.inerted.push(node); }
     });
     document.body.appendChild(root);
     this.root = root;

@@ -34,10 +34,10 @@ def customer_actions_for(*, booking: Booking, user: User, now: datetime | None =
 
 @dataclass(frozen=True)
 class JoinButton:
-    state: str             # "early" (a countdown), "open" (a link) or "unavailable" (open, but no room page yet)
+    state: str             # "early" (a countdown) or "open" (a link to the room)
     opens_at: datetime
     closes_at: datetime
-    path: str | None
+    path: str
 
 
 def join_button_for(*, booking: Booking, now: datetime | None = None) -> JoinButton | None:
@@ -48,10 +48,8 @@ def join_button_for(*, booking: Booking, now: datetime | None = None) -> JoinBut
     state = window.state(now)
     if state == "closed":
         return None
-    path = session_join_path(booking)
-    if path is None and state == "open":
-        state = "unavailable"
-    return JoinButton(state=state, opens_at=window.opens_at, closes_at=window.closes_at, path=path)
+    return JoinButton(state=state, opens_at=window.opens_at, closes_at=window.closes_at,
+                      path=session_join_path(booking))
 
 
 TIMELINE_WORDS = {

@@ -40,12 +40,8 @@ def booking_joinable(booking: Booking, now: datetime | None = None) -> bool:
     return booking.status in JOINABLE_STATUSES and join_window(booking).state(now) == "open"
 
 
-def session_join_path(booking: Booking) -> str | None:
-    """The one place that knows where a session's video room lives; None while no room page exists
-    (the Join button then says the room is not available)."""
-    from django.urls import NoReverseMatch, reverse
+def session_join_path(booking: Booking) -> str:
+    """The one place that knows where a session's video room lives (the video app's room page)."""
+    from django.urls import reverse
 
-    try:
-        return reverse("video:room", kwargs={"public_id": str(booking.public_id)})
-    except NoReverseMatch:
-        return None
+    return reverse("video:room", kwargs={"public_id": str(booking.public_id)})

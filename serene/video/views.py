@@ -10,14 +10,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from serene.bookings.join import JOINABLE_STATUSES, join_window
+from serene.core.security import permissions_policy
 
 from .jitsi import jitsi_room_url
 from .selectors import room_seat_for
 from .services import booking_room_id
 
-PERMISSIONS_POLICY = "camera=(self), microphone=(self)"
 
-
+@permissions_policy(camera=True, microphone=True)
 @login_required
 @require_GET
 def room(request: HttpRequest, public_id: str) -> HttpResponse:
@@ -48,6 +48,5 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
             "closesAt": window.closes_at.isoformat(),
         }
     response = render(request, "video/room.html", context)
-    response["Permissions-Policy"] = PERMISSIONS_POLICY
     response["Cache-Control"] = "no-store"
     return response

@@ -116,14 +116,7 @@ def test_the_review_form_shows_once_and_the_profile_and_browse_list_show_the_rea
 
 # --- Join ----------------------------------------------------------------------------------------
 
-def test_without_a_video_room_page_the_join_path_is_none_and_the_button_says_so(sarah, settings):
-    booking = session(sarah, starts_in=timedelta(minutes=5))
-    assert session_join_path(booking) is None
-    assert join_button_for(booking=booking).state == "unavailable"
-
-
 def test_the_join_link_leads_to_the_video_room_once_it_opens(client, sarah, settings):
-    settings.ROOT_URLCONF = "tests.bookings.video_urls"
     settings.SESSION_JOIN_OPENS_MINUTES = 10
     soon, later = session(sarah, starts_in=timedelta(minutes=5)), session(sarah, starts_in=timedelta(minutes=90))
     room = f"/sessions/{soon.public_id}/room/"

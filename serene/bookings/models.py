@@ -7,6 +7,7 @@ the IMMEDIATE transaction around booking_hold's check-and-insert.
 """
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -15,6 +16,10 @@ from django.db.models import F, Q
 
 from serene.core.models import TimeStampedModel
 from serene.experts.models import Expert
+
+
+def new_room_id() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class BookingStatus(models.TextChoices):
@@ -70,7 +75,8 @@ class Booking(TimeStampedModel):
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     review = models.TextField(blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)  # set once, with the rating (reviews.py)
-    video_room = models.CharField(max_length=64, blank=True)
+    # The video room's unguessable id, given at creation (older rows get one the first time it is needed).
+    video_room = models.CharField(max_length=64, blank=True, default=new_room_id)
 
     class Meta:
         ordering = ("starts_at",)

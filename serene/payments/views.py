@@ -56,7 +56,9 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
         "viewer_zone": (booking.customer_time_zone or booking.expert.time_zone) if is_customer
                        else request.user.time_zone or booking.expert.time_zone,
-        "cancellation_terms": booking_selectors.cancellation_terms(booking=booking),
+        # Just paid: the policy as it applies to this booking; later: what cancelling now would bring back.
+        "cancellation_terms": (cancellation_policy_for(booking) if just_paid
+                               else booking_selectors.cancellation_terms(booking=booking)),
         "reschedule_terms": reschedule_sentence(booking=booking),
         "timeline": timeline_for(booking=booking),
         "refunded_minor": payment_refunded_minor(payment=payment) if payment else 0,

@@ -56,8 +56,7 @@ def test_before_the_window_a_countdown_and_the_details(customer, expert, setting
     assert 'id="room-config"' not in page and "30 minutes" in page
     opens_in = int(page.split('data-opens-in="')[1].split('"')[0])
     assert 3 * 3600 - 10 * 60 - 5 <= opens_in <= 3 * 3600 - 10 * 60
-    booking.refresh_from_db()
-    assert booking.video_room == ""  # made when first needed, not before
+    assert booking.video_room not in page  # the room id is not handed out before the window
 
 
 def test_after_the_window_and_for_a_cancelled_session_no_call(customer, expert):
@@ -104,6 +103,7 @@ def test_racing_first_visits_agree_on_one_room_id(customer, expert):
     """Eight requests make the room id at once: all of them get the one that was stored."""
     from serene.video.services import booking_room_id
     booking = make_booking(customer=customer, expert=expert)
+    Booking.objects.filter(pk=booking.pk).update(video_room="")  # a booking from before ids were given at creation
     start = threading.Barrier(8)
     seen, errors = [], []
 

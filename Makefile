@@ -44,9 +44,10 @@ run: seed
 	@echo ""
 	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
 
+# The two rounds run side by side (one per core); -O prints each round's output whole when it ends.
 test: install axe
-	@$(MAKE) --no-print-directory test-sqlite
-	@$(MAKE) --no-print-directory test-postgres
+	@echo "Running the suite on SQLite and on PostgreSQL side by side; each round prints when it ends."
+	@$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
 
 test-sqlite: install
 	@echo "== Serene test suite on SQLite =="

@@ -38,13 +38,19 @@ class Cancellation:
     refund_due: bool  # the full amount goes back (if it was paid)
 
 
+def customer_window_open(*, booking: Booking, now: datetime) -> bool:
+    """The one time rule of the policy: until CANCELLATION_WINDOW_HOURS before the start (that
+    moment included) a customer's cancel is refunded in full and the booking may be moved."""
+    return booking.starts_at - now >= timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
+
+
 def cancellation_refund_due(*, booking: Booking, actor: str, now: datetime, status: str = "") -> bool:
     """The policy: the expert or staff cancelling refunds in full, as does cancelling a booking still
     awaiting approval; a customer does at least CANCELLATION_WINDOW_HOURS before the start, and gets
     nothing back later. `status` is the booking's state before the cancellation, if it has moved."""
     if actor in (EXPERT, STAFF) or (status or booking.status) == BookingStatus.AWAITING_APPROVAL:
         return True
-    return booking.starts_at - now >= timedelta(hours=settings.CANCELLATION_WINDOW_HOURS)
+    return customer_window_open(booking=booking, now=now)
 
 
 @retry_on_lock_conflict

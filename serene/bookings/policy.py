@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from .lifecycle import CUSTOMER
 from .models import Booking, BookingStatus
-from .moves import cancellation_refund_due
+from .moves import cancellation_refund_due, customer_window_open
 
 
 def cancellation_policy_text() -> str:
@@ -27,7 +27,7 @@ def cancellation_sentence(*, booking: Booking, now: datetime | None = None) -> s
     hours = settings.CANCELLATION_WINDOW_HOURS
     if booking.status == BookingStatus.AWAITING_APPROVAL:
         return "Cancelling before the expert answers refunds it in full."
-    if booking.starts_at - now >= timedelta(hours=hours):
+    if customer_window_open(booking=booking, now=now):
         return f"Cancelling at least {hours} hours before the session refunds it in full."
     return f"This session starts within {hours} hours, so cancelling it now would not be refunded."
 
@@ -45,7 +45,7 @@ def cancel_preview(*, booking: Booking, paid_minor: int, now: datetime | None = 
     now = now or timezone.now()
     refund_due = cancellation_refund_due(booking=booking, actor=CUSTOMER, now=now)
     return CancelPreview(refund_due=refund_due, refund_minor=paid_minor if refund_due else 0,
-                         free_until=booking.starts_at - timedelta(hours=settings.CANCELLATION_WINDOW_HOURS),
+                         free_until=free_cancellation_until(booking),
                          sentence=cancellation_sentence(booking=booking, now=now))
 
 
@@ -55,7 +55,7 @@ def reschedule_refusal(*, booking: Booking, now: datetime | None = None) -> str:
     hours = settings.CANCELLATION_WINDOW_HOURS
     if booking.status != BookingStatus.CONFIRMED:
         return "Only a confirmed session can be moved."
-    if booking.starts_at - now < timedelta(hours=hours):
+    if not customer_window_open(booking=booking, now=now):
         return f"A session can be moved until {hours} hours before it starts."
     if booking.reschedule_count >= settings.MAX_RESCHEDULES:
         return f"This session has already been moved {booking.reschedule_count} times, the most allowed."
@@ -82,7 +82,7 @@ def free_cancellation_until(booking: Booking) -> datetime:
 
 def free_cancellation_open(booking: Booking, now: datetime | None = None) -> bool:
     """True while a cancel by the customer would still be refunded in full (so a page may promise it)."""
-    return (now or timezone.now()) <= free_cancellation_until(booking)
+    return customer_window_open(booking=booking, now=now or timezone.now())
 
 
 def late_booking_policy_text() -> str:

@@ -31,7 +31,7 @@ from serene.experts.models import Expert
 
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
                         booking_record_created, booking_record_note)
-from .moves import actor_for
+from .moves import actor_for, customer_window_open
 from .models import Booking, BookingStatus
 
 EXCLUSION_VIOLATION = "23P01"
@@ -263,7 +263,7 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     if booking.status != BookingStatus.CONFIRMED:
         raise InvalidInput("Only a confirmed session can be moved.", code="not_reschedulable")
     now = timezone.now()
-    if booking.starts_at - now < timedelta(hours=settings.CANCELLATION_WINDOW_HOURS):
+    if not customer_window_open(booking=booking, now=now):
         raise InvalidInput(f"A session can be moved until {settings.CANCELLATION_WINDOW_HOURS} hours before it "
                            "starts.", code="too_late")
     if booking.reschedule_count >= settings.MAX_RESCHEDULES:

@@ -1,7 +1,7 @@
 """Availability API under load: latency and throughput against a real uvicorn server.
 
-Seeds 200 experts, one of them with 1,000 confirmed bookings over the next 90 days, starts uvicorn
-on 127.0.0.1, and calls GET /experts/{id}/availability and /available-dates a few thousand times
+Seeds 200 experts, one of them with 1,000 confirmed bookings over the next 84 days (twelve a day,
+leaving only 30-minute gaps), starts uvicorn on 127.0.0.1, and calls GET /experts/{id}/availability and /available-dates a few thousand times
 each (plus /healthz, a trivial JSON endpoint of the same server, as the baseline). Every endpoint
 is warmed first; then, in each of BENCH_ROUNDS rounds and at each connection count, the three suites
 run one after another, in an order that rotates from round to round. Prints each round's p50, p99,
@@ -26,7 +26,9 @@ import sys
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from datetime import time as wall_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -90,16 +92,17 @@ def seed(env: dict[str, str]) -> tuple[str, str]:
         every_day = [{"start": "08:00", "end": "20:00"}]
         WeeklySchedule.objects.create(expert=busy, weekly_hours={str(day): every_day for day in range(7)})
         customer = users[EXPERTS]
-        start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=1)
-        rows, day, slot = [], 0, 0
-        while len(rows) < BOOKINGS:  # 12 half-hour bookings a day, every other half hour, for ~84 days
-            starts_at = start + timedelta(days=day, hours=slot)
+        rows = []
+        # Twelve 30-minute bookings a day at 08:00, 09:00, ... 19:00 on the expert's clock (Asia/Kolkata,
+        # working 08:00-20:00) from tomorrow for ~84 days: only 30-minute gaps, the hard case for a
+        # 60-minute month (every booked day is searched to its end).
+        zone = ZoneInfo(busy.time_zone)
+        first_day = datetime.now(zone).date() + timedelta(days=1)
+        for n in range(BOOKINGS):
+            starts_at = datetime.combine(first_day + timedelta(days=n // 12), wall_time(8 + n % 12), tzinfo=zone)
             rows.append(Booking(customer=customer, expert=busy, starts_at=starts_at,
                                 ends_at=starts_at + timedelta(minutes=30), blocked_until=starts_at + timedelta(minutes=30),
                                 duration_minutes=30, price_minor=75000, status=BookingStatus.CONFIRMED))
-            slot += 1
-            if slot == 12:
-                slot, day = 0, day + 1
         Booking.objects.bulk_create(rows)
     return busy.slug, experts[1].slug
 

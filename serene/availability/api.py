@@ -19,7 +19,8 @@ from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
 from serene.experts.models import Expert
 from serene.experts.selectors import expert_session_length
 
-from . import selectors, services
+from . import engine, selectors, services
+from .memo import BoundedMemo
 
 router = Router(tags=["availability"])
 
@@ -145,12 +146,12 @@ def _duration(minutes: int | None, expert: Expert) -> int:
 
 
 def _iso(instant) -> str:
-    return (f"{instant.year:04d}-{instant.month:02d}-{instant.day:02d}T"
-            f"{instant.hour:02d}:{instant.minute:02d}:{instant.second:02d}Z")
+    """A UTC instant to the second, "2026-01-15T03:30:00Z" (isoformat is C; the fraction is dropped)."""
+    return instant.isoformat()[:19] + "Z"
 
 
 def _json(payload: dict) -> HttpResponse:
-    """The slot endpoints' answer, built as the schema's model_dump would (a test pins that), without
+    """A slot endpoint's answer, built as the schema's model_dump would (a test pins that), without
     validating it again: the read-heavy endpoints spent about a third of their time there."""
     return HttpResponse(json.dumps(payload), content_type="application/json; charset=utf-8")
 
@@ -194,28 +195,56 @@ def get_availability(request: HttpRequest, params: Query[DayQuery],
     expert_zone = ZoneInfo(expert.time_zone)
     viewer_zone = _zone(params.tz, "tz", expert.time_zone) if params.tz else None
     date_zone = _zone(params.dateTz, "dateTz", expert.time_zone) if params.dateTz else None
-    slots = selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=minutes, now=timezone.now(),
-                                        viewer_zone=date_zone)
-    items = []
-    offsets: dict = {}  # a day has one or two offsets: format each once
-    for slot in slots:
-        starts_at = slot.starts_at
+    key = selectors.rules_memo_key(expert, "day-json", day, minutes, date_zone.key if date_zone else None,
+                                   viewer_zone.key if viewer_zone else None)
+    found = DAY_FRAGMENTS.get(key)
+    if found is None:
+        _, window_start, window_end, positions = selectors.day_positions(
+            expert=expert, day=day, duration_minutes=minutes, viewer_zone=date_zone)
+        found = (window_start, window_end, _slot_fragments(positions, viewer_zone))
+        DAY_FRAGMENTS.put(key, found)
+    window_start, window_end, fragments = found
+    now = timezone.now()
+    busy = selectors.busy_index(expert, window_start, window_end, now, minutes)
+    clock = selectors.slot_clock(expert, now, minutes)
+    slot_reason = engine.slot_reason
+    items = ",".join([head + STATUS_JSON[slot_reason(start, clock, busy)] + tail for start, head, tail in fragments])
+    return HttpResponse(
+        f'{{"success": true, "date": "{day.isoformat()}", "timezone": {json.dumps(expert_zone.key)}, '
+        f'"duration": {minutes}, "availableSlots": [{items}], '
+        f'"viewerTimezone": {json.dumps(viewer_zone.key if viewer_zone is not None else None)}}}',
+        content_type="application/json; charset=utf-8")
+
+
+# A slot's JSON in three parts: what the rules fix (before and after) and, between them, its status,
+# which the clock and busy time decide on each request. The fixed parts are kept per expert, day,
+# length and zones (their key holds the rules cache's key, so an edit is never answered from them).
+DAY_FRAGMENTS = BoundedMemo(max_entries=2000)
+STATUS_JSON = {None: '"available": true, "status": "available", "reason": null',
+               **{reason: f'"available": false, "status": "{reason}", "reason": "{reason}"'
+                  for reason in (engine.PAST, engine.NOTICE, engine.HORIZON, engine.BOOKED)}}
+
+
+def _slot_fragments(positions, viewer_zone: ZoneInfo | None) -> tuple[tuple[float, str, str], ...]:
+    """Each slot's (start in POSIX seconds, JSON before its status, JSON after it), in the order and
+    with the keys of SlotOut."""
+    fragments = []
+    for position in positions:
+        starts_at, ends_at = position.starts_at, position.ends_at
         # The expert's offset at this slot, from the wall-clock time the engine already worked out.
-        offset = datetime.combine(slot.local_date, slot.local_time) - starts_at.replace(tzinfo=None)
-        utc_offset = offsets.get(offset) or offsets.setdefault(offset, format_utc_offset(offset))
-        item = {"time": f"{slot.local_time.hour:02d}:{slot.local_time.minute:02d}", "available": slot.available,
-                "status": "available" if slot.available else slot.reason, "reason": slot.reason,
-                "startsAt": _iso(starts_at), "endsAt": _iso(slot.ends_at),
-                "expertDate": slot.local_date.isoformat(), "utcOffset": utc_offset,
-                "localTime": None, "localDate": None, "localEndTime": None}
+        offset = datetime.combine(position.local_date, position.local_time) - starts_at.replace(tzinfo=None)
+        local = {"localTime": None, "localDate": None, "localEndTime": None}
         if viewer_zone is not None:
-            local = starts_at.astimezone(viewer_zone)
-            item["localTime"] = local.strftime("%H:%M")
-            item["localDate"] = local.date().isoformat()
-            item["localEndTime"] = slot.ends_at.astimezone(viewer_zone).strftime("%H:%M")
-        items.append(item)
-    return _json({"success": True, "date": day.isoformat(), "timezone": expert_zone.key, "duration": minutes,
-                  "availableSlots": items, "viewerTimezone": viewer_zone.key if viewer_zone is not None else None})
+            viewer_start = starts_at.astimezone(viewer_zone)
+            local = {"localTime": viewer_start.time().isoformat("minutes"),
+                     "localDate": viewer_start.date().isoformat(),
+                     "localEndTime": ends_at.astimezone(viewer_zone).time().isoformat("minutes")}
+        head = json.dumps({"time": position.local_time.isoformat("minutes")})[:-1] + ", "
+        tail = ", " + json.dumps({"startsAt": _iso(starts_at), "endsAt": _iso(ends_at),
+                                  "expertDate": position.local_date.isoformat(),
+                                  "utcOffset": format_utc_offset(offset), **local})[1:]
+        fragments.append((position.start_seconds, head, tail))
+    return tuple(fragments)
 
 
 def _month_and_year(month: str, year: int | None) -> tuple[int, int]:

@@ -10,8 +10,10 @@ Weekdays use the brief's numbering: 0 = Sunday … 6 = Saturday.
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
@@ -65,8 +67,10 @@ class Interval:
     end: datetime
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
+    """A NamedTuple rather than a frozen dataclass: a day's endpoint builds dozens per request, and a
+    frozen dataclass costs several times as much to create."""
+
     local_date: date          # the expert's date
     local_time: time          # the expert's wall-clock time
     starts_at: datetime       # UTC
@@ -119,20 +123,39 @@ def working_intervals(rules: Rules, day: date) -> list[Interval]:
 
 
 class BusyIndex:
-    """Busy intervals (each already including its booking's buffer) for fast overlap tests."""
+    """Busy intervals (each already including its booking's buffer) for fast overlap tests.
+
+    Held as POSIX seconds (floats from datetime.timestamp(), or whole seconds straight from the
+    database): comparing numbers is several times cheaper than comparing aware datetimes, and
+    timestamp() keeps the order of distinct microsecond instants, so every comparison answers as
+    the datetimes would.
+    """
 
     def __init__(self, busy: list[Interval]) -> None:
-        ordered = sorted(busy, key=lambda interval: interval.start)
-        self._starts = [interval.start for interval in ordered]
-        self._intervals = ordered
+        self._set([(interval.start.timestamp(), interval.end.timestamp()) for interval in busy])
+
+    @classmethod
+    def from_seconds(cls, pairs: list[tuple[float, float]]) -> BusyIndex:
+        """From (start, end) POSIX seconds, in any order."""
+        index = cls.__new__(cls)
+        index._set(pairs)
+        return index
+
+    def _set(self, pairs: list[tuple[float, float]]) -> None:
+        pairs.sort()
+        self._starts = [start for start, _ in pairs]
         # Running maximum of ends lets one bisect answer "does anything before here reach past t?".
-        self._max_end: list[datetime] = []
-        running = None
-        for interval in ordered:
-            running = interval.end if running is None or interval.end > running else running
+        self._max_end: list[float] = []
+        running = float("-inf")
+        for _, end in pairs:
+            if end > running:
+                running = end
             self._max_end.append(running)
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.overlaps_seconds(start.timestamp(), end.timestamp())
+
+    def overlaps_seconds(self, start: float, end: float) -> bool:
         index = bisect.bisect_left(self._starts, end)  # intervals starting before `end`
         return index > 0 and self._max_end[index - 1] > start
 
@@ -149,15 +172,55 @@ def _first_grid_instant(start: datetime, zone: ZoneInfo, interval_minutes: int) 
     return aligned
 
 
-def _iter_day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_minutes: int):
-    """Yield the slots of the expert's local date in order (the work behind day_slots)."""
+class Position(NamedTuple):
+    """Where a slot is, from the rules alone: the part of a Slot that does not depend on the clock or
+    on busy time, so it can be worked out once per expert, day and length and kept."""
+
+    local_date: date
+    local_time: time
+    starts_at: datetime
+    ends_at: datetime
+    start_seconds: float  # starts_at as POSIX seconds
+
+
+class Clock(NamedTuple):
+    """The bounds a slot's start is checked against, as POSIX seconds, and the reach of its session
+    plus buffer: worked out once per request."""
+
+    now: float
+    notice_until: float
+    horizon_end: float
+    reach: int
+
+
+def clock_for(rules: Rules, now: datetime, duration_minutes: int) -> Clock:
+    now_seconds = now.timestamp()
+    return Clock(now_seconds, now_seconds + rules.notice_minutes * 60, now_seconds + rules.horizon_days * 86400,
+                 (duration_minutes + rules.buffer_minutes) * 60)
+
+
+def slot_reason(start: float, clock: Clock, busy: BusyIndex) -> str | None:
+    """Why a slot starting at `start` (POSIX seconds) cannot be booked, or None when it can: the one
+    statement of the checks and their order."""
+    if start <= clock.now:
+        return PAST
+    if start < clock.notice_until:
+        return NOTICE
+    if start > clock.horizon_end:
+        return HORIZON
+    if busy.overlaps_seconds(start, start + clock.reach):
+        return BOOKED
+    return None
+
+
+def day_positions(rules: Rules, day: date, duration_minutes: int) -> list[Position]:
+    """Where the slots of the expert's local date are, in order: each whole session fits in working
+    time, and each start is on the local grid."""
     zone = rules.zone
     step = timedelta(minutes=rules.slot_interval_minutes)
     length = timedelta(minutes=duration_minutes)
-    buffer = timedelta(minutes=rules.buffer_minutes)
-    notice_until = now + timedelta(minutes=rules.notice_minutes)
-    horizon_end = now + timedelta(days=rules.horizon_days)
     interval_minutes = rules.slot_interval_minutes
+    positions = []
     for interval in working_intervals(rules, day):
         start = _first_grid_instant(interval.start, zone, interval_minutes)
         # Within one offset the local time is the UTC time plus that offset: cheaper than astimezone.
@@ -168,25 +231,29 @@ def _iter_day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, dur
                 start.astimezone(zone).replace(tzinfo=None)
             # After an odd-sized offset change the UTC step can leave the local grid: skip those.
             if (local.hour * 60 + local.minute) % interval_minutes == 0:
-                end = start + length
-                if start <= now:
-                    reason = PAST
-                elif start < notice_until:
-                    reason = NOTICE
-                elif start > horizon_end:
-                    reason = HORIZON
-                elif busy.overlaps(start, end + buffer):
-                    reason = BOOKED
-                else:
-                    reason = None
-                yield Slot(local_date=local.date(), local_time=local.time(), starts_at=start, ends_at=end,
-                           available=reason is None, reason=reason)
+                positions.append(Position(local.date(), local.time(), start, start + length, start.timestamp()))
             start += step
+    return positions
+
+
+def positions_between(rules: Rules, start: datetime, end: datetime, duration_minutes: int) -> list[Position]:
+    """Positions of slots starting in the UTC window [start, end), across the expert days it touches."""
+    return [position for day in expert_dates_covering(rules, start, end)
+            for position in day_positions(rules, day, duration_minutes) if start <= position.starts_at < end]
+
+
+def slots_at(positions: list[Position], clock: Clock, busy: BusyIndex) -> list[Slot]:
+    slots = []
+    for position in positions:
+        reason = slot_reason(position.start_seconds, clock, busy)
+        slots.append(Slot(position.local_date, position.local_time, position.starts_at, position.ends_at,
+                          reason is None, reason))
+    return slots
 
 
 def day_slots(rules: Rules, busy: BusyIndex, now: datetime, day: date, duration_minutes: int) -> list[Slot]:
     """Every slot of the expert's local date whose whole session fits in working time."""
-    return list(_iter_day_slots(rules, busy, now, day, duration_minutes))
+    return slots_at(day_positions(rules, day, duration_minutes), clock_for(rules, now, duration_minutes), busy)
 
 
 def expert_dates_covering(rules: Rules, start: datetime, end: datetime) -> list[date]:
@@ -197,18 +264,11 @@ def expert_dates_covering(rules: Rules, start: datetime, end: datetime) -> list[
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 
 
-def _iter_slots_between(rules: Rules, busy: BusyIndex, now: datetime, start: datetime, end: datetime,
-                        duration_minutes: int):
-    for day in expert_dates_covering(rules, start, end):
-        for slot in _iter_day_slots(rules, busy, now, day, duration_minutes):
-            if start <= slot.starts_at < end:
-                yield slot
-
-
 def slots_between(rules: Rules, busy: BusyIndex, now: datetime, start: datetime, end: datetime,
                   duration_minutes: int) -> list[Slot]:
     """Slots starting in the UTC window [start, end), across however many expert days it touches."""
-    return list(_iter_slots_between(rules, busy, now, start, end, duration_minutes))
+    return slots_at(positions_between(rules, start, end, duration_minutes), clock_for(rules, now, duration_minutes),
+                    busy)
 
 
 def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -216,76 +276,115 @@ def day_window(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return (local_to_utc(day, time(0), zone), local_to_utc(day + timedelta(days=1), time(0), zone))
 
 
-def _first_available_in(rules: Rules, busy: BusyIndex, now: datetime, interval: Interval, window_start: datetime,
-                        window_end: datetime, duration_minutes: int) -> bool | None:
-    """Whether a working interval holds an available slot starting in [window_start, window_end),
-    found by jumping over busy time rather than testing slot by slot; None when the interval spans
-    an offset change (the caller then walks its slots).
+# --- a month of available dates ----------------------------------------------------------------------
+# Worked out in two parts: a plan from the rules alone (each viewer date's window, and in it each
+# working interval as its first grid instant and its end, in POSIX seconds), which can be kept; and a
+# pass over the plan against the clock and the busy time, which jumps over busy time.
+
+class IntervalPlan(NamedTuple):
+    grid: int   # the interval's first grid instant
+    end: int    # the interval's end
+
+
+class ExpertDayPlan(NamedTuple):
+    day: date                                # the expert's date
+    intervals: tuple[IntervalPlan, ...]
+    walk: bool                               # an interval spans an offset change: walk this day's slots
+
+
+class DatePlan(NamedTuple):
+    day: date                                # the viewer's date
+    window_start: datetime
+    window_end: datetime
+    expert_days: tuple[ExpertDayPlan, ...]
+
+
+def month_plan(rules: Rules, first_day: date, last_day: date, viewer_zone: ZoneInfo) -> list[DatePlan]:
+    """The rules' part of available_dates for the viewer's dates first_day to last_day."""
+    zone = rules.zone
+    plan = []
+    expert_days: dict[date, ExpertDayPlan] = {}
+    day = first_day
+    while day <= last_day:
+        window_start, window_end = day_window(day, viewer_zone)
+        parts = []
+        for expert_day in expert_dates_covering(rules, window_start, window_end):
+            if expert_day not in expert_days:
+                intervals, walk = [], False
+                for interval in working_intervals(rules, expert_day):
+                    offset = interval.start.astimezone(zone).utcoffset()
+                    if offset != (interval.end - timedelta(microseconds=1)).astimezone(zone).utcoffset():
+                        walk = True
+                        continue
+                    grid = _first_grid_instant(interval.start, zone, rules.slot_interval_minutes)
+                    intervals.append(IntervalPlan(int(grid.timestamp()), math.floor(interval.end.timestamp())))
+                expert_days[expert_day] = ExpertDayPlan(expert_day, tuple(intervals), walk)
+            parts.append(expert_days[expert_day])
+        plan.append(DatePlan(day, window_start, window_end, tuple(parts)))
+        day += timedelta(days=1)
+    return plan
+
+
+def _free_start_in(interval: IntervalPlan, step: int, length: int, reach: int, lowest: int, highest: int,
+                   busy: BusyIndex) -> bool:
+    """Whether a working interval holds an available slot starting in [lowest, highest], found by
+    jumping over busy time rather than testing slot by slot.
 
     Each busy interval that blocks a start s blocks every start up to the latest end among the
     intervals starting before s + length + buffer, so the next candidate is the first grid instant
-    at or after that end.
+    at or after that end. All in whole POSIX seconds: grid instants are whole minutes.
     """
-    zone = rules.zone
-    offset = interval.start.astimezone(zone).utcoffset()
-    if offset != (interval.end - timedelta(microseconds=1)).astimezone(zone).utcoffset():
-        return None
-    step = timedelta(minutes=rules.slot_interval_minutes)
-    length = timedelta(minutes=duration_minutes)
-    reach = length + timedelta(minutes=rules.buffer_minutes)
-    grid = _first_grid_instant(interval.start, zone, rules.slot_interval_minutes)
-    lowest = max(window_start, now + timedelta(minutes=rules.notice_minutes), now + timedelta(microseconds=1))
-    highest = min(interval.end - length, now + timedelta(days=rules.horizon_days),
-                  window_end - timedelta(microseconds=1))
-
-    def on_grid(instant: datetime) -> datetime:  # the first grid instant at or after `instant`
-        if instant <= grid:
-            return grid
-        return grid + step * -((grid - instant) // step)
-
-    start = on_grid(lowest)
+    grid = interval.grid
+    highest = min(highest, interval.end - length)
+    start = grid if lowest <= grid else grid + step * -((grid - lowest) // step)
     starts, max_end = busy._starts, busy._max_end
     while start <= highest:
         index = bisect.bisect_left(starts, start + reach)
         if index == 0 or max_end[index - 1] <= start:
             return True
-        start = on_grid(max_end[index - 1])
+        blocked_until = math.ceil(max_end[index - 1])
+        start = grid if blocked_until <= grid else grid + step * -((grid - blocked_until) // step)
     return False
 
 
-def has_available_slot(rules: Rules, busy: BusyIndex, now: datetime, window_start: datetime, window_end: datetime,
-                       duration_minutes: int) -> bool:
-    """any(slot.available for slot in slots_between(...)), without listing the slots."""
-    for day in expert_dates_covering(rules, window_start, window_end):
-        intervals = working_intervals(rules, day)
-        found = [_first_available_in(rules, busy, now, interval, window_start, window_end, duration_minutes)
-                 for interval in intervals]
-        if True in found:
-            return True
-        if None in found:  # a day with an offset change: walk its slots
-            if any(slot.available and window_start <= slot.starts_at < window_end
-                   for slot in _iter_day_slots(rules, busy, now, day, duration_minutes)):
-                return True
-    return False
+def available_dates_in(plan: list[DatePlan], rules: Rules, busy: BusyIndex, now: datetime,
+                       duration_minutes: int) -> list[date]:
+    """The dates of a month_plan that have at least one available slot.
+
+    Each date stops at its first available slot, and dates wholly in the past or past the horizon
+    are not looked at. "After now" is "at or after the second after now's", and the window and
+    horizon bounds round the same way, since grid instants are whole seconds.
+    """
+    clock = clock_for(rules, now, duration_minutes)
+    step, length = rules.slot_interval_minutes * 60, duration_minutes * 60
+    lowest_now = max(math.ceil(clock.notice_until), math.floor(clock.now) + 1)
+    highest_now = math.floor(clock.horizon_end)
+    earliest, latest = now, now + timedelta(days=rules.horizon_days)
+    found = []
+    for date_plan in plan:
+        window_start, window_end = date_plan.window_start, date_plan.window_end
+        if not (window_end > earliest and window_start <= latest):
+            continue
+        lowest = max(lowest_now, math.ceil(window_start.timestamp()))
+        highest = min(highest_now, math.ceil(window_end.timestamp()) - 1)
+        for expert_day in date_plan.expert_days:
+            if any(_free_start_in(interval, step, length, clock.reach, lowest, highest, busy)
+                   for interval in expert_day.intervals):
+                found.append(date_plan.day)
+                break
+            if expert_day.walk and any(
+                    slot_reason(position.start_seconds, clock, busy) is None
+                    for position in day_positions(rules, expert_day.day, duration_minutes)
+                    if window_start <= position.starts_at < window_end):
+                found.append(date_plan.day)
+                break
+    return found
 
 
 def available_dates(rules: Rules, busy: BusyIndex, now: datetime, first_day: date, last_day: date,
                     duration_minutes: int, viewer_zone: ZoneInfo) -> list[date]:
-    """Dates (in the viewer's zone) from first_day to last_day that have at least one available slot.
-
-    Each date stops at its first available slot (jumping over busy time), and dates wholly in the
-    past or past the horizon are not expanded at all.
-    """
-    found = []
-    earliest, latest = now, now + timedelta(days=rules.horizon_days)
-    day = first_day
-    while day <= last_day:
-        window_start, window_end = day_window(day, viewer_zone)
-        if window_end > earliest and window_start <= latest:
-            if has_available_slot(rules, busy, now, window_start, window_end, duration_minutes):
-                found.append(day)
-        day += timedelta(days=1)
-    return found
+    """Dates (in the viewer's zone) from first_day to last_day that have at least one available slot."""
+    return available_dates_in(month_plan(rules, first_day, last_day, viewer_zone), rules, busy, now, duration_minutes)
 
 
 def next_available_slot(rules: Rules, busy: BusyIndex, now: datetime, duration_minutes: int,

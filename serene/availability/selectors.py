@@ -16,6 +16,7 @@ from serene.core.errors import Forbidden, NotFound
 from serene.experts.models import Expert
 
 from . import engine
+from .memo import BoundedMemo
 from .models import DateOverride, WeeklySchedule, default_weekly_hours
 
 # A session is at most 120 minutes plus a buffer; reading busy time this far either side of a
@@ -137,34 +138,48 @@ def rules_for(*, expert: Expert, first_day: date, last_day: date) -> engine.Rule
     return rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
 
 
+def _epoch_seconds_sql(column: str, *, round_up: bool) -> str:
+    """A datetime column as whole POSIX seconds, rounded down (a start) or up (an end), so busy time
+    read this way is never shorter than the stored one. SQLite holds UTC text that has a fraction
+    only when it is not zero ("2026-01-15 09:00:00.250000")."""
+    if connection.vendor == "postgresql":
+        return f"{'CEIL' if round_up else 'FLOOR'}(EXTRACT(EPOCH FROM {column}))::bigint"
+    # unixepoch() (SQLite 3.38+) is a quarter cheaper than strftime('%s') over a busy month's rows.
+    if connection.Database.sqlite_version_info >= (3, 38):
+        seconds = f"unixepoch({column})"
+    else:
+        seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+    return f"({seconds} + (instr({column}, '.') > 0))" if round_up else seconds
+
+
 def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now: datetime,
-                   excluding_booking_id: int | None = None) -> dict[int, list[engine.Interval]]:
-    """One query: each expert's blocked time (session plus buffer) overlapping [start, end).
+                   excluding_booking_id: int | None = None) -> dict[int, list[tuple[int, int]]]:
+    """One query: each expert's blocked time (session plus buffer) overlapping [start, end), as
+    (start, end) POSIX seconds, the slot engine's BusyIndex.from_seconds form.
 
     Plain SQL on purpose: this runs on every availability request, and building the equivalent
-    queryset cost ~1.5 ms of ORM compilation against ~0.25 ms for the query itself (bench/
-    availability.py). Its condition comes from the lifecycle, as blocking_q's does; a test pins
-    that both select the same rows.
+    queryset cost ~1.5 ms of ORM compilation against ~0.25 ms for the query itself; turning a busy
+    month's 350 rows into aware datetimes cost more than the rest of the request (bench/
+    availability.py), so the database hands back whole seconds. Its condition comes from the
+    lifecycle, as blocking_q's does; a test pins that both select the same rows.
     """
     if not expert_ids:
         return {}
     placeholders = ", ".join(["%s"] * len(expert_ids))
     blocking_condition, blocking_params = blocking_sql()
-    sql = (f"SELECT expert_id, starts_at, blocked_until FROM {Booking._meta.db_table} "
+    sql = (f"SELECT expert_id, {_epoch_seconds_sql('starts_at', round_up=False)}, "
+           f"{_epoch_seconds_sql('blocked_until', round_up=True)} FROM {Booking._meta.db_table} "
            f"WHERE expert_id IN ({placeholders}) AND starts_at < %s AND blocked_until > %s "
            f"AND {blocking_condition}")
     params = [*expert_ids, end, start, *blocking_params, now]
     if excluding_booking_id is not None:  # a booking being moved does not stand in its own way
         sql += " AND id <> %s"
         params.append(excluding_booking_id)
-    busy: dict[int, list[engine.Interval]] = defaultdict(list)
+    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for expert_id, starts_at, blocked_until in cursor.fetchall():
-            # SQLite hands back naive UTC datetimes, PostgreSQL aware ones.
-            if starts_at.tzinfo is None:
-                starts_at, blocked_until = starts_at.replace(tzinfo=UTC), blocked_until.replace(tzinfo=UTC)
-            busy[expert_id].append(engine.Interval(starts_at, blocked_until))
+            busy[expert_id].append((starts_at, blocked_until))
     return busy
 
 
@@ -199,11 +214,51 @@ def expert_for_slots(*, slug: str) -> Expert:
     return Expert.from_db(connection.alias, names, [values[name] for name in names])
 
 
-def _busy_index(expert: Expert, start: datetime, end: datetime, now: datetime,
+def busy_index(expert: Expert, start: datetime, end: datetime, now: datetime, duration_minutes: int,
                 excluding_booking_id: int | None = None) -> engine.BusyIndex:
-    busy = busy_intervals(expert_ids=[expert.pk], start=start - BUSY_MARGIN, end=end + BUSY_MARGIN, now=now,
+    """The busy time that can block a slot starting in [start, end): what is still blocked at `start`,
+    up to the end of the last slot's session and buffer."""
+    reach = timedelta(minutes=duration_minutes + expert.buffer_minutes)
+    busy = busy_intervals(expert_ids=[expert.pk], start=start, end=end + reach, now=now,
                           excluding_booking_id=excluding_booking_id)
-    return engine.BusyIndex(busy.get(expert.pk, []))
+    return engine.BusyIndex.from_seconds(busy.get(expert.pk, []))
+
+
+# What follows from the rules alone (where a day's slots are, a month's plan), kept per process under
+# a key that starts with the rules cache's key, so an entry made before a change is never used again.
+MEMO = BoundedMemo(max_entries=4000)
+
+
+def rules_memo_key(expert: Expert, *parts) -> tuple:
+    """A key for something worked out from the expert's rules (weekly hours, breaks, overrides, time
+    zone and slot interval) alone: the rules cache's key, which every change moves on, and the parts."""
+    return (rules_cache_key(expert), expert.slot_interval_minutes, *parts)
+
+
+def slot_clock(expert: Expert, now: datetime, duration_minutes: int) -> engine.Clock:
+    """The bounds a slot is checked against now (notice, horizon, session plus buffer), from the
+    expert row read on this request, never from a cache."""
+    now_seconds = now.timestamp()
+    return engine.Clock(now_seconds, now_seconds + expert.minimum_notice_hours * 3600,
+                        now_seconds + expert.booking_horizon_days * 86400,
+                        (duration_minutes + expert.buffer_minutes) * 60)
+
+
+def day_positions(*, expert: Expert, day: date, duration_minutes: int, viewer_zone: ZoneInfo | None = None
+                  ) -> tuple[engine.Rules, datetime, datetime, tuple[engine.Position, ...]]:
+    """The rules, the UTC window of a day (the expert's date, or the viewer's with viewer_zone) and
+    where its slots are: the part of a day's slots that the clock and busy time do not change."""
+    zone = viewer_zone or ZoneInfo(expert.time_zone)
+    window_start, window_end = engine.day_window(day, zone)
+    expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
+                                               window_start, window_end)
+    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
+    key = rules_memo_key(expert, "day", day, duration_minutes, zone.key)
+    positions = MEMO.get(key)
+    if positions is None:
+        positions = tuple(engine.positions_between(rules, window_start, window_end, duration_minutes))
+        MEMO.put(key, positions)
+    return rules, window_start, window_end, positions
 
 
 def slot_list_for_day(*, expert: Expert, day: date, duration_minutes: int, now: datetime,
@@ -212,13 +267,10 @@ def slot_list_for_day(*, expert: Expert, day: date, duration_minutes: int, now: 
 
     excluding_booking_id leaves one booking's own time out of the busy time (when it is moved).
     """
-    zone = viewer_zone or ZoneInfo(expert.time_zone)
-    window_start, window_end = engine.day_window(day, zone)
-    expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
-                                               window_start, window_end)
-    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
-    busy = _busy_index(expert, window_start, window_end, now, excluding_booking_id)
-    return engine.slots_between(rules, busy, now, window_start, window_end, duration_minutes)
+    rules, window_start, window_end, positions = day_positions(expert=expert, day=day, duration_minutes=duration_minutes,
+                                                                viewer_zone=viewer_zone)
+    busy = busy_index(expert, window_start, window_end, now, duration_minutes, excluding_booking_id)
+    return engine.slots_at(positions, engine.clock_for(rules, now, duration_minutes), busy)
 
 
 def available_date_list(*, expert: Expert, first_day: date, last_day: date, duration_minutes: int,
@@ -228,8 +280,13 @@ def available_date_list(*, expert: Expert, first_day: date, last_day: date, dura
     expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
                                                window_start, window_end)
     rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
-    busy = _busy_index(expert, window_start, window_end, now)
-    return engine.available_dates(rules, busy, now, first_day, last_day, duration_minutes, viewer_zone)
+    key = rules_memo_key(expert, "month", first_day, last_day, viewer_zone.key)
+    plan = MEMO.get(key)
+    if plan is None:
+        plan = tuple(engine.month_plan(rules, first_day, last_day, viewer_zone))
+        MEMO.put(key, plan)
+    busy = busy_index(expert, window_start, window_end, now, duration_minutes)
+    return engine.available_dates_in(plan, rules, busy, now, duration_minutes)
 
 
 def next_available_slots(*, experts: list[Expert], now: datetime, look_ahead_days: int = 14) -> dict[int, engine.Slot | None]:
@@ -251,6 +308,6 @@ def next_available_slots(*, experts: list[Expert], now: datetime, look_ahead_day
         rules = rules_build(expert=expert,
                             weekly_hours=schedule.weekly_hours if schedule else default_weekly_hours(),
                             breaks=schedule.breaks if schedule else [], overrides=overrides[expert.pk])
-        found[expert.pk] = engine.next_available_slot(rules, engine.BusyIndex(busy.get(expert.pk, [])), now,
+        found[expert.pk] = engine.next_available_slot(rules, engine.BusyIndex.from_seconds(busy.get(expert.pk, [])), now,
                                                       min(expert.offered_durations), max_days=look_ahead_days)
     return found

@@ -242,7 +242,34 @@ def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
                                hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
     now = timezone.now()
     window = (at(day, 0), at(day, 23))
-    raw = sorted((i.start, i.end) for i in busy_intervals(expert_ids=[sarah.pk], start=window[0], end=window[1], now=now)[sarah.pk])
-    orm = sorted(Booking.objects.filter(blocking_q(now=now), expert=sarah).values_list("starts_at", "blocked_until"))
+    raw = sorted(busy_intervals(expert_ids=[sarah.pk], start=window[0], end=window[1], now=now)[sarah.pk])
+    orm = sorted((start.timestamp(), end.timestamp())
+                 for start, end in Booking.objects.filter(blocking_q(now=now), expert=sarah).values_list("starts_at", "blocked_until"))
     assert raw == orm and len(raw) == 3
-    assert all(instant.tzinfo is not None for pair in raw for instant in pair)
+    assert all(type(seconds) is int for pair in raw for seconds in pair)
+
+
+@pytest.mark.parametrize("old_sqlite", [False, True], ids=["current", "sqlite-before-3.38"])
+def test_busy_seconds_round_outwards(sarah, old_sqlite, monkeypatch):
+    """Busy time read as whole seconds is never shorter than the stored one: a start rounds down, an
+    end up, and whole seconds stay as they are (SQLite keeps a fraction in its text, PostgreSQL in
+    its timestamp). An SQLite without unixepoch() takes strftime('%s')."""
+    from django.db import connection
+    from django.utils import timezone
+    if old_sqlite and connection.vendor == "sqlite":  # on PostgreSQL both cases read the same
+        monkeypatch.setattr(connection.Database, "sqlite_version_info", (3, 37, 2))
+
+    from serene.availability.selectors import busy_intervals
+    from serene.bookings.models import Booking, BookingStatus
+    day = next_weekday()
+    odd = at(day, 9) + timedelta(microseconds=250_000)
+    Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=odd, ends_at=odd + timedelta(minutes=30),
+                           blocked_until=odd + timedelta(minutes=30), duration_minutes=30, price_minor=1,
+                           status=BookingStatus.CONFIRMED)
+    whole = at(day, 11)
+    Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=whole, ends_at=whole + timedelta(minutes=30),
+                           blocked_until=whole + timedelta(minutes=45), duration_minutes=30, price_minor=1,
+                           status=BookingStatus.CONFIRMED)
+    found = sorted(busy_intervals(expert_ids=[sarah.pk], start=at(day, 0), end=at(day, 23), now=timezone.now())[sarah.pk])
+    base = int(at(day, 9).timestamp())
+    assert found == [(base, base + 30 * 60 + 1), (int(whole.timestamp()), int(whole.timestamp()) + 45 * 60)]

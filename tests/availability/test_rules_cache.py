@@ -19,6 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def empty_cache():
     caches[selectors.RULES_CACHE].clear()
+    selectors.MEMO.clear()
 
 
 @pytest.fixture

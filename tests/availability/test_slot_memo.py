@@ -1,0 +1,121 @@
+"""What the slot endpoints keep per process (where a day's slots are, their JSON, a month's plan) never
+changes an answer: the day endpoint's JSON is what slot_list_for_day defines, cold and warm, across
+zones and offset changes; bookings and the clock are read fresh on every request; and the memo
+forgets its oldest entries."""
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.cache import caches
+from django.utils import timezone
+
+from serene.availability import api, selectors
+from serene.availability.memo import BoundedMemo
+from serene.availability.models import WeeklySchedule
+from serene.bookings.models import Booking, BookingStatus
+from serene.core.timezones import format_utc_offset
+from tests.factories import ExpertFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def empty_memos():
+    caches[selectors.RULES_CACHE].clear()
+    selectors.MEMO.clear()
+    api.DAY_FRAGMENTS.clear()
+
+
+def _expert(slug: str, zone: str, **fields):
+    expert = ExpertFactory(slug=slug, time_zone=zone, minimum_notice_hours=fields.pop("notice", 0),
+                           offered_durations=[30, 60], booking_horizon_days=400, slot_interval_minutes=30, **fields)
+    WeeklySchedule.objects.create(expert=expert, weekly_hours={str(day): [{"start": "00:00", "end": "23:30"}]
+                                                               for day in range(7)},
+                                  breaks=[{"start": "12:00", "end": "13:00", "days": list(range(7))}])
+    return expert
+
+
+def _book(expert, starts_at: datetime, minutes: int = 60) -> None:
+    Booking.objects.create(customer=UserFactory(), expert=expert, starts_at=starts_at,
+                           ends_at=starts_at + timedelta(minutes=minutes), blocked_until=starts_at + timedelta(minutes=minutes),
+                           duration_minutes=minutes, price_minor=1, status=BookingStatus.CONFIRMED)
+
+
+def _defined(expert, day: date, minutes: int, tz: str | None, date_tz: str | None) -> list[dict]:
+    """The day's slots as slot_list_for_day gives them, in SlotOut's shape."""
+    expert = selectors.expert_for_slots(slug=expert.slug)
+    viewer = ZoneInfo(tz) if tz else None
+    items = []
+    for slot in selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=minutes, now=timezone.now(),
+                                            viewer_zone=ZoneInfo(date_tz) if date_tz else None):
+        offset = datetime.combine(slot.local_date, slot.local_time) - slot.starts_at.replace(tzinfo=None)
+        items.append({"time": slot.local_time.strftime("%H:%M"), "available": slot.available,
+                      "status": "available" if slot.available else slot.reason, "reason": slot.reason,
+                      "startsAt": slot.starts_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "endsAt": slot.ends_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      "expertDate": slot.local_date.isoformat(), "utcOffset": format_utc_offset(offset),
+                      "localTime": slot.starts_at.astimezone(viewer).strftime("%H:%M") if viewer else None,
+                      "localDate": slot.starts_at.astimezone(viewer).date().isoformat() if viewer else None,
+                      "localEndTime": slot.ends_at.astimezone(viewer).strftime("%H:%M") if viewer else None})
+    return items
+
+
+def _answer(client, expert, day: date, minutes: int, tz: str | None, date_tz: str | None) -> dict:
+    query = f"date={day}&duration={minutes}" + (f"&tz={tz}" if tz else "") + (f"&dateTz={date_tz}" if date_tz else "")
+    response = client.get(f"/api/v1/experts/{expert.slug}/availability?{query}")
+    assert response.status_code == 200, response.content
+    return json.loads(response.content)
+
+
+@pytest.mark.parametrize("zone, day", [
+    ("America/New_York", date(2026, 11, 1)),   # fall back: 01:00-01:30 twice
+    ("America/New_York", date(2027, 3, 14)),   # spring forward: no 02:00-02:30
+    ("Asia/Kolkata", date(2027, 1, 15)),
+    ("Australia/Lord_Howe", date(2027, 4, 4)),  # a half-hour change
+])
+def test_the_day_answer_is_the_defined_slots_cold_and_warm(client, zone, day):
+    expert = _expert("memo-day", zone)
+    local = ZoneInfo(zone)
+    _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=local).replace(hour=9))
+    _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=local).replace(hour=15, minute=30), minutes=30)
+    for tz, date_tz in [(None, None), ("Pacific/Kiritimati", None), (None, "Pacific/Pago_Pago"),
+                        ("Asia/Kathmandu", "Asia/Kathmandu")]:
+        for minutes in (30, 60):
+            cold = _answer(client, expert, day, minutes, tz, date_tz)
+            warm = _answer(client, expert, day, minutes, tz, date_tz)
+            assert cold == warm
+            assert cold["availableSlots"] == _defined(expert, day, minutes, tz, date_tz)
+            assert cold["viewerTimezone"] == tz and cold["timezone"] == zone and cold["duration"] == minutes
+            assert api.DaySlotsOut.model_validate(cold).model_dump() == cold
+    assert len(api.DAY_FRAGMENTS) == 8
+
+
+def test_bookings_and_the_clock_are_read_on_every_request(client):
+    expert = _expert("memo-fresh", "UTC")
+    day = (timezone.now() + timedelta(days=3)).date()
+
+    def status_at(hour: int) -> str:
+        slots = _answer(client, expert, day, 60, None, None)["availableSlots"]
+        return next(slot["status"] for slot in slots if slot["time"] == f"{hour:02d}:00")
+
+    assert status_at(10) == "available"
+    _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo("UTC")).replace(hour=10))
+    assert status_at(10) == "booked"
+    month = f"/api/v1/experts/memo-fresh/available-dates?month={day:%Y-%m}&duration=60"
+    assert day.isoformat() in client.get(month).json()["availableDates"]
+    # The notice is read from the expert row on each request, not from anything kept.
+    expert.minimum_notice_hours = 24 * 30
+    expert.save()
+    assert status_at(16) == "notice"
+    assert day.isoformat() not in client.get(month).json()["availableDates"]
+
+
+def test_the_memo_forgets_the_least_recently_used():
+    memo = BoundedMemo(max_entries=2)
+    memo.put("a", 1)
+    memo.put("b", 2)
+    assert memo.get("a") == 1       # "b" is now the oldest
+    memo.put("c", 3)
+    assert memo.get("b") is None and memo.get("a") == 1 and memo.get("c") == 3
+    assert len(memo) == 2

@@ -189,8 +189,9 @@ def put_own_availability(request: HttpRequest, body: Any = Body(..., description
             summary="Slots of one day, booked ones included")
 def get_availability(request: HttpRequest, params: Query[DayQuery],
                      expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
-    expert = selectors.expert_for_slots(slug=expert_id)
     day = _calendar_date(params.date)
+    now = timezone.now()
+    expert, busy_read = selectors.expert_and_busy_for_slots(slug=expert_id, first_day=day, last_day=day, now=now)
     minutes = _duration(params.duration, expert)
     expert_zone = ZoneInfo(expert.time_zone)
     viewer_zone = _zone(params.tz, "tz", expert.time_zone) if params.tz else None
@@ -204,8 +205,7 @@ def get_availability(request: HttpRequest, params: Query[DayQuery],
         found = (window_start, window_end, _slot_fragments(positions, viewer_zone))
         DAY_FRAGMENTS.put(key, found)
     window_start, window_end, fragments = found
-    now = timezone.now()
-    busy = selectors.busy_index(expert, window_start, window_end, now, minutes)
+    busy = selectors.busy_index_from(busy_read, expert, window_start, window_end, now, minutes)
     clock = selectors.slot_clock(expert, now, minutes)
     slot_reason = engine.slot_reason
     items = ",".join([head + STATUS_JSON[slot_reason(start, clock, busy)] + tail for start, head, tail in fragments])
@@ -269,13 +269,14 @@ def _month_and_year(month: str, year: int | None) -> tuple[int, int]:
             summary="Dates of a month with at least one free slot")
 def get_available_dates(request: HttpRequest, params: Query[MonthQuery],
                         expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
-    expert = selectors.expert_for_slots(slug=expert_id)
     month_number, year_number = _month_and_year(params.month, params.year)
-    minutes = _duration(params.duration, expert)
-    zone = _zone(params.tz, "tz", expert.time_zone)
     first = date(year_number, month_number, 1)
     last = date(year_number, month_number, calendar.monthrange(year_number, month_number)[1])
+    now = timezone.now()
+    expert, busy_read = selectors.expert_and_busy_for_slots(slug=expert_id, first_day=first, last_day=last, now=now)
+    minutes = _duration(params.duration, expert)
+    zone = _zone(params.tz, "tz", expert.time_zone)
     dates = selectors.available_date_list(expert=expert, first_day=first, last_day=last, duration_minutes=minutes,
-                                          now=timezone.now(), viewer_zone=zone)
+                                          now=now, viewer_zone=zone, busy_read=busy_read)
     return _json({"success": True, "month": f"{year_number:04d}-{month_number:02d}", "timezone": zone.key,
                   "duration": minutes, "availableDates": [day.isoformat() for day in dates]})

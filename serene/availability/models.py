@@ -10,6 +10,9 @@ from django.db.models import F, Q
 from serene.core.models import TimeStampedModel
 from serene.experts.models import Expert
 
+# The longest buffer an expert may keep after each session (the availability API refuses more).
+MAX_BUFFER_MINUTES = 120
+
 
 def default_weekly_hours() -> dict[str, list[dict[str, str]]]:
     """The brief's default: Monday–Friday 09:00–17:00, weekends off (keys: 0 = Sunday)."""

@@ -18,12 +18,11 @@ from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.timezones import time_zone_or_none
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
-from .models import DateOverride, WeeklySchedule
+from .models import MAX_BUFFER_MINUTES, DateOverride, WeeklySchedule
 from .selectors import schedule_of
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SLOT_INTERVALS = (15, 30, 60)
-MAX_BUFFER_MINUTES = 120
 MAX_NOTICE_HOURS = 24 * 30
 MAX_HORIZON_DAYS = 365
 MAX_OVERRIDE_DAYS = 366

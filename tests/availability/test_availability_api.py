@@ -249,6 +249,31 @@ def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
     assert all(type(seconds) is int for pair in raw for seconds in pair)
 
 
+def test_busy_time_read_with_the_expert_is_the_blocking_bookings(sarah):
+    """The one-query read of the slot endpoints selects the same bookings as busy_intervals (and so
+    as blocking_q), over the UTC days around the dates asked for."""
+    from django.utils import timezone
+
+    from serene.availability.selectors import busy_intervals, expert_and_busy_for_slots
+    from serene.bookings.models import Booking, BookingStatus
+    day = next_weekday()
+    for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
+                               (11, BookingStatus.PENDING, 10), (12, BookingStatus.PENDING, -10),
+                               (13, BookingStatus.CANCELLED, None), (14, BookingStatus.COMPLETED, None)]:
+        start = at(day, hour)
+        Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=start, ends_at=start + timedelta(minutes=30),
+                               blocked_until=start + timedelta(minutes=45), duration_minutes=30, price_minor=1, status=status,
+                               hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
+    now = timezone.now()
+    expert, read = expert_and_busy_for_slots(slug=sarah.slug, first_day=day, last_day=day, now=now)
+    assert expert.pk == sarah.pk and expert.time_zone == sarah.time_zone
+    assert sorted(read.pairs) == sorted(busy_intervals(expert_ids=[sarah.pk], start=read.start, end=read.end, now=now)[sarah.pk])
+    assert len(read.pairs) == 3
+    _, empty = expert_and_busy_for_slots(slug=sarah.slug, first_day=day + timedelta(days=7), last_day=day + timedelta(days=7),
+                                         now=now)
+    assert empty.pairs == []
+
+
 @pytest.mark.parametrize("old_sqlite", [False, True], ids=["current", "sqlite-before-3.38"])
 def test_busy_seconds_round_outwards(sarah, old_sqlite, monkeypatch):
     """Busy time read as whole seconds is never shorter than the stored one: a start rounds down, an

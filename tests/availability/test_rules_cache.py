@@ -52,9 +52,14 @@ def test_the_second_read_comes_from_the_cache(client, expert):
         assert _times(client)[0] == "09:00"
     with CaptureQueriesContext(connection) as second:
         assert _times(client)[0] == "09:00"
-    # The expert and their busy time, and nothing else once the rules are cached.
-    assert len(second) == 2, [query["sql"] for query in second]
+    # The expert with their busy time, one query, and nothing else once the rules are cached.
+    assert len(second) == 1, [query["sql"] for query in second]
     assert len(first) > len(second)
+    month = f"/api/v1/experts/cached/available-dates?month={_day():%Y-%m}"
+    client.get(month)
+    with CaptureQueriesContext(connection) as third:
+        assert client.get(month).status_code == 200
+    assert len(third) == 1, [query["sql"] for query in third]
 
 
 def test_an_edit_through_the_api_is_seen_at_once(client, expert):

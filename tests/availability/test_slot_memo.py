@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from serene.availability import api, selectors
 from serene.availability.memo import BoundedMemo
-from serene.availability.models import WeeklySchedule
+from serene.availability.models import DateOverride, WeeklySchedule
 from serene.bookings.models import Booking, BookingStatus
 from serene.core.timezones import format_utc_offset
 from tests.factories import ExpertFactory, UserFactory
@@ -44,7 +44,7 @@ def _book(expert, starts_at: datetime, minutes: int = 60) -> None:
 
 def _defined(expert, day: date, minutes: int, tz: str | None, date_tz: str | None) -> list[dict]:
     """The day's slots as slot_list_for_day gives them, in SlotOut's shape."""
-    expert = selectors.expert_for_slots(slug=expert.slug)
+    expert.refresh_from_db()
     viewer = ZoneInfo(tz) if tz else None
     items = []
     for slot in selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=minutes, now=timezone.now(),
@@ -108,6 +108,25 @@ def test_bookings_and_the_clock_are_read_on_every_request(client):
     expert.minimum_notice_hours = 24 * 30
     expert.save()
     assert status_at(16) == "notice"
+    assert day.isoformat() not in client.get(month).json()["availableDates"]
+
+
+def test_a_buffer_beyond_what_was_read_with_the_expert_reads_its_own_busy_time(client):
+    """The busy time read with the expert reaches as far as the longest session plus the API's
+    longest buffer; a longer buffer (set in the admin) makes the endpoints read again, so a booking
+    that far ahead still blocks."""
+    expert = _expert("memo-buffer", "UTC", buffer_minutes=22 * 60)
+    day = (timezone.now() + timedelta(days=3)).date()
+    DateOverride.objects.create(expert=expert, start_date=day, end_date=day, ranges=[{"start": "22:00", "end": "23:30"}])
+    # 21:00 the next day: a 60-minute session at 22:30 plus 22 hours of buffer runs into it; one at 22:00 does not.
+    _book(expert, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("UTC")).replace(hour=21))
+    slots = _answer(client, expert, day, 60, None, None)["availableSlots"]
+    assert [(slot["time"], slot["status"]) for slot in slots] == [("22:00", "available"), ("22:30", "booked")]
+    assert slots == _defined(expert, day, 60, None, None)
+    month = f"/api/v1/experts/memo-buffer/available-dates?month={day:%Y-%m}&duration=60"
+    assert day.isoformat() in client.get(month).json()["availableDates"]
+    DateOverride.objects.filter(expert=expert).update(ranges=[{"start": "22:30", "end": "23:30"}])
+    expert.save()  # the admin's save moves updated_at on
     assert day.isoformat() not in client.get(month).json()["availableDates"]
 
 

@@ -17,7 +17,10 @@ time, 5xx answers by status, and on PostgreSQL the peak of connections to the be
 server, the worker and the script's own audit connection are counted).
 
 At the end the script checks, with SQL, that no two blocking bookings of an expert overlap and that
-every captured payment has a kept booking or a refund.
+every captured payment has a kept booking, a processed refund or a flag for staff, waiting up to a
+minute for the last refund webhooks (it prints how long that took).
+
+The Razorpay emulator runs as a second uvicorn process, standing in for the gateway outside Serene.
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
     BENCH_CUSTOMERS=200 BENCH_BOOKING_THREADS=8,32 BENCH_ROUNDS=3 ...   (the defaults)
@@ -47,6 +50,7 @@ CUSTOMERS = int(os.environ.get("BENCH_CUSTOMERS", "200"))
 CONCURRENCIES = [int(value) for value in os.environ.get("BENCH_BOOKING_THREADS", "8,32").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 LATE_SHARE = float(os.environ.get("BENCH_LATE_SHARE", "0.25"))
+SETTLE_SECONDS = 60
 EXPERTS = 4
 START_TIMES = ["10:00", "10:30", "11:00", "11:30"]
 
@@ -144,12 +148,14 @@ class ConnectionSampler(threading.Thread):
         self.join(timeout=5)
 
 
-def customer_run(port: int, customer: dict, rival: dict, experts: list[str], day: str, random_source: random.Random,
-                 results: dict, lock: threading.Lock, key_id: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def customer_run(port: int, gateway_port: int, customer: dict, rival: dict, experts: list[str], day: str,
+                 random_source: random.Random, results: dict, lock: threading.Lock, key_id: str) -> None:
+    serene = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    gateway = http.client.HTTPConnection("127.0.0.1", gateway_port, timeout=60)
 
     def call(method, path, body, step, who=customer):
         began = time.perf_counter()
+        connection = gateway if path.startswith("/sandbox/") else serene
         connection.request(method, path, body=json.dumps(body), headers=_headers(who))
         response = connection.getresponse()
         data = json.loads(response.read() or b"{}")
@@ -238,13 +244,21 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
     customers, rivals, experts = seed(env)
     connections.close_all()
     from django.conf import settings
-    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
-                               "--port", str(port), "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env,
-                              stderr=subprocess.DEVNULL)
+    # The Razorpay emulator runs in a process of its own, as the real gateway is outside Serene: served
+    # by Serene's own process, its answers to Serene's calls would wait for the connections those calls
+    # hold (every create-order waits on the gateway), and under 32 threads the pool ran dry.
+    gateway_port = _free_port()
+    uvicorn = [str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
+               "--log-level", "warning", "--no-access-log"]
+    gateway_server = subprocess.Popen([*uvicorn, "--port", str(gateway_port)], cwd=ROOT, env=env,
+                                      stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([*uvicorn, "--port", str(port)], cwd=ROOT, stderr=subprocess.DEVNULL,
+                              env={**env, "RAZORPAY_API_BASE": f"http://127.0.0.1:{gateway_port}/sandbox/razorpay"})
     worker = subprocess.Popen([str(ROOT / ".venv" / "bin" / "python"), "manage.py", "db_worker", "--interval", "0.2"],
                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         _wait_for(port)
+        _wait_for(gateway_port)
         day = next_weekday()
         results = {"latency": {}, "slot_taken": 0, "errors": [], "outcomes": {}, "rival holds": 0, "5xx": {}}
         sampler = ConnectionSampler(env)
@@ -258,8 +272,8 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
                     if not queue:
                         return
                     number, customer = queue.pop()
-                customer_run(port, customer, rivals[number], experts, day, random.Random(number), results, lock,
-                             settings.RAZORPAY_KEY_ID)
+                customer_run(port, gateway_port, customer, rivals[number], experts, day, random.Random(number), results,
+                             lock, settings.RAZORPAY_KEY_ID)
 
         began = time.perf_counter()
         threads = [threading.Thread(target=runner) for _ in range(concurrency)]
@@ -268,21 +282,30 @@ def run_round(env: dict[str, str], port: int, concurrency: int) -> dict:
         for thread in threads:
             thread.join()
         seconds = time.perf_counter() - began
-        time.sleep(5)  # let the worker deliver the last webhooks
-        sampler.stop()
+        # Let the worker deliver the last webhooks: a refund started during the race is "processed" only
+        # when the gateway's refund webhook arrives, so wait (up to SETTLE_SECONDS) until every captured
+        # payment has its end, and report how long that took.
+        settle_began = time.perf_counter()
+        time.sleep(2)
         figures = audit()
+        while figures["lost"] and time.perf_counter() - settle_began < SETTLE_SECONDS:
+            time.sleep(1)
+            figures = audit()
+        settled = time.perf_counter() - settle_began
+        sampler.stop()
     finally:
-        server.terminate()
-        worker.terminate()
-        server.wait(timeout=10)
-        worker.wait(timeout=10)
+        for process in (server, gateway_server, worker):
+            process.terminate()
+        for process in (server, gateway_server, worker):
+            process.wait(timeout=10)
     holds = results["latency"].get("create-order hold", [])
     taken = results["latency"].get("create-order 409", [])
     late = {key: value for key, value in results["outcomes"].items() if key.startswith("late")}
     print(f"  {concurrency:2d} threads: {len(holds)} holds ({len(holds) / seconds:.1f}/s), {len(taken)} 409s "
           f"({len(taken) / seconds:.1f}/s) in {seconds:.1f} s; verify outcomes {results['outcomes']}; "
           f"{results['rival holds']} rival holds; gateway refunds {figures['refunds']}; "
-          f"overlaps {figures['overlaps']}; captured without an end {figures['lost']}; errors {len(results['errors'])}"
+          f"overlaps {figures['overlaps']}; captured without an end {figures['lost']} after {settled:.0f} s; "
+          f"errors {len(results['errors'])}"
           + (f" (first: {results['errors'][0]})" if results["errors"] else "")
           + f"; 5xx answers {results['5xx'] or 'none'}; peak database connections {sampler.peak}")
     for step, values in results["latency"].items():
@@ -305,7 +328,8 @@ def main() -> None:
     port = int(os.environ.get("BENCH_PORT", "0")) or _free_port()
     env = _environment(port)
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {CUSTOMERS} customers (a share {LATE_SHARE:.0%} paying late) "
-          f"racing for {EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker; "
+          f"racing for {EXPERTS} experts x {len(START_TIMES)} start times (30 or 60 min); uvicorn 1 worker + 1 db_worker, "
+          f"the Razorpay emulator in a uvicorn of its own; "
           f"{ROUNDS} rounds alternating {', '.join(str(c) for c in CONCURRENCIES)} threads, each on a fresh database")
     rounds: dict[int, list[dict]] = {concurrency: [] for concurrency in CONCURRENCIES}
     for number in range(ROUNDS):

@@ -126,3 +126,37 @@ def test_a_storm_of_sign_ups_with_one_email_makes_one_account(settings):
         thread.join()
     assert Counter(statuses)[200] == 1 and set(statuses) <= {200, 400}, statuses
     assert User.objects.filter(email="asha@example.test").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_up_paused_after_its_email_check_loses_to_a_rival_with_a_400(settings):
+    """One path stops after finding the email free; a rival with the same email signs up meanwhile.
+    On PostgreSQL the rival finishes first and the paused one meets the unique index (400, not 500);
+    on SQLite the paused one's transaction holds the write lock, so the rival waits and then finds the
+    email taken. Either way: one account, one 200, and the other answer names the email."""
+    from django.db import connection
+
+    from tests.interleave import paused_at
+    settings.SIGNUP_LIMIT_PER_ADDRESS = 100
+    body = {"name": "Asha", "email": "asha.paused@example.test", "password": PASSWORD}
+
+    def sign_up(address):
+        def run():
+            try:
+                response = _signup(Client(), body, address=address)
+                return response.status_code, response.json()
+            finally:
+                connections.close_all()
+        return run
+
+    with paused_at("serene.accounts.services.time_zone_or_none") as pause:
+        first = pause.run(sign_up("198.51.100.21"))
+        rival = pause.run_rival(sign_up("198.51.100.22"))
+        if connection.vendor == "postgresql":
+            assert rival.result()[0] == 200  # it did not wait for the paused path
+        pause.release()
+    answers = [first.result(), rival.result()]
+    assert sorted(status for status, _ in answers) == [200, 400], answers
+    loser = next(payload for status, payload in answers if status == 400)
+    assert "already exists" in " ".join(loser["error"]["fields"]["email"])
+    assert User.objects.filter(email="asha.paused@example.test").count() == 1

@@ -52,6 +52,8 @@ class UserOut(Schema):
     id: str
     email: str
     name: str
+    shortName: str = Field(description='How pages greet the person: the first name, past a title ("Dr. Sarah Khan" '
+                                       'is "Sarah").')
     role: str = Field(description="customer, expert or staff")
     timezone: str
     expertId: str | None = Field(description="The expert profile's id, for an expert; otherwise null.")
@@ -72,7 +74,7 @@ class LogoutOut(Schema):
 
 def user_as_json(user: User) -> dict:
     expert_slug = Expert.objects.filter(user=user).values_list("slug", flat=True).first()
-    return {"id": str(user.pk), "email": user.email, "name": user.name, "role": user.role,
+    return {"id": str(user.pk), "email": user.email, "name": user.name, "shortName": user.get_short_name(), "role": user.role,
             "timezone": user.time_zone, "expertId": expert_slug}
 
 

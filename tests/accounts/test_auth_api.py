@@ -28,7 +28,7 @@ def test_a_single_page_client_signs_in_asks_who_it_is_and_signs_out():
     signed_in = _login(browser, "Asha@Example.test", TEST_PASSWORD, token)
     assert signed_in.status_code == 200, signed_in.content
     body = signed_in.json()
-    assert body["user"] == {"id": str(user.pk), "email": "asha@example.test", "name": "Asha Verma",
+    assert body["user"] == {"id": str(user.pk), "email": "asha@example.test", "name": "Asha Verma", "shortName": "Asha",
                             "role": "customer", "timezone": "Europe/London", "expertId": None}
     token = body["csrfToken"]  # rotated at sign-in
     assert browser.get("/api/v1/auth/me").json()["user"]["email"] == "asha@example.test"

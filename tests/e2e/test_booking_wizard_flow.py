@@ -121,6 +121,12 @@ def test_a_new_customer_signs_up_and_pays_without_leaving_the_wizard(request, sa
 
     checkout = page.get_by_role("dialog", name="Serene Wellbeing")
     expect(checkout).to_be_visible()
+    # Signed in now: the header no longer offers to log in, it greets her as a signed-in page does.
+    header = page.locator(".site-header")
+    expect(header.get_by_role("link", name="My sessions")).to_have_attribute("href", "/dashboard/")
+    expect(header.locator(".nav-user")).to_have_text("Your profile: Asha")
+    expect(header.get_by_role("link", name="Log in")).to_have_count(0)
+    expect(header.get_by_role("link", name="Sign up")).to_have_count(0)
     assert banners(page) <= 1, "one banner landmark while checkout is open"
     assert not axe(page, include=".rzp-sbx-backdrop"), "checkout"
     screenshot(page, f"flow-4-checkout-{device}", full_page=False)

@@ -420,6 +420,16 @@
     var invalid = root.querySelector('#wizard-account [aria-invalid="true"]');
     (invalid || $("#account-error")).focus();
   }
+  // The site header still offers "Log in / Sign up": show what a signed-in page shows instead.
+  function showSignedInHeader(name) {
+    var links = document.querySelectorAll("[data-signed-out]");
+    var signedIn = document.getElementById("nav-signed-in");
+    if (!signedIn || !links.length) return;
+    var content = signedIn.content.cloneNode(true);
+    content.querySelector("[data-user-name]").textContent = name || "Your profile";
+    links[0].parentNode.insertBefore(content, links[0]);
+    Array.prototype.forEach.call(links, function (link) { link.remove(); });
+  }
   // Sign up or in without leaving the wizard; resolves true once the session can pay.
   function authenticate() {
     clearAccountErrors();
@@ -453,6 +463,7 @@
       config.signedIn = true;
       config.prefill = {name: answer.user.name, email: answer.user.email};
       $("#account-password").value = "";
+      showSignedInHeader(answer.user.shortName);
       return true;
     });
   }

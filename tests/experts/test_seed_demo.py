@@ -71,3 +71,37 @@ def test_demo_experts_have_credentials_portraits_and_staff_verification():
     assert {expert.verified_by.email for expert in verified} == {"admin@serene.test"}
     unregistered = [expert for expert in experts if not expert.registration_number]
     assert unregistered and not any(expert.is_verified for expert in unregistered)
+
+
+def test_make_run_always_has_a_session_to_join_now(settings):
+    """Each seed leaves the demo customer a paid session with the demo expert whose room is open, and
+    makes a new one only when the last has passed."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from serene.bookings.join import booking_joinable
+    from serene.bookings.models import Booking, BookingStatus
+    from serene.bookings.selectors import blocking_overlap_pairs
+    from serene.payments.models import Payment
+
+    call_command("seed_demo")
+    customer = User.objects.get(email="customer@serene.test")
+
+    def joinable():
+        return [booking for booking in Booking.objects.filter(customer=customer, expert__user__email="expert@serene.test")
+                if booking_joinable(booking)]
+
+    now_open = joinable()
+    assert len(now_open) == 1 and now_open[0].status == BookingStatus.CONFIRMED
+    assert Payment.objects.filter(booking=now_open[0], captured_at__isnull=False).exists()
+    call_command("seed_demo")
+    assert joinable() == now_open  # still open: not made twice
+    # An hour and more later the call is over; the next seed makes another.
+    Booking.objects.filter(pk=now_open[0].pk).update(starts_at=timezone.now() - timedelta(hours=3),
+                                                     ends_at=timezone.now() - timedelta(hours=2),
+                                                     blocked_until=timezone.now() - timedelta(hours=2))
+    assert joinable() == []
+    call_command("seed_demo")
+    assert len(joinable()) == 1 and joinable()[0].pk != now_open[0].pk
+    assert blocking_overlap_pairs() == 0

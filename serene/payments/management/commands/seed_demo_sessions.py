@@ -15,6 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import Role, User
+from serene.bookings.join import booking_joinable
+from serene.bookings.lifecycle import blocking_q
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
 from serene.bookings.reviews import expert_rating_refresh
 from serene.core.money import price_for_duration
@@ -50,6 +52,7 @@ class Command(BaseCommand):
             return
         if Booking.objects.filter(customer=customer).exists():
             self.stdout.write("Demo sessions already there.")
+            self._session_to_join(customer, experts[0])
             return
         reviewers = [self._user(email, name) for email, name in REVIEWERS]
         now = timezone.now()
@@ -84,6 +87,29 @@ class Command(BaseCommand):
         for expert in experts:
             expert_rating_refresh(expert=expert)
         self.stdout.write(self.style.SUCCESS(f"Demo sessions ready: {made} bookings with their payments."))
+        self._session_to_join(customer, sarah)
+
+    def _session_to_join(self, customer: User, expert: Expert) -> None:
+        """A paid session of the demo customer with the demo expert whose video room is open now (it
+        opens SESSION_JOIN_OPENS_MINUTES before the start), made again on each run when the last one
+        has passed, so `make run` always has a call to try from both dashboards."""
+        now = timezone.now()
+        upcoming = Booking.objects.filter(customer=customer, expert=expert, status=S.CONFIRMED, ends_at__gt=now)
+        if any(booking_joinable(booking, now) for booking in upcoming):
+            return
+        # The next five-minute mark at least five minutes away: inside the join window at once.
+        starts = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
+        starts -= timedelta(minutes=starts.minute % 5)
+        ends = starts + timedelta(minutes=60 + expert.buffer_minutes)
+        if Booking.objects.filter(blocking_q(now=now), expert=expert, starts_at__lt=ends, blocked_until__gt=starts).exists():
+            self.stdout.write("The demo expert is booked for the next hour: no session to join this time.")
+            return
+        booking = self._booking(expert=expert, customer=customer, starts=starts, status=S.CONFIRMED,
+                                note="A demo call: join from both dashboards to try the video room.")
+        local = booking.starts_at.astimezone(ZoneInfo(customer.time_zone or "Asia/Kolkata"))
+        self.stdout.write(self.style.SUCCESS(
+            f"A demo session to join now: {customer.email} and {expert.user.email} can join it from their "
+            f"dashboards (it starts at {local:%H:%M} {local.tzname()}, for an hour)."))
 
     def _user(self, email: str, name: str) -> User:
         user = User.objects.filter(email__iexact=email).first()

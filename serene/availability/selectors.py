@@ -291,7 +291,7 @@ def busy_index(expert: Expert, start: datetime, end: datetime, now: datetime, du
 
 # What follows from the rules alone (where a day's slots are, a month's plan), kept per process under
 # a key that starts with the rules cache's key, so an entry made before a change is never used again.
-MEMO = BoundedMemo(max_entries=4000)
+MEMO = BoundedMemo(max_entries=2000)
 
 
 def rules_memo_key(expert: Expert, *parts) -> tuple:

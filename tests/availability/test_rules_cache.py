@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from serene.availability import selectors
-from serene.availability.api import AvailableDatesOut, DaySlotsOut
+from serene.availability.api import DAY_FRAGMENTS, AvailableDatesOut, DaySlotsOut
 from serene.availability.models import DateOverride, WeeklySchedule
 from tests.factories import ExpertFactory
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def empty_cache():
     caches[selectors.RULES_CACHE].clear()
     selectors.MEMO.clear()
+    DAY_FRAGMENTS.clear()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from serene.availability.memo import BoundedMemo
 from serene.availability.models import DateOverride, WeeklySchedule
 from serene.bookings.models import Booking, BookingStatus
 from serene.core.timezones import format_utc_offset
+from serene.experts.models import Expert
 from tests.factories import ExpertFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -22,9 +23,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def empty_memos():
-    caches[selectors.RULES_CACHE].clear()
-    selectors.MEMO.clear()
-    api.DAY_FRAGMENTS.clear()
+    _forget_kept()
 
 
 def _expert(slug: str, zone: str, **fields):
@@ -42,8 +41,15 @@ def _book(expert, starts_at: datetime, minutes: int = 60) -> None:
                            duration_minutes=minutes, price_minor=1, status=BookingStatus.CONFIRMED)
 
 
+def _forget_kept():
+    caches[selectors.RULES_CACHE].clear()
+    selectors.MEMO.clear()
+    api.DAY_FRAGMENTS.clear()
+
+
 def _defined(expert, day: date, minutes: int, tz: str | None, date_tz: str | None) -> list[dict]:
-    """The day's slots as slot_list_for_day gives them, in SlotOut's shape."""
+    """The day's slots as slot_list_for_day works them out with nothing kept, in SlotOut's shape."""
+    _forget_kept()
     expert.refresh_from_db()
     viewer = ZoneInfo(tz) if tz else None
     items = []
@@ -68,27 +74,72 @@ def _answer(client, expert, day: date, minutes: int, tz: str | None, date_tz: st
     return json.loads(response.content)
 
 
-@pytest.mark.parametrize("zone, day", [
-    ("America/New_York", date(2026, 11, 1)),   # fall back: 01:00-01:30 twice
-    ("America/New_York", date(2027, 3, 14)),   # spring forward: no 02:00-02:30
-    ("Asia/Kolkata", date(2027, 1, 15)),
-    ("Australia/Lord_Howe", date(2027, 4, 4)),  # a half-hour change
+def _day_with(zone: str, change: str) -> date:
+    """A coming date (from three days ahead) in `zone` whose UTC offset goes back ("back"), forward
+    ("forward") or does not change ("none") during the day: worked out from today, so the day stays
+    ahead and its slots can be booked."""
+    local = ZoneInfo(zone)
+    day = timezone.now().date() + timedelta(days=3)
+    for _ in range(400):
+        starts = datetime.combine(day, datetime.min.time(), tzinfo=local).utcoffset()
+        ends = datetime.combine(day, datetime.max.time(), tzinfo=local).utcoffset()
+        if {"back": ends < starts, "forward": ends > starts, "none": ends == starts}[change]:
+            return day
+        day += timedelta(days=1)
+    raise AssertionError(f"no {change} change in {zone} within 400 days")
+
+
+@pytest.mark.parametrize("zone, change", [
+    ("America/New_York", "back"),      # 01:00-02:00 happens twice
+    ("America/New_York", "forward"),   # no 02:00-03:00
+    ("Asia/Kolkata", "none"),
+    ("Australia/Lord_Howe", "back"),   # a half-hour change
 ])
-def test_the_day_answer_is_the_defined_slots_cold_and_warm(client, zone, day):
+def test_the_day_answer_is_the_defined_slots_cold_and_warm(client, zone, change):
+    day = _day_with(zone, change)
     expert = _expert("memo-day", zone)
     local = ZoneInfo(zone)
     _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=local).replace(hour=9))
     _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=local).replace(hour=15, minute=30), minutes=30)
-    for tz, date_tz in [(None, None), ("Pacific/Kiritimati", None), (None, "Pacific/Pago_Pago"),
-                        ("Asia/Kathmandu", "Asia/Kathmandu")]:
-        for minutes in (30, 60):
-            cold = _answer(client, expert, day, minutes, tz, date_tz)
-            warm = _answer(client, expert, day, minutes, tz, date_tz)
-            assert cold == warm
-            assert cold["availableSlots"] == _defined(expert, day, minutes, tz, date_tz)
-            assert cold["viewerTimezone"] == tz and cold["timezone"] == zone and cold["duration"] == minutes
-            assert api.DaySlotsOut.model_validate(cold).model_dump() == cold
-    assert len(api.DAY_FRAGMENTS) == 8
+    # At the edges of the widest viewer days: one starts before Kiritimati's day (UTC+14) and runs
+    # into it, one starts inside Pago Pago's (UTC-11) and runs past its end.
+    _book(expert, datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo("Pacific/Kiritimati")) - timedelta(minutes=30))
+    _book(expert, datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=ZoneInfo("Pacific/Pago_Pago"))
+          - timedelta(minutes=30), minutes=90)
+    cases = [(None, None), ("Pacific/Kiritimati", None), (None, "Pacific/Pago_Pago"), (None, "Pacific/Kiritimati"),
+             ("Asia/Kathmandu", "Asia/Kathmandu")]
+    asks = [(tz, date_tz, minutes) for tz, date_tz in cases for minutes in (30, 60)]
+    expected = {ask: _defined(expert, day, ask[2], ask[0], ask[1]) for ask in asks}  # each with nothing kept
+    _forget_kept()
+    # Then every ask in turn, cold and warm, each while what the asks before it kept is still there.
+    for tz, date_tz, minutes in asks:
+        cold = _answer(client, expert, day, minutes, tz, date_tz)
+        warm = _answer(client, expert, day, minutes, tz, date_tz)
+        assert cold == warm
+        assert cold["availableSlots"] == expected[(tz, date_tz, minutes)], (tz, date_tz, minutes)
+        assert {"booked", "available"} <= {slot["status"] for slot in cold["availableSlots"]}
+        assert cold["viewerTimezone"] == tz and cold["timezone"] == zone and cold["duration"] == minutes
+        assert api.DaySlotsOut.model_validate(cold).model_dump() == cold
+
+
+def test_a_month_is_answered_for_the_zone_asked_for(client):
+    """The same month asked in two zones, each while the other's answer is kept: an expert working
+    Mondays 22:00-23:30 UTC is free on Mondays for a UTC viewer and on Tuesdays at UTC+14."""
+    expert = _expert("memo-month", "UTC")
+    monday_nights = [{"start": "22:00", "end": "23:30"}]
+    WeeklySchedule.objects.filter(expert=expert).update(
+        weekly_hours={str(day): monday_nights if day == 1 else [] for day in range(7)}, breaks=[])
+    expert.save()
+    first = (timezone.now().date().replace(day=1) + timedelta(days=40)).replace(day=1)
+    url = f"/api/v1/experts/memo-month/available-dates?month={first:%Y-%m}&duration=60"
+
+    def dates(zone: str) -> list[date]:
+        return [date.fromisoformat(text) for text in client.get(f"{url}&tz={zone}").json()["availableDates"]]
+
+    for _ in range(2):  # cold, then each asked while the other's plan is kept
+        in_utc, at_kiritimati = dates("UTC"), dates("Pacific/Kiritimati")
+        assert in_utc and {day.isoweekday() for day in in_utc} == {1}
+        assert at_kiritimati and {day.isoweekday() for day in at_kiritimati} == {2}
 
 
 def test_bookings_and_the_clock_are_read_on_every_request(client):
@@ -104,9 +155,9 @@ def test_bookings_and_the_clock_are_read_on_every_request(client):
     assert status_at(10) == "booked"
     month = f"/api/v1/experts/memo-fresh/available-dates?month={day:%Y-%m}&duration=60"
     assert day.isoformat() in client.get(month).json()["availableDates"]
-    # The notice is read from the expert row on each request, not from anything kept.
-    expert.minimum_notice_hours = 24 * 30
-    expert.save()
+    # The notice is read from the expert row on each request, not from anything kept: changed here
+    # without moving updated_at, so every kept entry's key still matches.
+    Expert.objects.filter(pk=expert.pk).update(minimum_notice_hours=24 * 30)
     assert status_at(16) == "notice"
     assert day.isoformat() not in client.get(month).json()["availableDates"]
 

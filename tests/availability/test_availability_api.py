@@ -224,22 +224,31 @@ def test_put_needs_a_csrf_token_from_a_browser_session(sarah):
     assert response.status_code in (401, 403)
 
 
+def _bookings_in_every_state(expert, day):
+    """One booking an hour from 09:00, in each state (and a pending one whose hold ran out): three of
+    them block time (confirmed, awaiting approval, pending with a live hold)."""
+    from django.utils import timezone
+
+    from serene.bookings.models import Booking, BookingStatus
+    for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
+                               (11, BookingStatus.PENDING, 10), (12, BookingStatus.PENDING, -10),
+                               (13, BookingStatus.CANCELLED, None), (14, BookingStatus.EXPIRED, None),
+                               (15, BookingStatus.REJECTED, None), (16, BookingStatus.COMPLETED, None)]:
+        start = at(day, hour)
+        Booking.objects.create(customer=UserFactory(), expert=expert, starts_at=start, ends_at=start + timedelta(minutes=30),
+                               blocked_until=start + timedelta(minutes=45), duration_minutes=30, price_minor=1, status=status,
+                               hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
+
+
 def test_busy_intervals_select_exactly_the_blocking_bookings(sarah):
     """busy_intervals is plain SQL for speed; it must agree with the lifecycle's blocking_q."""
     from django.utils import timezone
 
     from serene.availability.selectors import busy_intervals
     from serene.bookings.lifecycle import blocking_q
-    from serene.bookings.models import Booking, BookingStatus
+    from serene.bookings.models import Booking
     day = next_weekday()
-    for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
-                               (11, BookingStatus.PENDING, 10), (12, BookingStatus.PENDING, -10),
-                               (13, BookingStatus.CANCELLED, None), (14, BookingStatus.EXPIRED, None),
-                               (15, BookingStatus.REJECTED, None), (16, BookingStatus.COMPLETED, None)]:
-        start = at(day, hour)
-        Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=start, ends_at=start + timedelta(minutes=30),
-                               blocked_until=start + timedelta(minutes=45), duration_minutes=30, price_minor=1, status=status,
-                               hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
+    _bookings_in_every_state(sarah, day)
     now = timezone.now()
     window = (at(day, 0), at(day, 23))
     raw = sorted(busy_intervals(expert_ids=[sarah.pk], start=window[0], end=window[1], now=now)[sarah.pk])
@@ -255,15 +264,8 @@ def test_busy_time_read_with_the_expert_is_the_blocking_bookings(sarah):
     from django.utils import timezone
 
     from serene.availability.selectors import busy_intervals, expert_and_busy_for_slots
-    from serene.bookings.models import Booking, BookingStatus
     day = next_weekday()
-    for hour, status, hold in [(9, BookingStatus.CONFIRMED, None), (10, BookingStatus.AWAITING_APPROVAL, None),
-                               (11, BookingStatus.PENDING, 10), (12, BookingStatus.PENDING, -10),
-                               (13, BookingStatus.CANCELLED, None), (14, BookingStatus.COMPLETED, None)]:
-        start = at(day, hour)
-        Booking.objects.create(customer=UserFactory(), expert=sarah, starts_at=start, ends_at=start + timedelta(minutes=30),
-                               blocked_until=start + timedelta(minutes=45), duration_minutes=30, price_minor=1, status=status,
-                               hold_expires_at=timezone.now() + timedelta(minutes=hold) if hold else None)
+    _bookings_in_every_state(sarah, day)
     now = timezone.now()
     expert, read = expert_and_busy_for_slots(slug=sarah.slug, first_day=day, last_day=day, now=now)
     assert expert.pk == sarah.pk and expert.time_zone == sarah.time_zone

@@ -11,6 +11,7 @@ and in how many rounds each aim was met; also the SQL queries per request.
     .venv/bin/python bench/availability.py                   # SQLite file under var/bench/
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_run .venv/bin/python bench/availability.py
     BENCH_REQUESTS=400 BENCH_ROUNDS=3 BENCH_CONCURRENCY=1,8 .venv/bin/python bench/availability.py
+    BENCH_CLIENT=wrk BENCH_WRK_SECONDS=10 .venv/bin/python bench/availability.py   # wrk as the client
 
 The database named in DATABASE_URL is dropped and created again: never point it at one you keep.
 """
@@ -39,6 +40,10 @@ REQUESTS = int(os.environ.get("BENCH_REQUESTS", "400"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCIES = [int(n) for n in os.environ.get("BENCH_CONCURRENCY", "1,8").split(",")]
 WARMUP = 100
+# BENCH_CLIENT=wrk drives each suite with wrk (Debian's package) for BENCH_WRK_SECONDS instead of
+# this script's own threads for BENCH_REQUESTS requests.
+CLIENT = os.environ.get("BENCH_CLIENT", "python")
+WRK_SECONDS = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
 EXPERTS = 200
 BOOKINGS = 1000
 
@@ -104,6 +109,10 @@ def seed(env: dict[str, str]) -> tuple[str, str]:
                                 ends_at=starts_at + timedelta(minutes=30), blocked_until=starts_at + timedelta(minutes=30),
                                 duration_minutes=30, price_minor=75000, status=BookingStatus.CONFIRMED))
         Booking.objects.bulk_create(rows)
+    from django.db import connection
+    if connection.vendor == "postgresql":  # table statistics, as autovacuum keeps them on a live database
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return busy.slug, experts[1].slug
 
 
@@ -179,6 +188,43 @@ def load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], fl
     return latencies, time.perf_counter() - began, errors
 
 
+# wrk's Lua hook: each request takes the next path of the suite's file, round and round.
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_WRK_PATHS")) do paths[#paths + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n - 1) % #paths + 1])
+end
+"""
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk_load(port: int, paths: list[str], concurrency: int) -> dict:
+    """The suite through wrk (a C load generator: no client-side GIL or collector pauses in the
+    figures) for WRK_SECONDS at `concurrency` connections; its p50, p99 (wrk's latency histogram),
+    requests per second and non-2xx answers."""
+    import re
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        script, listing = Path(folder, "paths.lua"), Path(folder, "paths.txt")
+        script.write_text(WRK_SCRIPT)
+        listing.write_text("\n".join(paths) + "\n")
+        output = subprocess.run(["wrk", "-t1", f"-c{concurrency}", f"-d{WRK_SECONDS}s", "--latency", "-s", str(script),
+                                 f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True,
+                                env={**os.environ, "BENCH_WRK_PATHS": str(listing)}).stdout
+
+    def milliseconds(label: str) -> float:
+        value, unit = re.search(rf"^\s*{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE).groups()
+        return float(value) * WRK_UNITS[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {"p50": milliseconds("50%"), "p99": milliseconds("99%"),
+            "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "errors": int(errors.group(1)) if errors else 0}
+
+
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -195,8 +241,9 @@ def _spread(values: list[float]) -> str:
 
 def main() -> None:
     env = _environment()
+    per_suite = f"wrk for {WRK_SECONDS} s" if CLIENT == "wrk" else f"{REQUESTS} requests"
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}; {EXPERTS} experts, {BOOKINGS} bookings for one; "
-          f"{ROUNDS} rounds x connections {CONCURRENCIES}, {REQUESTS} requests per suite per round; uvicorn, 1 worker; "
+          f"{ROUNDS} rounds x connections {CONCURRENCIES}, {per_suite} per suite per round; uvicorn, 1 worker; "
           f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores at the start")
     _database_reset(env)
     busy, idle = seed(env)
@@ -213,14 +260,16 @@ def main() -> None:
         days = [today + timedelta(days=offset) for offset in range(1, 90)]
         months = sorted({(day.year, day.month) for day in days})
 
+        count = max(REQUESTS, 2000) if CLIENT == "wrk" else REQUESTS  # wrk goes round its list for its seconds
+
         def paths(name: str) -> list[str]:
             if name == BASELINE:
-                return ["/healthz"] * REQUESTS
+                return ["/healthz"] * count
             if name == DAY:
                 return [f"/api/v1/experts/{busy}/availability?date={random_source.choice(days)}"
-                        f"&duration={random_source.choice([30, 60])}" for _ in range(REQUESTS)]
+                        f"&duration={random_source.choice([30, 60])}" for _ in range(count)]
             return ["/api/v1/experts/{}/available-dates?month={}&year={}".format(busy, *reversed(random_source.choice(months)))
-                    for _ in range(REQUESTS)]
+                    for _ in range(count)]
 
         suites = [BASELINE, DAY, MONTH]
         for name in suites:  # warm every endpoint (and every month's cache entry) before measuring
@@ -231,6 +280,9 @@ def main() -> None:
                 order = suites[round_number % 3:] + suites[:round_number % 3]  # alternate which suite goes first
                 figures = {}
                 for name in order:
+                    if CLIENT == "wrk":
+                        figures[name] = wrk_load(port, paths(name), concurrency)
+                        continue
                     latencies, seconds, errors = load(port, paths(name), concurrency)
                     figures[name] = {"p50": statistics.median(latencies) * 1000, "p99": _percentile(latencies, .99) * 1000,
                                      "rps": len(latencies) / seconds, "errors": errors}

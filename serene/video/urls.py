@@ -6,4 +6,5 @@ app_name = "video"
 
 urlpatterns = [
     path("sessions/<str:public_id>/room/", views.room, name="room"),
+    path("sessions/<str:public_id>/room/jitsi/", views.room_jitsi, name="room_jitsi"),
 ]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -14,7 +14,7 @@ from serene.core.security import permissions_policy
 
 from .jitsi import jitsi_room_url
 from .selectors import room_seat_for
-from .services import booking_room_id
+from .services import booking_room_id, room_visit_opened
 
 
 @permissions_policy(camera=True, microphone=True)
@@ -39,8 +39,6 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
     }
     if state == "open":
         room_id = booking_room_id(booking=booking)
-        if settings.VIDEO_PROVIDER == "jitsi":
-            context["jitsi_url"] = jitsi_room_url(seat=seat, room=room_id, user=request.user)
         context["room_config"] = {
             "socketPath": f"/ws/sessions/{booking.public_id}/room/", "roomId": room_id,
             "role": seat.role, "peerName": seat.peer_name,
@@ -48,5 +46,22 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
             "closesAt": window.closes_at.isoformat(),
         }
     response = render(request, "video/room.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_GET
+def room_jitsi(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The way into a Jitsi call: records the visit, then sends the person on with their signed link.
+    Outside the window (or with the built-in call) it goes back to the room page, which says why."""
+    seat = room_seat_for(user=request.user, public_id=public_id)
+    booking = seat.booking
+    if (settings.VIDEO_PROVIDER != "jitsi" or booking.status not in JOINABLE_STATUSES
+            or join_window(booking).state(timezone.now()) != "open"):
+        return redirect("video:room", public_id=booking.public_id)
+    url = jitsi_room_url(seat=seat, room=booking_room_id(booking=booking), user=request.user)
+    room_visit_opened(booking_id=booking.pk, user_id=request.user.pk, role=seat.role)
+    response = HttpResponseRedirect(url)
     response["Cache-Control"] = "no-store"
     return response

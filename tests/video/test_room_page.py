@@ -67,15 +67,23 @@ def test_after_the_window_and_for_a_cancelled_session_no_call(customer, expert):
     assert "There is no call for this session" in page and 'id="room-config"' not in page
 
 
-def test_the_jitsi_provider_gives_each_participant_a_signed_room_link(booking_now, customer, expert, settings):
+@pytest.fixture
+def jitsi(settings):
     settings.VIDEO_PROVIDER = "jitsi"
     settings.JITSI_DOMAIN = "meet.serene.example"
     settings.JITSI_APP_ID = "serene"
     settings.JITSI_APP_SECRET = "jitsi-secret-of-at-least-thirty-two-bytes"
-    page = signed_in(expert.user).get(room_url(booking_now)).content.decode()
-    assert "video-room.js" not in page
-    url = page.split('href="https://meet.serene.example/')[1].split('"')[0].replace("&amp;", "&")
-    room, token = url.split("?jwt=")
+
+
+def test_the_jitsi_provider_gives_each_participant_a_signed_room_link(booking_now, customer, expert, jitsi):
+    from serene.video.models import RoomVisit
+    browser = signed_in(expert.user)
+    page = browser.get(room_url(booking_now)).content.decode()
+    assert "video-room.js" not in page and "jwt=" not in page  # the token is handed out only on the way in
+    assert f'href="/sessions/{booking_now.public_id}/room/jitsi/"' in page
+    response = browser.get(f"/sessions/{booking_now.public_id}/room/jitsi/")
+    assert response.status_code == 302 and response["Cache-Control"] == "no-store"
+    room, token = response["Location"].removeprefix("https://meet.serene.example/").split("?jwt=")
     claims = jwt.decode(token, "jitsi-secret-of-at-least-thirty-two-bytes", algorithms=["HS256"], audience="jitsi")
     booking_now.refresh_from_db()
     assert room == claims["room"] == f"serene-{booking_now.video_room.lower()}"
@@ -84,6 +92,61 @@ def test_the_jitsi_provider_gives_each_participant_a_signed_room_link(booking_no
     assert claims["exp"] > claims["nbf"]
     with pytest.raises(jwt.InvalidSignatureError):
         jwt.decode(token, "another-secret-of-at-least-thirty-two-bytes", algorithms=["HS256"], audience="jitsi")
+    # The visit is recorded when the call is opened; Serene cannot see the leave, so it stays blank.
+    visit = RoomVisit.objects.get(booking=booking_now)
+    assert (visit.user_id, visit.role, visit.left_at) == (expert.user.pk, "expert", None)
+
+
+def test_opening_a_jitsi_call_again_at_once_is_the_same_visit_and_others_get_404(booking_now, customer, expert,
+                                                                                  jitsi):
+    from serene.video.models import RoomVisit
+    way_in = f"/sessions/{booking_now.public_id}/room/jitsi/"
+    for _ in range(2):  # a double click
+        assert signed_in(customer).get(way_in).status_code == 302
+    assert signed_in(expert.user).get(way_in).status_code == 302
+    assert sorted(RoomVisit.objects.filter(booking=booking_now).values_list("role", flat=True)) == ["customer", "expert"]
+    RoomVisit.objects.filter(booking=booking_now).update(joined_at=booking_now.starts_at - timedelta(minutes=9))
+    signed_in(customer).get(way_in)  # a minute and more later: a new visit (back after closing the tab)
+    assert RoomVisit.objects.filter(booking=booking_now, role="customer").count() == 2
+    for stranger in (UserFactory(), ExpertFactory().user):
+        assert signed_in(stranger).get(way_in).status_code == 404
+    assert Client().get(way_in)["Location"].startswith("/accounts/login/")
+
+
+def test_the_way_into_jitsi_outside_the_window_goes_back_to_the_room_page(customer, expert, jitsi, settings):
+    from serene.video.models import RoomVisit
+    later = make_booking(customer=customer, expert=expert, starts_in=timedelta(hours=3))
+    response = signed_in(customer).get(f"/sessions/{later.public_id}/room/jitsi/")
+    assert response.status_code == 302 and response["Location"] == room_url(later)
+    settings.VIDEO_PROVIDER = "builtin"
+    now = make_booking(customer=customer, expert=expert)
+    assert signed_in(customer).get(f"/sessions/{now.public_id}/room/jitsi/")["Location"] == room_url(now)
+    assert not RoomVisit.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_storm_of_opens_and_a_paused_open_make_one_visit(customer, expert, jitsi):
+    """Four opens at once by one person record one visit; and an open paused right after taking the
+    booking's lock makes its rival wait, which then finds that visit rather than adding one."""
+    from serene.video.models import RoomVisit
+    from serene.video.services import room_visit_opened
+    from tests.interleave import paused_at, run_at_once
+
+    booking = make_booking(customer=customer, expert=expert)
+
+    def open_call():
+        return room_visit_opened(booking_id=booking.pk, user_id=customer.pk, role="customer")
+
+    ids = run_at_once([open_call] * 4)
+    assert len(set(ids)) == 1 and isinstance(ids[0], int), ids
+    RoomVisit.objects.all().delete()
+    with paused_at("serene.video.services.lock_booking", when="after") as pause:
+        first = pause.run(open_call)
+        rival = pause.run_rival(open_call, wait=1.0)
+        assert not rival.finished(0.5)  # it waits for the booking's lock
+        pause.release()
+    assert first.result() == rival.result()
+    assert RoomVisit.objects.count() == 1
 
 
 def test_the_sessions_api_gives_room_id_and_join_url_once_confirmed(booking_now, customer, expert):

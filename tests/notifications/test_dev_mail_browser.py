@@ -26,7 +26,9 @@ def test_a_developer_opens_a_message_and_reads_its_html_and_invite(request, live
     expect(page.get_by_role("heading", name="Your session with Dr. Sarah Khan is confirmed!", level=1)).to_be_visible()
     frame = page.frame_locator("iframe.mail-frame")
     expect(frame.get_by_role("heading", name="Your session with Dr. Sarah Khan is confirmed!")).to_be_visible()
-    with page.expect_popup() as popup:  # a link in the sandboxed email opens in a tab of its own
+    # A link in the sandboxed email opens in a tab of its own (a new tab can take over 10 s to appear
+    # while both suites run their browsers side by side).
+    with page.expect_popup(timeout=30_000) as popup:
         frame.get_by_role("link", name="Open your dashboard").click()
     popup.value.wait_for_load_state()
     assert popup.value.url.startswith(live_server.url + "/")

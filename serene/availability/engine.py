@@ -193,10 +193,16 @@ class Clock(NamedTuple):
     reach: int
 
 
-def clock_for(rules: Rules, now: datetime, duration_minutes: int) -> Clock:
+def clock_at(now: datetime, *, notice_minutes: int, horizon_days: int, reach_minutes: int) -> Clock:
+    """The clock for a request at `now`: starts before now plus the notice or after now plus the
+    horizon cannot be booked, and a session with its buffer reaches reach_minutes past its start."""
     now_seconds = now.timestamp()
-    return Clock(now_seconds, now_seconds + rules.notice_minutes * 60, now_seconds + rules.horizon_days * 86400,
-                 (duration_minutes + rules.buffer_minutes) * 60)
+    return Clock(now_seconds, now_seconds + notice_minutes * 60, now_seconds + horizon_days * 86400, reach_minutes * 60)
+
+
+def clock_for(rules: Rules, now: datetime, duration_minutes: int) -> Clock:
+    return clock_at(now, notice_minutes=rules.notice_minutes, horizon_days=rules.horizon_days,
+                    reach_minutes=duration_minutes + rules.buffer_minutes)
 
 
 def slot_reason(start: float, clock: Clock, busy: BusyIndex) -> str | None:

@@ -201,24 +201,12 @@ def _expert_from_slot_row(row) -> Expert:
     return Expert.from_db(connection.alias, names, [values[name] for name in names])
 
 
-def _expert_sql(extra_columns: str = "") -> str:
+def _expert_sql(extra_column: str) -> str:
+    """An active expert's SLOT_FIELDS by slug (with an active user), and one more column."""
     expert_table, user_table = Expert._meta.db_table, Expert._meta.get_field("user").related_model._meta.db_table
     columns = ", ".join(f"e.{name}" for name in SLOT_FIELDS)
-    return (f"SELECT {columns}{extra_columns} FROM {expert_table} e JOIN {user_table} u ON u.id = e.user_id "
+    return (f"SELECT {columns}, {extra_column} FROM {expert_table} e JOIN {user_table} u ON u.id = e.user_id "
             "WHERE e.slug = %s AND e.is_active AND u.is_active")
-
-
-def expert_for_slots(*, slug: str) -> Expert:
-    """An active expert's slot settings (and updated_at, the key of their cached rules), one query.
-
-    Plain SQL on purpose, as busy_intervals: compiling the equivalent queryset cost more than the
-    query itself (bench/availability.py)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_expert_sql(), [slug])
-        row = cursor.fetchone()
-    if row is None:
-        raise NotFound("There is no expert with that id.")
-    return _expert_from_slot_row(row)
 
 
 # Every zone's local midnight lies within 14 hours of UTC's, and a session with its buffer reaches at
@@ -253,14 +241,15 @@ def _busy_aggregate_sql() -> str:
 
 
 def expert_and_busy_for_slots(*, slug: str, first_day: date, last_day: date, now: datetime) -> tuple[Expert, BusyRead]:
-    """The expert (as expert_for_slots) and their busy time around the dates first_day to last_day,
-    in one query: the availability endpoints' only database read once the rules are cached. One
-    round trip instead of two is a third of the day endpoint's time on PostgreSQL."""
+    """An active expert's slot settings (and updated_at, the key of their cached rules) and their busy
+    time around the dates first_day to last_day, in one query: the availability endpoints' only
+    database read once the rules are cached. Plain SQL, as busy_intervals: compiling the equivalent
+    queryset cost more than the query itself."""
     start = datetime.combine(first_day, time(0), tzinfo=UTC) - ZONE_SPREAD
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + ZONE_SPREAD + REACH_READ
     _, blocking_params = blocking_sql(table="b")
     with connection.cursor() as cursor:
-        cursor.execute(_expert_sql(", " + _busy_aggregate_sql()), [end, start, *blocking_params, now, slug])
+        cursor.execute(_expert_sql(_busy_aggregate_sql()), [end, start, *blocking_params, now, slug])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("There is no expert with that id.")
@@ -303,10 +292,8 @@ def rules_memo_key(expert: Expert, *parts) -> tuple:
 def slot_clock(expert: Expert, now: datetime, duration_minutes: int) -> engine.Clock:
     """The bounds a slot is checked against now (notice, horizon, session plus buffer), from the
     expert row read on this request, never from a cache."""
-    now_seconds = now.timestamp()
-    return engine.Clock(now_seconds, now_seconds + expert.minimum_notice_hours * 3600,
-                        now_seconds + expert.booking_horizon_days * 86400,
-                        (duration_minutes + expert.buffer_minutes) * 60)
+    return engine.clock_at(now, notice_minutes=expert.minimum_notice_hours * 60, horizon_days=expert.booking_horizon_days,
+                           reach_minutes=duration_minutes + expert.buffer_minutes)
 
 
 def day_positions(*, expert: Expert, day: date, duration_minutes: int, viewer_zone: ZoneInfo | None = None

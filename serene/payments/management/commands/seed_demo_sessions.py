@@ -15,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import Role, User
+from serene.availability.selectors import busy_intervals
 from serene.bookings.join import booking_joinable
-from serene.bookings.lifecycle import blocking_q
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
 from serene.bookings.reviews import expert_rating_refresh
 from serene.core.money import price_for_duration
@@ -101,7 +101,7 @@ class Command(BaseCommand):
         starts = (now + timedelta(minutes=10)).replace(second=0, microsecond=0)
         starts -= timedelta(minutes=starts.minute % 5)
         ends = starts + timedelta(minutes=60 + expert.buffer_minutes)
-        if Booking.objects.filter(blocking_q(now=now), expert=expert, starts_at__lt=ends, blocked_until__gt=starts).exists():
+        if busy_intervals(expert_ids=[expert.pk], start=starts, end=ends, now=now):
             self.stdout.write("The demo expert is booked for the next hour: no session to join this time.")
             return
         booking = self._booking(expert=expert, customer=customer, starts=starts, status=S.CONFIRMED,

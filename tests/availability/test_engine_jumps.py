@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from serene.availability import engine
 from serene.availability.engine import BusyIndex, Interval, Rules, TimeRange
-from tests.availability.test_engine_properties import ZONES, durations, rules_strategy
+from tests.availability.test_engine_properties import ZONES, dates_with_an_available_slot, durations, rules_strategy
 
 UTC = timezone.utc
 # Moments near the 2026 offset changes of New York, London, Sydney and São Paulo, on any minute.
@@ -53,14 +53,8 @@ def test_jumping_finds_the_same_dates_as_walking_every_slot(rules, now, raw_gaps
     viewer_zone = ZoneInfo(viewer)
     first = now.astimezone(viewer_zone).date() - timedelta(days=1)
     last = first + timedelta(days=8)
-    expected = []
-    day = first
-    while day <= last:
-        start, end = engine.day_window(day, viewer_zone)
-        if any(slot.available for slot in engine.slots_between(rules, busy, now, start, end, duration)):
-            expected.append(day)
-        day += timedelta(days=1)
-    assert engine.available_dates(rules, busy, now, first, last, duration, viewer_zone) == expected
+    assert engine.available_dates(rules, busy, now, first, last, duration, viewer_zone) == \
+        dates_with_an_available_slot(rules, busy, now, first, last, duration, viewer_zone)
 
 
 def _dates_with_gap(gap_start: str, gap_minutes: int, duration: int = 60, buffer: int = 0) -> list[str]:

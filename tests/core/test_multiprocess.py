@@ -24,6 +24,7 @@ from django.test import Client
 
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
+from tests.servers import wait_until_serving
 
 from .multiprocess_tasks import RUNS_TABLE, record_run
 
@@ -71,15 +72,7 @@ def _start(command: str, env: dict[str, str], log: Path) -> subprocess.Popen:
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 180
-    while True:
-        try:
-            if requests.get(f"{url}/healthz", timeout=30).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        assert process.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.3)
+    wait_until_serving(url, process, seconds=180, log=log, request_timeout=30)
 
 
 def _connections_now() -> int:

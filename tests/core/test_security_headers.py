@@ -7,16 +7,15 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
-import requests
 from django.http import HttpResponse
 from django.test import RequestFactory
 
 from serene.core.security import DEFAULT_PERMISSIONS_POLICY, permissions_policy, permissions_policy_value
 from tests.factories import ExpertFactory, UserFactory
+from tests.servers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 RAZORPAY = ("https://checkout.razorpay.com", "https://api.razorpay.com")
@@ -156,14 +155,8 @@ def test_responses_do_not_name_the_server_software(tmp_path):
         "${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-1}", "1")
     server = subprocess.Popen(command.split(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60)
-                break
-            except requests.ConnectionError:
-                assert time.monotonic() < deadline and server.poll() is None, "uvicorn did not start"
-                time.sleep(0.3)
+        response = wait_until_serving(f"http://127.0.0.1:{port}", server, seconds=120, what="uvicorn",
+                                      request_timeout=60)
         assert "server" not in {name.lower() for name in response.headers}
         assert "Permissions-Policy" in response.headers and "Content-Security-Policy" in response.headers
     finally:

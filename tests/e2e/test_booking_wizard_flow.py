@@ -65,6 +65,19 @@ def free_slot(wizard):
     return free.nth(1) if free.count() > 1 else free.first
 
 
+def log_in_and_book_the_first_free_time(page, sandbox, customer):
+    """Sign in on the log-in page, then book Dr. Sarah Khan's first free time up to the checkout."""
+    page.goto(f"{sandbox.url}/accounts/login/?next=/experts/sarah/")
+    page.get_by_label("Email").fill(customer.email)
+    page.get_by_label("Password").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Book a session").click()
+    wizard = wizard_of(page)
+    first_free_date(wizard).click()
+    free_slot(wizard).click()
+    wizard.get_by_role("button", name="Proceed to pay →").click()
+
+
 def pay_by_card(page, card="4111 1111 1111 1111"):
     checkout = page.get_by_role("dialog", name="Serene Wellbeing")
     expect(checkout).to_be_visible()
@@ -445,15 +458,7 @@ def test_with_reduced_motion_the_success_check_mark_is_drawn(sarah, sandbox, bro
                                   timezone_id="Asia/Kolkata")
     customer = UserFactory(email="still@example.test")
     page = context.new_page()
-    page.goto(f"{sandbox.url}/accounts/login/?next=/experts/sarah/")
-    page.get_by_label("Email").fill(customer.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Book a session").click()
-    wizard = wizard_of(page)
-    first_free_date(wizard).click()
-    free_slot(wizard).click()
-    wizard.get_by_role("button", name="Proceed to pay →").click()
+    log_in_and_book_the_first_free_time(page, sandbox, customer)
     pay_by_card(page)
     expect(page.get_by_role("heading", name="Your session is booked")).to_be_visible(timeout=20_000)
     offset = page.evaluate("() => getComputedStyle(document.querySelector('.result-ok svg path')).strokeDashoffset")
@@ -464,15 +469,7 @@ def test_with_reduced_motion_the_success_check_mark_is_drawn(sarah, sandbox, bro
 def test_the_failure_page_has_no_serious_accessibility_problem(sarah, sandbox, phone, axe, screenshot):
     customer = UserFactory(email="declined@example.test")
     page = phone.new_page()
-    page.goto(f"{sandbox.url}/accounts/login/?next=/experts/sarah/")
-    page.get_by_label("Email").fill(customer.email)
-    page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("button", name="Book a session").click()
-    wizard = wizard_of(page)
-    first_free_date(wizard).click()
-    free_slot(wizard).click()
-    wizard.get_by_role("button", name="Proceed to pay →").click()
+    log_in_and_book_the_first_free_time(page, sandbox, customer)
     pay_by_card(page, card="4100 2800 0008 0001")
     expect(page.get_by_role("heading", name="Payment did not go through")).to_be_visible()
     assert not axe(page), "failure page"

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from tests.conftest import _free_port
+from tests.servers import wait_until_serving
 
 from .test_booking_wizard import choose_first_free_slot, open_wizard, pay_in_checkout
 
@@ -38,18 +38,8 @@ def make_run(tmp_path, chromium_path):
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + MAKE_RUN_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"make run stopped: {(tmp_path / 'make-run.log').read_text()[-3000:]}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"make run did not serve in {MAKE_RUN_START_SECONDS} s: {(tmp_path / 'make-run.log').read_text()[-3000:]}")
-            time.sleep(0.5)
+        wait_until_serving(base, process, seconds=MAKE_RUN_START_SECONDS, what="make run",
+                           log=tmp_path / "make-run.log", pause=0.5)
         yield base
     finally:
         os.killpg(process.pid, signal.SIGTERM)

@@ -13,20 +13,9 @@ from serene.payments.sandbox.models import SandboxOrder, SandboxPayment, Sandbox
 from serene.payments.sandbox.services import webhook_signature
 from serene.payments.reconciliation import payment_reconcile
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
-
-
-@pytest.fixture
-def quiet(settings):
-    """The emulator records its webhooks but does not send them; tests deliver them by hand."""
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 def _order(client, *, starts, duration=60, amount=None, expert="sarah"):

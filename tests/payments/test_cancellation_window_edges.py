@@ -12,16 +12,11 @@ from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.payments.models import Refund, RefundStatus
 from serene.payments.sandbox.models import SandboxPayment, SandboxRefund
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 from .helpers import create_order, pay, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
 
 
 def _booked(client, sandbox) -> Booking:

@@ -7,21 +7,11 @@ from django.urls import reverse
 
 from serene.bookings.models import Booking
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 from .helpers import pay, same_session, storm, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
-
-
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 def _order(client, starts, note=None):

@@ -13,23 +13,13 @@ from serene.payments.gateway import claim_stale_after
 from serene.payments.models import GatewayCall, Payment, PaymentStatus
 from serene.payments.sandbox.models import SandboxOrder
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 from tests.interleave import paused_at
 
 from .helpers import create_order, pay, same_session, storm, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CLOSED_PORT = "http://127.0.0.1:9"  # nothing listens: the gateway is down
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
-
-
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 def test_six_identical_create_orders_at_once_get_one_hold_and_one_order(client, sandbox, sarah, quiet):

@@ -10,16 +10,11 @@ from serene.payments.cancellations import booking_cancel_with_refund
 from serene.payments.models import Payment, PaymentStatus
 from serene.payments.reconciliation import payments_sweep
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 from .helpers import create_order, pay
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
 
 
 def test_a_payment_on_a_cancelled_hold_with_every_webhook_lost_is_refunded_by_the_sweep(client, sandbox, sarah,

@@ -26,11 +26,6 @@ def sarah(settings):
     return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0, buffer_minutes=0)
 
 
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
-
-
 def _late_payment(client, sandbox, *, start):
     """A customer holds `start`, lets the hold run out, then pays: captured at the gateway, not yet applied."""
     customer = UserFactory()

@@ -17,22 +17,12 @@ from serene.payments.reconciliation import payment_reconcile, payments_sweep
 from serene.payments.refund_lifecycle import DASHBOARD_REASON
 from serene.payments.sandbox.models import SandboxWebhook
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 from .helpers import (create_order, dashboard_refund, pay, pay_captured, refund_settle, refunds_fail,
                       refunds_stay_pending, verify, webhook_mark, webhooks_resend, webhooks_send_recorded)
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
-
-
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 @pytest.fixture(params=["during_the_call", "after_the_answer", "reordered_and_twice"])

@@ -17,11 +17,6 @@ def sarah():
     return ExpertFactory(slug="sarah", user__name="Dr. Sarah Khan", hourly_rate_minor=150000, minimum_notice_hours=0)
 
 
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
-
-
 def _book(client, sandbox, settings, *, customer, hour: int) -> dict:
     """Hold, pay with the emulator's test card and verify, as the brief's client does."""
     client.force_login(customer)

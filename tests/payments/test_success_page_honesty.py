@@ -17,11 +17,6 @@ from .helpers import create_order, pay, verify
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def quiet(settings):
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
-
-
 def _paid_page(client, sandbox, expert, starts):
     client.force_login(UserFactory(email="asha@example.test"))
     order = create_order(client, starts=starts, expert=expert.slug)

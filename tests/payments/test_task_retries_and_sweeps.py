@@ -21,23 +21,12 @@ from serene.payments.models import Payment, PaymentStatus, WebhookEvent
 from serene.payments.sandbox.models import SandboxWebhook
 from serene.payments.sandbox.services import webhook_signature
 from tests.bookings.helpers import at, next_weekday
-from tests.factories import ExpertFactory, UserFactory
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WEBHOOK_HANDLE = "serene.payments.tasks.webhook_handle"
 PAYMENT_RECONCILE = "serene.payments.tasks.payment_reconcile"
-
-
-@pytest.fixture
-def sarah():
-    return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
-
-
-@pytest.fixture
-def quiet(settings):
-    """The emulator records its webhooks but does not send them; tests deliver them by hand."""
-    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
 
 
 @pytest.fixture

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-import requests
 from django.db import connection
 
 from tests.conftest import unavailable
+from tests.servers import wait_until_serving
 
 ROOT = Path(__file__).resolve().parents[2]
 PORTS = range(8200, 8300)  # the room tests' web servers
@@ -77,18 +77,7 @@ def uvicorn_server(tmp_path: Path, database_url: str, *, name: str = "web", **ex
                                 "--port", str(port), "--ws", "websockets"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"uvicorn stopped: {log_path.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not answer in 60 s: {log_path.read_text()[-3000:]}")
-            time.sleep(0.3)
+        wait_until_serving(base, process, seconds=60, what="uvicorn", log=log_path)
         yield base
     finally:
         _stop(process)

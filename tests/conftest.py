@@ -13,6 +13,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from .factories import *  # noqa: E402,F401,F403
 
+# --clock: the whole suite at a moved clock (tests/clock.py).
+pytest_plugins = ["tests.clock"]
+
 ON_CI = os.environ.get("CI", "").lower() == "true"
 CHROMIUM_CANDIDATES = [os.environ.get("CHROMIUM_PATH", ""), "/usr/bin/chromium", "/usr/lib/chromium/chromium",
                        shutil.which("chromium") or "", shutil.which("chromium-browser") or ""]

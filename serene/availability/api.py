@@ -201,7 +201,7 @@ def get_availability(request: HttpRequest, params: Query[DayQuery],
     found = DAY_FRAGMENTS.get(key)
     if found is None:
         _, window_start, window_end, positions = selectors.day_positions(
-            expert=expert, day=day, duration_minutes=minutes, viewer_zone=date_zone)
+            expert=expert, day=day, duration_minutes=minutes, now=now, viewer_zone=date_zone)
         found = (window_start, window_end, _slot_fragments(positions, viewer_zone))
         DAY_FRAGMENTS.put(key, found)
     window_start, window_end, fragments = found

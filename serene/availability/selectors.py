@@ -80,9 +80,17 @@ def rules_build(*, expert: Expert, weekly_hours: dict, breaks: list, overrides: 
 # that row, in this process or any other; an entry left behind is never read again and ages out.
 RULES_CACHE = "availability"
 RULES_CACHE_SECONDS = 3600
-# Cached overrides start this many days before today (UTC): a window that starts earlier reads the
-# database as before.
+# Cached overrides start this many days before the first of the month that was current this many days
+# ago (on the request's clock): every date the current month's calendar or a day of it asks about, in
+# any zone (local dates run up to a day either side of UTC's), is then covered. A window that starts
+# earlier (a past month) reads the database as before.
 RULES_CACHE_PAST_DAYS = 2
+
+
+def rules_cache_since(now: datetime) -> date:
+    """The first date whose overrides a cache entry filled at `now` holds."""
+    recent = now.astimezone(UTC).date() - timedelta(days=RULES_CACHE_PAST_DAYS)
+    return recent.replace(day=1) - timedelta(days=RULES_CACHE_PAST_DAYS)
 
 
 @dataclass(frozen=True)
@@ -108,14 +116,14 @@ def rules_cache_key(expert: Expert) -> str:
     return f"rules:{expert.pk}:{_version(expert.updated_at)}:{expert.time_zone}"
 
 
-def cached_rules(expert: Expert) -> CachedRules:
+def cached_rules(expert: Expert, *, now: datetime) -> CachedRules:
     """The expert's parsed rules from the cache, or from two queries (then cached)."""
     cache = caches[RULES_CACHE]
     key = rules_cache_key(expert)
     found = cache.get(key)
     if found is not None:
         return found
-    since = datetime.now(UTC).date() - timedelta(days=RULES_CACHE_PAST_DAYS)
+    since = rules_cache_since(now)
     weekly_hours, breaks = schedule_of(expert)
     overrides = list(DateOverride.objects.filter(expert_id=expert.pk, end_date__gte=since))
     rules = rules_build(expert=expert, weekly_hours=weekly_hours, breaks=breaks, overrides=overrides)
@@ -124,10 +132,10 @@ def cached_rules(expert: Expert) -> CachedRules:
     return found
 
 
-def rules_for(*, expert: Expert, first_day: date, last_day: date) -> engine.Rules:
+def rules_for(*, expert: Expert, first_day: date, last_day: date, now: datetime) -> engine.Rules:
     """The expert's rules for [first_day, last_day]: from the cache, else the weekly schedule and the
     overrides that touch the window (two queries)."""
-    cached = cached_rules(expert)
+    cached = cached_rules(expert, now=now)
     if first_day >= cached.since:
         return engine.Rules(time_zone=expert.time_zone, weekly=cached.weekly, breaks=cached.breaks,
                             overrides=cached.overrides, slot_interval_minutes=expert.slot_interval_minutes,
@@ -296,15 +304,15 @@ def slot_clock(expert: Expert, now: datetime, duration_minutes: int) -> engine.C
                            reach_minutes=duration_minutes + expert.buffer_minutes)
 
 
-def day_positions(*, expert: Expert, day: date, duration_minutes: int, viewer_zone: ZoneInfo | None = None
-                  ) -> tuple[engine.Rules, datetime, datetime, tuple[engine.Position, ...]]:
+def day_positions(*, expert: Expert, day: date, duration_minutes: int, now: datetime,
+                  viewer_zone: ZoneInfo | None = None) -> tuple[engine.Rules, datetime, datetime, tuple[engine.Position, ...]]:
     """The rules, the UTC window of a day (the expert's date, or the viewer's with viewer_zone) and
     where its slots are: the part of a day's slots that the clock and busy time do not change."""
     zone = viewer_zone or ZoneInfo(expert.time_zone)
     window_start, window_end = engine.day_window(day, zone)
     expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
                                                window_start, window_end)
-    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
+    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1], now=now)
     key = rules_memo_key(expert, "day", day, duration_minutes, zone.key)
     positions = MEMO.get(key)
     if positions is None:
@@ -320,7 +328,7 @@ def slot_list_for_day(*, expert: Expert, day: date, duration_minutes: int, now: 
     excluding_booking_id leaves one booking's own time out of the busy time (when it is moved).
     """
     rules, window_start, window_end, positions = day_positions(expert=expert, day=day, duration_minutes=duration_minutes,
-                                                                viewer_zone=viewer_zone)
+                                                                now=now, viewer_zone=viewer_zone)
     busy = busy_index(expert, window_start, window_end, now, duration_minutes, excluding_booking_id)
     return engine.slots_at(positions, engine.clock_for(rules, now, duration_minutes), busy)
 
@@ -331,7 +339,7 @@ def available_date_list(*, expert: Expert, first_day: date, last_day: date, dura
     _, window_end = engine.day_window(last_day, viewer_zone)
     expert_days = engine.expert_dates_covering(engine.Rules(time_zone=expert.time_zone, weekly={}),
                                                window_start, window_end)
-    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1])
+    rules = rules_for(expert=expert, first_day=expert_days[0], last_day=expert_days[-1], now=now)
     key = rules_memo_key(expert, "month", first_day, last_day, viewer_zone.key)
     plan = MEMO.get(key)
     if plan is None:

@@ -3,6 +3,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from serene.accounts.models import Role
 from serene.bookings.services import booking_hold
@@ -134,10 +135,12 @@ def _put(client, body):
 
 def test_expert_saves_the_briefs_body_and_reads_it_back(client, sarah):
     client.force_login(sarah.user)
+    holiday, short_day = timezone.now().date() + timedelta(days=10), timezone.now().date() + timedelta(days=17)
     body = {**BRIEF_BODY, "timezone": "Europe/London", "slotInterval": 30, "durations": [60, 30],
             "bufferMinutes": 10, "minimumNoticeHours": 12, "bookingHorizonDays": 30,
-            "dateOverrides": [{"startDate": "2026-12-24", "endDate": "2026-12-26", "available": False, "note": "Holiday"},
-                              {"startDate": "2026-12-31", "available": True, "ranges": [{"start": "10:00", "end": "12:00"}]}]}
+            "dateOverrides": [{"startDate": str(holiday), "endDate": str(holiday + timedelta(days=2)), "available": False,
+                               "note": "Holiday"},
+                              {"startDate": str(short_day), "available": True, "ranges": [{"start": "10:00", "end": "12:00"}]}]}
     response = _put(client, body)
     assert response.status_code == 200, response.content
     expert = response.json()["expert"]
@@ -147,7 +150,7 @@ def test_expert_saves_the_briefs_body_and_reads_it_back(client, sarah):
     assert expert["breakTimes"] == [{"start": "12:00", "end": "13:00", "days": [1, 2, 4]}]
     assert (expert["timezone"], expert["slotInterval"], expert["durations"]) == ("Europe/London", 30, [30, 60])
     assert (expert["bufferMinutes"], expert["minimumNoticeHours"], expert["bookingHorizonDays"]) == (10, 12, 30)
-    assert [o["startDate"] for o in expert["dateOverrides"]] == ["2026-12-24", "2026-12-31"]
+    assert [o["startDate"] for o in expert["dateOverrides"]] == [str(holiday), str(short_day)]
     assert client.get("/api/v1/experts/availability").json()["expert"] == expert
 
 
@@ -188,8 +191,8 @@ def test_saved_rules_change_the_slots(client, sarah):
     ({"bookingHorizonDays": 0}, "bookingHorizonDays"),
     ({"minimumNoticeHours": "soon"}, "minimumNoticeHours"),
     ({"dateOverrides": [{"startDate": "2026-02-30"}]}, "dateOverrides.0.startDate"),
-    ({"dateOverrides": [{"startDate": "2026-12-26", "endDate": "2026-12-24"}]}, "dateOverrides.0.endDate"),
-    ({"dateOverrides": [{"startDate": "2026-12-24", "available": True, "ranges": []}]}, "dateOverrides.0.ranges"),
+    ({"dateOverrides": [{"startDate": "2030-12-26", "endDate": "2030-12-24"}]}, "dateOverrides.0.endDate"),
+    ({"dateOverrides": [{"startDate": "2030-12-24", "available": True, "ranges": []}]}, "dateOverrides.0.ranges"),
 ])
 def test_bad_availability_is_a_400_naming_the_field_and_changes_nothing(client, sarah, change, field):
     client.force_login(sarah.user)

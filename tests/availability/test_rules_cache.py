@@ -1,8 +1,10 @@
 """The cache of each expert's expanded rules: an edit is seen at once, and the reads stay few."""
 import json
+from urllib.parse import quote
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -61,6 +63,26 @@ def test_the_second_read_comes_from_the_cache(client, expert):
     with CaptureQueriesContext(connection) as third:
         assert client.get(month).status_code == 200
     assert len(third) == 1, [query["sql"] for query in third]
+
+
+@pytest.mark.parametrize("instant", ["2027-03-01T00:10:00Z", "2027-03-04T10:00:00Z", "2027-03-31T23:50:00Z",
+                                     "2028-02-29T12:00:00Z"])
+@pytest.mark.parametrize("zone", ["UTC", "Pacific/Kiritimati", "Etc/GMT+12"])
+def test_this_months_calendar_and_today_are_one_query_on_any_day(client, expert, instant, zone):
+    """The cache covers the whole current month in any zone, whatever the day of the month (it once
+    covered only the last two days, so from the 4th every calendar read the overrides again)."""
+    with time_machine.travel(instant, tick=False):
+        expert.time_zone = zone
+        expert.save()
+        today = timezone.now().astimezone(selectors.ZoneInfo(zone)).date()
+        month = f"/api/v1/experts/cached/available-dates?month={today:%Y-%m}&tz={quote(zone, safe='')}"
+        day = f"/api/v1/experts/cached/availability?date={today}"
+        client.get(month), client.get(day)
+        for path in (month, day):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path)
+            assert response.status_code == 200, response.content
+            assert len(queries) == 1, (path, [query["sql"] for query in queries])
 
 
 def test_an_edit_through_the_api_is_seen_at_once(client, expert):

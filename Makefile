@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run serve test test-sqlite test-postgres install axe migrate seed bench clean
+.PHONY: run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -62,6 +62,24 @@ test-postgres: install
 	else \
 	  echo "SKIPPED: the PostgreSQL run of the suite (no server at $(TEST_POSTGRES_URL); set TEST_POSTGRES_URL)."; \
 	fi
+
+# The suite (browser tests aside: they keep the real clock) on SQLite with the clock moved to each
+# instant of tests/clock.py, two rounds at a time, each in its own var/ folder. CLOCKS picks some:
+# make test-clocks CLOCKS="leap-day new-years-eve". test-clocks-today runs the three of today's date
+# (a different three each day), as CI does.
+CLOCKS ?= $(shell $(PY) -c "import tests.clock as c; print(' '.join(c.CLOCKS))")
+test-clocks: install
+	@echo "Running the suite on SQLite with the clock at: $(CLOCKS)"
+	@$(MAKE) --no-print-directory -j2 -O $(addprefix test-clock-,$(CLOCKS))
+
+test-clocks-today: install
+	@$(MAKE) --no-print-directory test-clocks \
+	  CLOCKS="$$($(PY) -c "import datetime, tests.clock as c; print(' '.join(c.clocks_for_day(datetime.date.today())))")"
+
+test-clock-%: install
+	@rm -rf var/clock-$* && mkdir -p var/clock-$*
+	@echo "== Serene test suite on SQLite, clock at $* =="
+	env -u DATABASE_URL SERENE_VAR_DIR=$(CURDIR)/var/clock-$* $(PY) -m pytest -m "not browser" --clock=$* $(PYTEST_ARGS)
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script =="; $(PY) $$script || exit 1; done

@@ -6,6 +6,8 @@ nothing to claim. A failed attempt puts it back with a doubling wait (MAIL_RETRY
 then twice that …) until its retry_until, then marks it failed for staff to resend. A worker that
 dies mid-send leaves its claim; after MAIL_SENDING_LEASE_SECONDS the sweep puts the message back
 (the one case where a message may go out twice: sent, then the worker died before noting it).
+Only a rendered message is ever pending: one whose rendering failed waits as render_failed until
+the sweep has rendered it (rerender.py).
 """
 from __future__ import annotations
 
@@ -79,8 +81,11 @@ def _note_failure(*, message: Message, error: Exception, now: datetime) -> None:
 
 
 def messages_deliver_due(*, now: datetime | None = None, limit: int = 200) -> int:
-    """The sweep: take back claims a dead worker left, then send every message that is due."""
+    """The sweep: render again the messages whose rendering failed (rerender.py), take back claims a
+    dead worker left, then send every message that is due."""
+    from .rerender import messages_render_due
     now = now or timezone.now()
+    messages_render_due(now=now, limit=limit)
     lease = now - timedelta(seconds=settings.MAIL_SENDING_LEASE_SECONDS)
     stale = Message.objects.filter(status=M.SENDING, claimed_at__lt=lease)
     for message in stale:
@@ -91,8 +96,13 @@ def messages_deliver_due(*, now: datetime | None = None, limit: int = 200) -> in
 
 
 def messages_resend(*, message_ids: list[int], now: datetime | None = None) -> int:
-    """Staff send failed (or sent) messages again: each gets a fresh retry window."""
+    """Staff send failed (or sent) messages again: each gets a fresh retry window. One never rendered
+    (failed, or still retrying) is due to be rendered again at once, then sent."""
     now = now or timezone.now()
     window = timedelta(seconds=settings.MAIL_GIVE_UP_AFTER_SECONDS)
-    return (Message.objects.filter(Q(status=M.FAILED) | Q(status=M.SENT), pk__in=message_ids)
-            .update(status=M.PENDING, next_attempt_at=now, retry_until=now + window, attempts=0, last_error=""))
+    chosen = Message.objects.filter(pk__in=message_ids)
+    rendered = (chosen.filter(Q(status=M.FAILED) | Q(status=M.SENT), rendered_at__isnull=False)
+                .update(status=M.PENDING, next_attempt_at=now, retry_until=now + window, attempts=0, last_error=""))
+    unrendered = (chosen.filter(Q(status=M.FAILED) | Q(status=M.RENDER_FAILED), rendered_at__isnull=True)
+                  .update(status=M.RENDER_FAILED, next_attempt_at=now, retry_until=now + window, render_failures=0))
+    return rendered + unrendered

@@ -4,20 +4,27 @@ A Message row is written in the same transaction as the booking move that causes
 never committed without its email nor an email sent for a move that rolled back. Its `key` names
 the event it reports (unique), so one event gives one message however often the code that writes
 it runs. Delivery (delivery.py) claims a row before sending, so two workers never send one twice.
+
+A message whose content could not be rendered (a broken template, a bug in content.py) is still
+written, as `render_failed` with the error: it keeps what it needs to be rendered again (its event,
+or for a reminder its session's start, and the recipient's role), and the sweep (rerender.py) does
+so with the same backoff and give-up as sending.
 """
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
-from serene.bookings.models import Booking
+from serene.bookings.models import Booking, BookingEvent
 
 
 class MessageStatus(models.TextChoices):
+    RENDER_FAILED = "render_failed", "Could not be written: retrying"
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed: gave up"
+    SKIPPED = "skipped", "Not sent: no longer applies"
 
 
 class Message(models.Model):
@@ -26,6 +33,12 @@ class Message(models.Model):
     booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # What the message is rendered from, kept so that a failed rendering can be done again: the
+    # booking move it reports (none for a reminder), whose side of the booking it is written for, and
+    # the session's start when it was written (a reminder is for that start only).
+    event = models.ForeignKey(BookingEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    role = models.CharField(max_length=10, blank=True)
+    session_starts_at = models.DateTimeField(null=True, blank=True)
     to_email = models.EmailField()
     subject = models.CharField(max_length=255)
     body_text = models.TextField()
@@ -34,8 +47,11 @@ class Message(models.Model):
     ics = models.TextField(blank=True)
     ics_method = models.CharField(max_length=10, blank=True)
     message_id = models.CharField(max_length=255)  # the RFC 5322 Message-ID, the same on every attempt
-    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=MessageStatus.choices, default=MessageStatus.PENDING)
+    rendered_at = models.DateTimeField(null=True, blank=True)  # none while its content could not be rendered
+    render_failures = models.PositiveSmallIntegerField(default=0)
+    skip_reason = models.CharField(max_length=300, blank=True)  # why a message not yet rendered was dropped
+    attempts = models.PositiveSmallIntegerField(default=0)  # attempts to send it
     next_attempt_at = models.DateTimeField()
     retry_until = models.DateTimeField()  # a failure after this is final (until staff resend it)
     claimed_at = models.DateTimeField(null=True, blank=True)

@@ -6,6 +6,7 @@ twice for one event still leaves one notice.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ from serene.core.timefmt import canonical_time_zone, format_short_day, format_ti
 
 from .models import Notice
 
+logger = logging.getLogger(__name__)
 S = BookingStatus
 
 
@@ -78,6 +80,25 @@ def _text(kind: str, event: BookingEvent, booking: Booking) -> str:
     return f"Session moved {_by_whom(event)}: {customer}, now {when} {length}, was {short_when(event.moved_from, zone)}"
 
 
+_FALLBACK_TEXT = {
+    NoticeKind.NEW_BOOKING: "New booking: open it for the details.",
+    NoticeKind.APPROVAL_WAITING: "A booking is waiting for your approval: open it for the details.",
+    NoticeKind.CANCELLED: "A session was cancelled: open it for the details.",
+    NoticeKind.MOVED: "A session was moved: open it for the details.",
+}
+
+
+def _text_or_fallback(kind: str, event: BookingEvent, booking: Booking) -> str:
+    """The notice's text; if composing it fails (a bug), a plain line of its kind, so the expert still
+    hears of the move and the error is logged at ERROR rather than the notice lost."""
+    try:
+        return _text(kind, event, booking)
+    except Exception:
+        logger.exception("Could not compose the %s notice of booking event %s; it says so plainly instead",
+                         kind, event.pk)
+        return _FALLBACK_TEXT[kind]
+
+
 # --- Services -------------------------------------------------------------------------------------
 
 def notices_for_booking_event(*, event: BookingEvent) -> None:
@@ -96,7 +117,8 @@ def notices_for_booking_event(*, event: BookingEvent) -> None:
     if event.actor_user_id is not None and event.actor_user_id == expert_user.pk:
         return
     notice = Notice(key=f"booking:{booking.pk}:event:{event.pk}:{kind}", user=expert_user, booking=booking,
-                    kind=kind, text=_text(kind, event, booking)[:300], link=reverse("payments:session", args=[booking.public_id]))
+                    kind=kind, text=_text_or_fallback(kind, event, booking)[:300],
+                    link=reverse("payments:session", args=[booking.public_id]))
     Notice.objects.bulk_create([notice], ignore_conflicts=True)
 
 

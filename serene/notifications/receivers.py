@@ -19,9 +19,11 @@ def _booking_event_recorded(sender, instance: BookingEvent, created: bool, raw: 
         return
     from .notices import notices_for_booking_event
     from .outbox import messages_for_booking_event
-    messages_for_booking_event(event=instance)  # guards itself: a failure is logged, the move goes on
+    # Each guards itself: what cannot be rendered is still written, with the error, and logged at
+    # ERROR; the move goes on either way (a broken template must never undo a paid confirmation).
+    messages_for_booking_event(event=instance)
     try:
         with transaction.atomic():
             notices_for_booking_event(event=instance)
-    except Exception:
-        logger.exception("Could not write the notices for booking event %s", instance.pk)
+    except Exception:  # the notice's own insert failed; its text has a fallback of its own
+        logger.exception("Could not write the notice for booking event %s", instance.pk)

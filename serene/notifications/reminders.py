@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -21,6 +22,9 @@ from serene.bookings.models import Booking, BookingEvent, BookingStatus
 from serene.core.locking import lock_booking, retry_on_lock_conflict
 
 from .content import CUSTOMER, EXPERT
+
+if TYPE_CHECKING:
+    from .event_emails import PlannedEmail
 
 logger = logging.getLogger(__name__)
 DAY_BEFORE, SOON = "reminder_day_before", "reminder_soon"
@@ -87,8 +91,7 @@ def _due(kind: str, *, starts_at: datetime, now: datetime) -> bool:
 def reminder_send(*, booking_id: int, kind: str, starts_at: datetime, now: datetime | None = None) -> bool:
     """Write one reminder for both people if the booking still meets it: confirmed, at `starts_at`,
     fixed early enough, and the reminder due now. True if written now."""
-    from . import content
-    from .outbox import message_write
+    from .outbox import message_record
     now = now or timezone.now()
     booking = lock_booking(booking_id=booking_id).booking
     if booking.status != BookingStatus.CONFIRMED or booking.starts_at != starts_at or not _due(kind, starts_at=starts_at, now=now):
@@ -99,10 +102,32 @@ def reminder_send(*, booking_id: int, kind: str, starts_at: datetime, now: datet
     booking = Booking.objects.select_related("customer", "expert__user").get(pk=booking_id)
     written = False
     for role in (CUSTOMER, EXPERT):
-        email = content.reminder(booking, role=role, soon=kind == SOON)
-        key = f"booking:{booking.pk}:{kind}:{starts_at:%Y%m%dT%H%M%SZ}:{role}"
-        written = message_write(email=email, booking=booking, key=key, now=now) is not None or written
+        # A reminder that cannot be rendered is still written (render_failed), for the sweep to render again.
+        written = message_record(planned=planned_reminder(booking=booking, kind=kind, role=role), booking=booking,
+                                 key=reminder_key(booking_id=booking.pk, kind=kind, starts_at=starts_at, role=role),
+                                 now=now) is not None or written
     return written
+
+
+def planned_reminder(*, booking: Booking, kind: str, role: str) -> PlannedEmail:
+    from . import content
+    from .event_emails import PlannedEmail
+    return PlannedEmail(kind, role, lambda: content.reminder(booking, role=role, soon=kind == SOON))
+
+
+def reminder_key(*, booking_id: int, kind: str, starts_at: datetime, role: str) -> str:
+    return f"booking:{booking_id}:{kind}:{starts_at:%Y%m%dT%H%M%SZ}:{role}"
+
+
+def reminder_no_longer_applies(*, booking: Booking, kind: str, starts_at: datetime | None, now: datetime) -> str:
+    """Why a reminder that could not be rendered at its time should not be sent now ("" if it still should)."""
+    if booking.status != BookingStatus.CONFIRMED:
+        return f"The session is {BookingStatus(booking.status).label.lower()} now."
+    if starts_at is None or booking.starts_at != starts_at:
+        return "The session has moved since; the reminders for its new time are written on their own."
+    if not _due(kind, starts_at=starts_at, now=now):
+        return "It is too late for this reminder."
+    return ""
 
 
 def reminders_send_due(*, now: datetime | None = None) -> int:
@@ -119,8 +144,12 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
     sent = 0
     for booking_id, starts_at in upcoming:
         for kind in (DAY_BEFORE, SOON):
-            key = f"booking:{booking_id}:{kind}:{starts_at:%Y%m%dT%H%M%SZ}:{CUSTOMER}"
+            key = reminder_key(booking_id=booking_id, kind=kind, starts_at=starts_at, role=CUSTOMER)
             if key in written or not _due(kind, starts_at=starts_at, now=now):
                 continue
-            sent += reminder_send(booking_id=booking_id, kind=kind, starts_at=starts_at, now=now)
+            try:
+                sent += reminder_send(booking_id=booking_id, kind=kind, starts_at=starts_at, now=now)
+            except Exception:  # one booking's trouble (its lock busy, say) must not hold up everyone else's reminders
+                logger.exception("Could not write the %s reminder of booking %s; the next sweep tries again",
+                                 kind, booking_id)
     return sent

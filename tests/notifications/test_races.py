@@ -55,7 +55,7 @@ def test_a_reminder_waiting_on_a_cancellation_in_progress_finds_it_cancelled(boo
 
 def test_a_cancellation_waiting_on_a_reminder_being_written_comes_after_it(booking, smtp_server):
     day_before = booking.starts_at - timedelta(hours=24)
-    with paused_at("serene.notifications.outbox.message_write", when="after") as pause:  # written, not committed
+    with paused_at("serene.notifications.outbox.message_record", when="after") as pause:  # written, not committed
         remind = pause.run(lambda: reminder_send(booking_id=booking.pk, kind=DAY_BEFORE, starts_at=booking.starts_at,
                                                  now=day_before))
         cancel = pause.run_rival(lambda: booking_cancel_with_refund(booking_id=booking.pk, by=booking.customer),

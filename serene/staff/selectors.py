@@ -57,10 +57,12 @@ def operations_overview(*, now=None) -> list[Section]:
                  "Money owed back that the gateway has not finished refunding yet.",
                  payments_owing_refunds().select_related("booking__customer").order_by("-updated_at"),
                  "/admin/payments/payment/", "info"),
-        _section("failed-messages", "Emails that failed",
-                 "Given up after MAIL_GIVE_UP_AFTER_SECONDS. Send them again from the admin (Messages → Send again).",
-                 Message.objects.filter(status=MessageStatus.FAILED).order_by("-created_at"),
-                 "/admin/notifications/message/?status__exact=failed", "warn"),
+        _section("failed-messages", "Emails that failed or could not be written",
+                 "An email whose content could not be rendered (a broken template) is rendered again by the mail "
+                 "sweep; one still failing after MAIL_GIVE_UP_AFTER_SECONDS is given up. Send them again from the "
+                 "admin (Messages → Send again).",
+                 Message.objects.filter(status__in=[MessageStatus.FAILED, MessageStatus.RENDER_FAILED])
+                 .order_by("-created_at"), "/admin/notifications/message/?trouble=failed", "warn"),
         _section("unhandled-webhooks", "Webhook events not handled",
                  "Stored but not yet applied; the sweep re-drives them after WEBHOOK_REDRIVE_AFTER_SECONDS.",
                  WebhookEvent.objects.filter(handled_at__isnull=True).order_by("-received_at"),

@@ -1,4 +1,8 @@
-"""A development mailbox in a temporary folder, with Serene's mailbox backend switched on."""
+"""A development mailbox in a temporary folder, with Serene's mailbox backend switched on; an email
+template broken on purpose."""
+import copy
+from pathlib import Path
+
 import pytest
 from django.core.mail import EmailMultiAlternatives
 
@@ -31,3 +35,35 @@ def send_confirmation():
         message.attach("invite.ics", ICS, "text/calendar")
         return message.send()
     return send
+
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "serene" / "templates"
+
+
+class BrokenTemplate:
+    """A deployed email template that fails to render for some kinds of email, in a folder placed
+    before Serene's own; repair() deploys the fixed one (a fresh template engine, as a restart has)."""
+
+    def __init__(self, settings, folder: Path):
+        self.settings, self.folder = settings, folder
+        self.original = copy.deepcopy(settings.TEMPLATES)
+
+    def break_for(self, *kinds: str) -> None:
+        (self.folder / "notifications").mkdir(parents=True, exist_ok=True)
+        real = (TEMPLATES_DIR / "notifications" / "email.html").read_text()
+        condition = " or ".join(f'email.kind == "{kind}"' for kind in kinds)
+        # Renders for every other email; for these, a link to a page that does not exist: NoReverseMatch.
+        (self.folder / "notifications" / "email.html").write_text(
+            f'{{% if {condition} %}}{{% url "no-such-page" %}}{{% endif %}}' + real)
+        templates = copy.deepcopy(self.original)
+        templates[0]["DIRS"] = [self.folder, *templates[0]["DIRS"]]
+        self.settings.TEMPLATES = templates
+
+    def repair(self) -> None:
+        (self.folder / "notifications" / "email.html").write_text((TEMPLATES_DIR / "notifications" / "email.html").read_text())
+        self.settings.TEMPLATES = copy.deepcopy(self.settings.TEMPLATES)  # new engines: nothing cached from before
+
+
+@pytest.fixture
+def broken_template(settings, tmp_path) -> BrokenTemplate:
+    return BrokenTemplate(settings, tmp_path / "deployed-templates")

@@ -88,7 +88,7 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
         logger.warning("Did not send the %s email %s: %s", message.kind, message.pk, reason)
         return False
     Message.objects.filter(pk=message_id, status=M.RENDER_FAILED).update(
-        status=M.PENDING, rendered_at=now, next_attempt_at=now, to_email=email.recipient.email, **rendered)
+        status=M.PENDING, rendered_at=timezone.now(), next_attempt_at=now, to_email=email.recipient.email, **rendered)
     logger.info("Rendered the %s email %s to %s after %d failure(s)", message.kind, message.pk, message.to_email,
                 message.render_failures)
     return True

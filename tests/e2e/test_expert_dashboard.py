@@ -140,7 +140,7 @@ def test_the_dashboard_keyboard_path_and_phone_layout(live_server, phone, screen
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
-def test_staff_read_the_operations_page(request, live_server, screenshot, device):
+def test_staff_read_the_operations_page(request, live_server, screenshot, axe, device):
     staff = UserFactory(email=f"ops-{device}@example.test", name="Nisha Staff", is_staff=True)
     expert = ExpertFactory(user__name="Dr. Sarah Khan")
     starts = timezone.now() + timedelta(days=3)
@@ -151,8 +151,13 @@ def test_staff_read_the_operations_page(request, live_server, screenshot, device
     now = timezone.now()
     Message.objects.create(key="confirmed:9:customer", kind="booking_confirmed", to_email="asha@example.test",
                            subject="Your session with Dr. Sarah Khan is confirmed!", body_text="…",
-                           message_id="<9@serene.test>", status=MessageStatus.FAILED, attempts=8,
+                           message_id="<9@serene.test>", status=MessageStatus.FAILED, attempts=8, rendered_at=now,
                            next_attempt_at=now, retry_until=now, last_error="SMTP 550: mailbox unavailable")
+    Message.objects.create(key="new:9:expert", kind="booking_new", to_email="sarah@example.test", subject="",
+                           body_text="", message_id="<10@serene.test>", status=MessageStatus.RENDER_FAILED,
+                           render_failures=3, next_attempt_at=now, retry_until=now,
+                           last_error="NoReverseMatch: Reverse for 'no-such-page' not found. 'no-such-page' is not a "
+                                      "valid view function or pattern name.")
     WebhookEvent.objects.create(gateway_event_id="evt_Q7c2kDZf1", event_type="refund.processed", body="{}",
                                 error="Busy: lock timeout")
     page = request.getfixturevalue(device).new_page()
@@ -160,6 +165,8 @@ def test_staff_read_the_operations_page(request, live_server, screenshot, device
     expect(page.get_by_role("heading", name="Operations", exact=True)).to_be_visible()
     expect(page.locator("#captured-without-end")).to_contain_text("None.")
     expect(page.locator("#failed-messages")).to_contain_text("SMTP 550")
+    expect(page.locator("#failed-messages")).to_contain_text("booking_new not written")
+    assert not axe(page)
     expect(page.locator("#holds")).to_contain_text("paying.now@example.test")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot(page, f"staff-operations-{device}")

@@ -56,7 +56,14 @@ def test_every_section_shows_its_rows_with_links_to_the_admin(client):
     Message.objects.create(key="confirmed:1:customer", kind="confirmed", to_email="asha@example.test",
                            subject="Your session is confirmed!", body_text="…", message_id="<1@serene.test>",
                            status=MessageStatus.FAILED, attempts=9, next_attempt_at=now, retry_until=now,
-                           last_error="SMTP 550 mailbox unavailable")
+                           rendered_at=now, last_error="SMTP 550 mailbox unavailable")
+    Message.objects.create(key="new:1:expert", kind="booking_new", to_email="sarah@example.test", subject="",
+                           body_text="", message_id="<2@serene.test>", status=MessageStatus.RENDER_FAILED,
+                           render_failures=2, next_attempt_at=now, retry_until=now,
+                           last_error="TemplateSyntaxError: Invalid block tag")
+    Message.objects.create(key="sent:1:customer", kind="booking_confirmed", to_email="sent@example.test",
+                           subject="Sent fine", body_text="…", message_id="<3@serene.test>", status=MessageStatus.SENT,
+                           next_attempt_at=now, retry_until=now, rendered_at=now)
     WebhookEvent.objects.create(gateway_event_id="evt_stuck", event_type="payment.captured", body="{}",
                                 error="Lock timeout")
     WebhookEvent.objects.create(gateway_event_id="evt_done", event_type="payment.captured", body="{}", handled_at=now)
@@ -71,10 +78,12 @@ def test_every_section_shows_its_rows_with_links_to_the_admin(client):
                      f"/admin/payments/payment/{lost.pk}/change/", "pay_lost",
                      "The payment provider failed 3 refunds", "serene-refund-9-1", "The bank turned it down.",
                      "Your session is confirmed!", "SMTP 550 mailbox unavailable",
+                     "booking_new", "not written", "sarah@example.test", "TemplateSyntaxError: Invalid block tag",
                      "evt_stuck", "Lock timeout", f"/admin/django_tasks_database/dbtaskresult/{task.pk}/change/",
                      "GatewayUnavailable"]:
         assert expected in page, expected
-    assert "evt_done" not in page
+    assert "evt_done" not in page and "sent@example.test" not in page
+    assert page.count("not written") == 1  # the message that failed to send was written
     assert "need a look" in page
 
 

@@ -11,11 +11,14 @@ class TroubleFilter(admin.SimpleListFilter):
     parameter_name = "trouble"
 
     def lookups(self, request, model_admin):
-        return [("not_rendered", "Could not be written (retrying or given up)"),
+        return [("stuck", "Failed or could not be written (the operations page's list)"),
+                ("not_rendered", "Could not be written (retrying or given up)"),
                 ("failed", "Failed: gave up (writing or sending)"),
                 ("skipped", "Not sent: no longer applies")]
 
     def queryset(self, request, queryset):
+        if self.value() == "stuck":
+            return queryset.filter(status__in=[MessageStatus.FAILED, MessageStatus.RENDER_FAILED])
         if self.value() == "not_rendered":
             return queryset.filter(rendered_at__isnull=True).exclude(status=MessageStatus.SKIPPED)
         if self.value() == "failed":

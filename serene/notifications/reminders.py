@@ -19,7 +19,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingEvent, BookingStatus
-from serene.core.locking import lock_booking, retry_on_lock_conflict
+from serene.core.locking import Busy, lock_booking, retry_on_lock_conflict
 
 from .content import CUSTOMER, EXPERT
 
@@ -149,7 +149,10 @@ def reminders_send_due(*, now: datetime | None = None) -> int:
                 continue
             try:
                 sent += reminder_send(booking_id=booking_id, kind=kind, starts_at=starts_at, now=now)
-            except Exception:  # one booking's trouble (its lock busy, say) must not hold up everyone else's reminders
+            except Busy:  # the booking is being changed right now
+                logger.warning("The %s reminder of booking %s waits for its lock; the next sweep writes it",
+                               kind, booking_id)
+            except Exception:  # one booking's trouble must not hold up everyone else's reminders
                 logger.exception("Could not write the %s reminder of booking %s; the next sweep tries again",
                                  kind, booking_id)
     return sent

@@ -62,7 +62,7 @@ def operations_overview(*, now=None) -> list[Section]:
                  "sweep; one still failing after MAIL_GIVE_UP_AFTER_SECONDS is given up. Send them again from the "
                  "admin (Messages → Send again).",
                  Message.objects.filter(status__in=[MessageStatus.FAILED, MessageStatus.RENDER_FAILED])
-                 .order_by("-created_at"), "/admin/notifications/message/?trouble=failed", "warn"),
+                 .order_by("-created_at"), "/admin/notifications/message/?trouble=stuck", "warn"),
         _section("unhandled-webhooks", "Webhook events not handled",
                  "Stored but not yet applied; the sweep re-drives them after WEBHOOK_REDRIVE_AFTER_SECONDS.",
                  WebhookEvent.objects.filter(handled_at__isnull=True).order_by("-received_at"),

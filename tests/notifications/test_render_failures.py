@@ -80,7 +80,8 @@ def test_a_broken_template_keeps_the_paid_booking_records_the_email_for_staff_an
     operations = admin_client.get("/staff/operations/").content.decode()
     assert "Emails that failed or could not be written" in operations
     assert "booking_confirmed" in operations and "not written" in operations and "asha@example.test" in operations
-    for query in ("trouble=not_rendered", "status__exact=render_failed"):
+    assert "/admin/notifications/message/?trouble=stuck" in operations
+    for query in ("trouble=stuck", "trouble=not_rendered", "status__exact=render_failed"):
         listing = admin_client.get(f"/admin/notifications/message/?{query}").content.decode()
         assert "asha@example.test" in listing and "sarah@example.test" not in listing
 

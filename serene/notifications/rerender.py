@@ -66,7 +66,7 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
             lock_booking(booking_id=booking_id)
         except NotFound:
             return False  # deleted this instant; the message, its booking cleared, is skipped next time
-    claimed = due.update(claimed_at=now)  # the claim: under PostgreSQL's row lock, a rival's finds it rendered
+    claimed = due.update(claimed_at=now)  # the claim: a rival's UPDATE waits on the row, then matches nothing
     if not claimed:
         return False
     message = Message.objects.select_related("event", "booking__customer", "booking__expert__user").get(pk=message_id)

@@ -74,7 +74,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, field: st
 def on_app_error(request, exc: AppError):
     if exc.status < 500:
         mark_expected(request)
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if exc.retry_after_seconds is not None:
+        response["Retry-After"] = str(exc.retry_after_seconds)
+    return response
 
 
 @api.exception_handler(ValidationError)

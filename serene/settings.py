@@ -42,6 +42,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
 
 
+def env_seconds(name: str, default: float) -> float:
+    """A duration in seconds, decimals allowed (0.5); never negative."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number of seconds, not {raw!r}.") from None
+    if not 0 <= value < float("inf"):
+        raise ImproperlyConfigured(f"{name} must be 0 or more seconds, not {raw!r}.")
+    return value
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -234,7 +248,26 @@ if min(MAIL_RETRY_FIRST_DELAY_SECONDS, MAIL_GIVE_UP_AFTER_SECONDS, MAIL_SENDING_
 
 # --- Bookings ---------------------------------------------------------------------------------
 HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds its slot for payment
-BOOKING_LOCK_TIMEOUT_SECONDS = env_int("BOOKING_LOCK_TIMEOUT_SECONDS", 5)
+# A write that meets a locked row (core/locking.py) waits at most BOOKING_LOCK_TIMEOUT_SECONDS for it in
+# one attempt (PostgreSQL's lock_timeout; on SQLite the busy wait), then lets go of everything and
+# tries again after a random pause (full jitter) of up to BOOKING_RETRY_FIRST_DELAY_SECONDS, doubling
+# each time up to BOOKING_RETRY_MAX_DELAY_SECONDS. Attempts and pauses together stop after
+# BOOKING_RETRY_BUDGET_SECONDS: the request answers 503 `busy` with Retry-After
+# BOOKING_BUSY_RETRY_AFTER_SECONDS. The budget stays well under DATABASE_POOL_TIMEOUT (checked below),
+# so a request never keeps its pooled connection longer than the others queueing for one will wait.
+BOOKING_LOCK_TIMEOUT_SECONDS = env_seconds("BOOKING_LOCK_TIMEOUT_SECONDS", 1.0)
+BOOKING_RETRY_BUDGET_SECONDS = env_seconds("BOOKING_RETRY_BUDGET_SECONDS", 3.0)
+BOOKING_RETRY_FIRST_DELAY_SECONDS = env_seconds("BOOKING_RETRY_FIRST_DELAY_SECONDS", 0.05)
+BOOKING_RETRY_MAX_DELAY_SECONDS = env_seconds("BOOKING_RETRY_MAX_DELAY_SECONDS", 0.5)
+BOOKING_BUSY_RETRY_AFTER_SECONDS = env_int("BOOKING_BUSY_RETRY_AFTER_SECONDS", 2)
+if not 0 < BOOKING_LOCK_TIMEOUT_SECONDS <= BOOKING_RETRY_BUDGET_SECONDS:
+    refuse_to_start("BOOKING_LOCK_TIMEOUT_SECONDS must be above 0 and at most BOOKING_RETRY_BUDGET_SECONDS.",
+                    "One attempt's wait for a lock has to fit inside the whole retry budget: lower\n"
+                    "BOOKING_LOCK_TIMEOUT_SECONDS (default 1) or raise BOOKING_RETRY_BUDGET_SECONDS (default 3).")
+if not 0 < BOOKING_RETRY_FIRST_DELAY_SECONDS <= BOOKING_RETRY_MAX_DELAY_SECONDS or BOOKING_BUSY_RETRY_AFTER_SECONDS < 1:
+    refuse_to_start("The booking retry pauses are out of order.",
+                    "BOOKING_RETRY_FIRST_DELAY_SECONDS must be above 0 and at most BOOKING_RETRY_MAX_DELAY_SECONDS,\n"
+                    "and BOOKING_BUSY_RETRY_AFTER_SECONDS 1 or more.")
 MAX_HOLDS_PER_CUSTOMER = env_int("MAX_HOLDS_PER_CUSTOMER", 2)  # slots one customer may hold unpaid at once
 CANCELLATION_WINDOW_HOURS = env_int("CANCELLATION_WINDOW_HOURS", 24)  # a customer's cancel refunds in full until then
 MAX_RESCHEDULES = env_int("MAX_RESCHEDULES", 2)  # times one booking may be moved
@@ -444,6 +477,12 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql") an
     # CONN_HEALTH_CHECKS (on) makes the pool check each connection as it hands it out.
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": DATABASE_POOL_MIN, "max_size": DATABASE_POOL_MAX, "timeout": DATABASE_POOL_TIMEOUT}
+    if BOOKING_RETRY_BUDGET_SECONDS * 2 > DATABASE_POOL_TIMEOUT:
+        # A request retrying a lock keeps its pooled connection meanwhile; if it could keep it about as
+        # long as a request queueing for a connection waits, a lock storm would turn into pool 503s.
+        refuse_to_start("BOOKING_RETRY_BUDGET_SECONDS is more than half of DATABASE_POOL_TIMEOUT.",
+                        "Keep the lock-retry budget well under the pool's wait: lower BOOKING_RETRY_BUDGET_SECONDS\n"
+                        f"(now {BOOKING_RETRY_BUDGET_SECONDS:g}) or raise DATABASE_POOL_TIMEOUT (now {DATABASE_POOL_TIMEOUT}).")
 # Retry-After (seconds) sent with a 503 for a busy pool.
 DATABASE_POOL_RETRY_AFTER_SECONDS = env_int("DATABASE_POOL_RETRY_AFTER_SECONDS", 5)
 

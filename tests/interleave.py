@@ -137,3 +137,10 @@ def run_at_once(calls: list[Callable[[], object]], *, timeout: float = 120) -> l
     for thread in threads:
         thread.join(timeout=timeout)
     return results
+
+
+def rivals_wait_for_locks(settings, *, seconds: float = 30) -> None:
+    """A rival run while a path is paused at a point holding locks waits for them, instead of giving
+    up as a request would (core/locking.py): one attempt may wait `seconds`, inside a budget as long."""
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = seconds
+    settings.BOOKING_RETRY_BUDGET_SECONDS = seconds

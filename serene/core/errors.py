@@ -10,6 +10,7 @@ class AppError(Exception):
     status = 400
     code = "invalid"
     default_message = "The request could not be handled."
+    retry_after_seconds: int | None = None  # sent as Retry-After when set (a 503 that will pass)
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  status: int | None = None, field: str | None = None) -> None:

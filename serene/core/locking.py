@@ -3,23 +3,32 @@
 Two writers that lock the same rows in different orders can deadlock on PostgreSQL (a late payment
 being confirmed while another customer holds the same slot did). So every write path takes all the
 rows it will change through `lock_rows`, once, at the start of its transaction: the order is fixed
-here, not remembered by each caller. (Only booking_hold locks the customer, to count their holds.) A lock wait is bounded by BOOKING_LOCK_TIMEOUT_SECONDS, and a
-lock that cannot be had (timeout, deadlock, SQLite's busy lock) becomes `Busy`: a 503 "try again"
-for a person, a retry for a task, never a 500.
+here, not remembered by each caller. (Only booking_hold locks the customer, to count their holds.)
+
+A lock that cannot be had (a wait that ran out, a deadlock, SQLite's busy lock) is met by
+`retry_on_lock_conflict`: it runs the whole transaction again after a jittered, growing pause
+(core/backoff.py), each attempt waiting at most BOOKING_LOCK_TIMEOUT_SECONDS for its locks, all
+of it inside BOOKING_RETRY_BUDGET_SECONDS; then it raises `Busy`, a 503 "try again" with
+Retry-After for a person and a retry for a task, never a 500. A short wait per attempt matters:
+a writer stuck in a lock queue keeps its pooled connection, and one that gives up and comes back
+later lets the connection serve someone else meanwhile.
 
 On SQLite every transaction begins IMMEDIATE (settings), which already serialises writers;
-`select_for_update` is a plain read there.
+`select_for_update` is a plain read there, and the wait for the write lock at BEGIN is the busy
+timeout, which each attempt sets to its share of the budget.
 """
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection
 
+from .backoff import Backoff, OutOfBudget, run_with_backoff
 from .errors import NotFound, ServiceUnavailable
 
 if TYPE_CHECKING:
@@ -39,6 +48,15 @@ T = TypeVar("T")
 class Busy(ServiceUnavailable):
     code = "busy"
     default_message = "Many people are booking right now. Please try again in a moment."
+
+    @property
+    def retry_after_seconds(self) -> int:
+        return settings.BOOKING_BUSY_RETRY_AFTER_SECONDS
+
+
+# The lock wait the current attempt may spend (set by retry_on_lock_conflict for its attempt); None
+# outside one, where BOOKING_LOCK_TIMEOUT_SECONDS applies.
+_attempt_lock_wait: ContextVar[float | None] = ContextVar("attempt_lock_wait", default=None)
 
 
 class LockOutsideTransaction(RuntimeError):
@@ -104,9 +122,35 @@ def lock_booking(*, booking_id: int, payment_id: int | None = None) -> Locked:
 def _bound_lock_waits() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # is_local=true: the timeout ends with this transaction.
-            cursor.execute("SELECT set_config('lock_timeout', %s, true)",
-                           [f"{settings.BOOKING_LOCK_TIMEOUT_SECONDS * 1000}ms"])
+            # is_local=true: the timeout ends with this transaction. Never 0, which means "wait forever".
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{_milliseconds(_lock_wait())}ms"])
+
+
+def _lock_wait() -> float:
+    wait = _attempt_lock_wait.get()
+    return settings.BOOKING_LOCK_TIMEOUT_SECONDS if wait is None else wait
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, round(seconds * 1000))
+
+
+def _sqlite_busy_wait(seconds: float) -> None:
+    """SQLite waits for the write lock at BEGIN IMMEDIATE, before any lock_rows: set the wait first."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA busy_timeout = {_milliseconds(seconds)}")
+
+
+def _sqlite_default_wait() -> float:
+    return float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+
+
+def _give_back_pooled_connection() -> None:
+    """Before a pause between attempts: hand the connection back to the pool (PostgreSQL with the
+    pool on), so a request that is only waiting does not keep one from a request that could work."""
+    if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get("pool") \
+            and not connection.in_atomic_block:
+        connection.close()
 
 
 def is_lock_conflict(error: BaseException) -> bool:
@@ -117,11 +161,13 @@ def is_lock_conflict(error: BaseException) -> bool:
             or "database is locked" in str(error))
 
 
-def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, attempts: int = 3) -> Callable[..., T]:
-    """Run a whole transaction again after a deadlock or lock timeout; after the last try raise Busy.
+def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff: Backoff | None = None) -> Callable[..., T]:
+    """Run a whole transaction again after a deadlock or a lock wait that ran out, with jittered
+    back-off inside BOOKING_RETRY_BUDGET_SECONDS; when the budget is spent, raise Busy.
 
     The decorated function opens its own transaction: that is the unit that is retried. Called inside
-    a caller's transaction it cannot start over, so there a conflict is reported as Busy at once.
+    a caller's transaction it cannot start over, so there a conflict is reported as Busy at once (and
+    the caller's own retry, if it has one, starts the whole transaction over).
     """
     def decorate(inner: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(inner)
@@ -134,18 +180,32 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, attempts
                     if is_lock_conflict(error):
                         raise Busy() from error
                     raise
-            for attempt in range(1, attempts + 1):
+
+            def attempt(lock_wait: float) -> T:
+                sqlite = connection.vendor == "sqlite"
+                if sqlite:
+                    _sqlite_busy_wait(min(lock_wait, _sqlite_default_wait()))
+                token = _attempt_lock_wait.set(lock_wait)
                 try:
                     return inner(*args, **kwargs)
                 except (OperationalError, Busy) as error:
-                    # Busy: a nested service met the conflict and could not start over; here we can.
-                    if isinstance(error, OperationalError) and not is_lock_conflict(error):
-                        raise
-                    if attempt == attempts:
-                        if isinstance(error, Busy):
-                            raise
-                        raise Busy() from error
-            raise AssertionError("unreachable")
+                    if _retryable(error):
+                        _give_back_pooled_connection()
+                    raise
+                finally:
+                    _attempt_lock_wait.reset(token)
+                    if sqlite and connection.connection is not None:
+                        _sqlite_busy_wait(_sqlite_default_wait())
+
+            try:
+                return run_with_backoff(attempt, backoff=backoff or Backoff.from_settings(), retryable=_retryable)
+            except OutOfBudget as spent:
+                raise Busy() from spent.last
         return wrapper
 
     return decorate(function) if function is not None else decorate
+
+
+def _retryable(error: BaseException) -> bool:
+    # Busy: a nested service met the conflict and could not start over; here we can.
+    return isinstance(error, Busy) or is_lock_conflict(error)

@@ -21,9 +21,13 @@ class AppErrorMiddleware:
         if exception.status < 500:
             mark_expected(request)
         if request.path.startswith("/api/"):
-            return JsonResponse(exception.as_dict(), status=exception.status)
-        template = "404.html" if exception.status == 404 else "error.html"
-        return render(request, template, {"error": exception}, status=exception.status)
+            response = JsonResponse(exception.as_dict(), status=exception.status)
+        else:
+            template = "404.html" if exception.status == 404 else "error.html"
+            response = render(request, template, {"error": exception}, status=exception.status)
+        if exception.retry_after_seconds is not None:
+            response["Retry-After"] = str(exception.retry_after_seconds)
+        return response
 
 
 class ApiMethodNotAllowedMiddleware:

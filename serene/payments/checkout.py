@@ -4,20 +4,21 @@ signed result, and report the session a captured payment confirmed.
 A double click sends the same create-order several times at once. Each copy gets the same hold
 (booking_hold returns one's own hold) and then claims the order under the booking's row lock: the
 first writes a Payment in state `creating` (at most one open order per booking is a database
-constraint), and only it calls the gateway, outside any transaction. The others wait briefly for
-its order id. If the gateway call fails, the claim is removed and the hold released, both under the
-booking's lock, so no copy is left holding a payable order on a released hold.
+constraint) with a receipt; a copy that finds the claim still `creating` renews it with a receipt
+of its own. Each claimant asks the gateway for an order, outside any transaction, and the first to
+record one under the booking's lock makes it the hold's order; a later one hands out that order
+and leaves its own unused (nobody is ever given it: it cannot be paid). No copy waits for another:
+waiting would keep a request, and its database connection, for as long as the other's gateway call.
 
-A claim whose claimant seems to have died mid-call (older than claim_stale_after) is taken over by a
-twin, which gives it a new receipt, or removed by the sweep. The receipt is the claimant's token:
-a claimant only fulfils or abandons the claim while it still carries the receipt it sent to the
-gateway. A slow claimant whose claim was taken over leaves its own gateway order unused (nobody is
-ever given it: it cannot be paid) and hands out the twin's; one whose claim was removed answers a
-clean "try again".
+The receipt is the latest claimant's token. A claimant whose gateway call failed removes the claim
+and releases the hold, both under the booking's lock, only while the claim still carries its
+receipt; when a later copy renewed it, that copy is still asking and decides, and the failed one
+answers a clean "try again" (or hands out the order if one was recorded meanwhile). A claim whose
+claimant died mid-call (older than claim_stale_after, never renewed) is removed by the sweep, and a
+claimant that comes back after that answers "try again".
 """
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from serene.bookings.lifecycle import PAID_AND_KEPT_STATUSES, SYSTEM, booking_mo
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core.errors import HoldExpired, InvalidInput, NotFound
-from serene.core.locking import Busy, Locked, lock_rows, retry_on_lock_conflict
+from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money, price_for_duration
 from serene.experts.models import Expert
 
@@ -41,7 +42,6 @@ from .events import payment_sync
 from .gateway import GatewayOrder, GatewayUnavailable, claim_stale_after, get_gateway
 from .models import OPEN_STATUSES, Payment, PaymentStatus
 
-ORDER_WAIT_POLL_SECONDS = 0.05
 GATEWAY_FAILED_REASON = "The payment could not be started."
 
 
@@ -64,33 +64,35 @@ def payment_start(*, customer: User, expert: Expert, starts_at: datetime, durati
                                  "the amount sent does not match.", field="amount")
     booking = booking_hold(customer=customer, expert=expert, starts_at=starts_at, duration_minutes=duration_minutes,
                            customer_note=customer_note)
-    payment, mine = _order_claim(booking_id=booking.pk)
-    if not mine:
-        return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
+    payment, receipt = _order_claim(booking_id=booking.pk)
+    if receipt is None:
+        return Checkout(booking=booking, payment=payment)  # the hold's order is open already
     local = booking.starts_at.astimezone(ZoneInfo(expert.time_zone))
     notes = {"expertId": expert.slug, "sessionDate": local.date().isoformat(), "sessionTime": local.strftime("%H:%M"),
              "bookingId": str(booking.public_id)}
-    receipt = payment.receipt
     try:
         order = get_gateway().order_create(amount=payment.amount_minor, currency=payment.currency,
                                            receipt=receipt, notes=notes)
-    except Exception as error:  # the gateway's errors, and any other: never leave a claim that twins wait on
+    except Exception as error:  # the gateway's errors, and any other: never leave a claim behind for nobody
         if not _order_claim_abandon(payment_id=payment.pk, receipt=receipt) and isinstance(error, GatewayUnavailable):
-            # A twin took the claim over meanwhile: its order (if it gets one) is this hold's order.
-            return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
+            # A later copy renewed the claim: it decides. If it has recorded its order, that is ours too.
+            opened = Payment.objects.filter(pk=payment.pk).exclude(status=PaymentStatus.CREATING).first()
+            if opened is not None:
+                return Checkout(booking=booking, payment=opened)
         raise
-    fulfilled = _order_claim_fulfil(payment_id=payment.pk, receipt=receipt, order=order)
-    if fulfilled is None:
-        # No longer our claim: `order` is never handed out; the twin's order (if any) is this hold's.
-        return Checkout(booking=booking, payment=_order_wait(payment_id=payment.pk))
-    _schedule_reconciliation(payment=fulfilled, booking=booking)
-    return Checkout(booking=booking, payment=fulfilled)
+    recorded = _order_claim_fulfil(payment_id=payment.pk, receipt=receipt, order=order)
+    if recorded is None:
+        raise GatewayUnavailable()  # the sweep removed the claim meanwhile, and the hold with it: try again
+    if recorded.gateway_order_id == order.id:
+        _schedule_reconciliation(payment=recorded, booking=booking)
+    return Checkout(booking=booking, payment=recorded)
 
 
 @retry_on_lock_conflict
 @transaction.atomic
-def _order_claim(*, booking_id: int) -> tuple[Payment, bool]:
-    """The booking's open order, or a new claim on opening one. Returns (payment, whether to open it)."""
+def _order_claim(*, booking_id: int) -> tuple[Payment, str | None]:
+    """The booking's open order, or a claim on opening one. Returns (payment, the receipt to open the
+    order with), the receipt None when the order is open already."""
     booking = lock_rows(booking_ids=[booking_id]).booking
     if booking.status != BookingStatus.PENDING or booking.hold_expires_at <= timezone.now():
         raise HoldExpired()
@@ -102,38 +104,26 @@ def _order_claim(*, booking_id: int) -> tuple[Payment, bool]:
         claim = Payment.objects.create(booking=booking, status=PaymentStatus.CREATING, amount_minor=booking.price_minor,
                                        currency=booking.currency,
                                        receipt=str(booking.public_id) if first else uuid.uuid4().hex)
-        return claim, True
-    if existing.status == PaymentStatus.CREATING and existing.updated_at <= timezone.now() - claim_stale_after():
-        # Its claimant died mid-call; whatever it may have opened was never handed to anyone.
+        return claim, claim.receipt
+    if existing.status == PaymentStatus.CREATING:
+        # A twin is asking the gateway (a double click), or died doing so. Ask too, under a receipt
+        # of our own (the gateway refuses a receipt twice), rather than wait for it.
         existing.receipt = uuid.uuid4().hex
         existing.save(update_fields=["receipt", "updated_at"])
-        return existing, True
-    return existing, False
+        return existing, existing.receipt
+    return existing, None
 
 
-def _order_wait(*, payment_id: int) -> Payment:
-    """Wait (outside any transaction) for the twin that claimed the order to finish opening it."""
-    deadline = time.monotonic() + claim_stale_after().total_seconds()
-    while True:
-        payment = Payment.objects.filter(pk=payment_id).first()
-        if payment is None:
-            raise GatewayUnavailable()  # the claim was given up (its gateway call failed) with the hold
-        if payment.status != PaymentStatus.CREATING:
-            return payment
-        if time.monotonic() > deadline:
-            raise Busy()
-        time.sleep(ORDER_WAIT_POLL_SECONDS)
-
-
-def _lock_claim(*, payment_id: int, receipt: str, with_expert: bool = False) -> Locked | None:
-    """Lock a claim (after its booking, and its expert when asked) if it is still the claim that sent
-    `receipt` to the gateway; None once it was taken over, fulfilled or removed."""
+def _lock_claim(*, payment_id: int, receipt: str) -> Locked | None:
+    """Lock a claim after its expert and booking if it still carries `receipt` (it is still the
+    claim of the copy that sent that receipt to the gateway); None once it was renewed by a later
+    copy, fulfilled or removed."""
     row = Payment.objects.filter(pk=payment_id).values_list("booking_id", "booking__expert_id").first()
     if row is None:
         return None
     booking_id, expert_id = row
-    locked = lock_rows(expert_id=expert_id if with_expert else None, booking_ids=[booking_id])
-    # Under the booking's lock nobody else removes or takes over the claim (both lock the booking first).
+    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id])
+    # Under the booking's lock nobody else records, renews or removes the claim (all lock the booking first).
     if not Payment.objects.filter(pk=payment_id, status=PaymentStatus.CREATING, receipt=receipt).exists():
         return None
     locked.payment = lock_rows(payment_id=payment_id).payment
@@ -143,14 +133,21 @@ def _lock_claim(*, payment_id: int, receipt: str, with_expert: bool = False) -> 
 @retry_on_lock_conflict
 @transaction.atomic
 def _order_claim_fulfil(*, payment_id: int, receipt: str, order: GatewayOrder) -> Payment | None:
-    """Record the gateway order on our claim; None when the claim is no longer ours."""
-    locked = _lock_claim(payment_id=payment_id, receipt=receipt)
-    if locked is None:
+    """Record our gateway order on the claim if no twin recorded one first; return the hold's payment
+    (with whichever order was recorded), or None when the claim was removed meanwhile."""
+    row = Payment.objects.filter(pk=payment_id).values_list("booking_id", flat=True).first()
+    if row is None:
         return None
-    payment = locked.payment
+    lock_rows(booking_ids=[row])
+    # Under the booking's lock nobody else records, renews or removes the claim (all lock the booking first).
+    payment = Payment.objects.filter(pk=payment_id).first()
+    if payment is None or payment.status != PaymentStatus.CREATING:
+        return payment  # removed, or a twin's order was recorded first: ours stays unused
+    payment = lock_rows(payment_id=payment_id).payment
     payment.gateway_order_id = order.id
     payment.status = PaymentStatus.CREATED
-    payment.save(update_fields=["gateway_order_id", "status", "updated_at"])
+    payment.receipt = receipt  # the recorded order's, which support finds in the Dashboard
+    payment.save(update_fields=["gateway_order_id", "status", "receipt", "updated_at"])
     return payment
 
 
@@ -159,9 +156,9 @@ def _order_claim_fulfil(*, payment_id: int, receipt: str, order: GatewayOrder) -
 def _order_claim_abandon(*, payment_id: int, receipt: str) -> bool:
     """Remove a claim whose gateway call failed (or whose claimant died), if it is still that claim;
     give the hold back unless an order of it is open. Returns whether it was removed."""
-    locked = _lock_claim(payment_id=payment_id, receipt=receipt, with_expert=True)
+    locked = _lock_claim(payment_id=payment_id, receipt=receipt)
     if locked is None:
-        return False  # fulfilled, taken over by a twin, or removed meanwhile: not ours to remove
+        return False  # fulfilled, renewed by a later copy, or removed meanwhile: not ours to remove
     locked.payment.delete()
     booking = locked.booking
     still_open = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).exists()
@@ -173,7 +170,7 @@ def _order_claim_abandon(*, payment_id: int, receipt: str) -> bool:
 def order_claims_clear_stale() -> int:
     """Remove order claims whose claimant died mid-call (the sweep); returns how many.
 
-    A claim a twin took over meanwhile carries a new receipt, and is left to that twin."""
+    A claim a later copy renewed meanwhile carries a new receipt and a fresh time, and is left to it."""
     stale = list(Payment.objects.filter(status=PaymentStatus.CREATING, updated_at__lte=timezone.now() - claim_stale_after())
                  .values_list("pk", "receipt"))
     return sum(_order_claim_abandon(payment_id=payment_id, receipt=receipt) for payment_id, receipt in stale)

@@ -9,15 +9,21 @@
 A thread storm (`run_at_once`, below) finds a bad interleaving one run in five; a pause makes it
 happen every run (as Saleor's race tests do with before_after). Each path runs in its own thread with its own database
 connection, so the tests need `django_db(transaction=True)`.
+
+While a path is paused, a rival that needs its locks waits for them: the pause lifts the lock wait
+and the retry budget (core/locking.py) to WAIT_SECONDS, where a request would give up after a few
+seconds. A test of that giving up passes `rivals_wait=False` and sets its own.
 """
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from unittest import mock
 
+from django.conf import settings
 from django.db import connections
+from django.test import override_settings
 
 WAIT_SECONDS = 30
 
@@ -101,7 +107,7 @@ class Pause:
 
 
 @contextmanager
-def paused_at(target: str, *, when: str = "before"):
+def paused_at(target: str, *, when: str = "before", rivals_wait: bool = True):
     """Patch the callable at dotted path `target` so the first path to call it stops there.
 
     when="before" stops before the call, "after" once it has returned.
@@ -110,7 +116,11 @@ def paused_at(target: str, *, when: str = "before"):
     module = __import__(module_path, fromlist=[name])
     original = getattr(module, name)
     pause = Pause(original, when)
-    with mock.patch(target, side_effect=pause.hook):
+    patience = override_settings(
+        BOOKING_LOCK_TIMEOUT_SECONDS=max(settings.BOOKING_LOCK_TIMEOUT_SECONDS, WAIT_SECONDS),
+        BOOKING_RETRY_BUDGET_SECONDS=max(settings.BOOKING_RETRY_BUDGET_SECONDS, WAIT_SECONDS),
+    ) if rivals_wait else nullcontext()
+    with patience, mock.patch(target, side_effect=pause.hook):
         try:
             yield pause
         finally:
@@ -138,9 +148,3 @@ def run_at_once(calls: list[Callable[[], object]], *, timeout: float = 120) -> l
         thread.join(timeout=timeout)
     return results
 
-
-def rivals_wait_for_locks(settings, *, seconds: float = 30) -> None:
-    """A rival run while a path is paused at a point holding locks waits for them, instead of giving
-    up as a request would (core/locking.py): one attempt may wait `seconds`, inside a budget as long."""
-    settings.BOOKING_LOCK_TIMEOUT_SECONDS = seconds
-    settings.BOOKING_RETRY_BUDGET_SECONDS = seconds

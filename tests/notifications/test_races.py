@@ -11,7 +11,7 @@ from serene.notifications.reminders import DAY_BEFORE, reminder_send
 from serene.payments.cancellations import booking_cancel_with_refund
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at, rivals_wait_for_locks
+from tests.interleave import paused_at
 from tests.payments.helpers import create_order, pay, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def booking(client, sandbox, settings) -> Booking:
-    rivals_wait_for_locks(settings)  # a rival waits for the paused path's locks
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30  # a rival waits for the paused path's locks
     ExpertFactory(slug="sarah", minimum_notice_hours=0)
     client.force_login(UserFactory(email="asha@example.test"))
     order = create_order(client, starts=at(next_weekday(), 10)).json()

@@ -15,7 +15,7 @@ from serene.payments.sandbox.models import SandboxPayment, SandboxRefund
 from serene.payments.tasks import approvals_expire as approvals_expire_task
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at, rivals_wait_for_locks
+from tests.interleave import paused_at
 
 from .helpers import create_order, pay, verify
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def meera(settings):
     settings.APPROVAL_DEADLINE_HOURS = 2
-    rivals_wait_for_locks(settings)  # a rival waits on the paused path's locks, it does not give up
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30  # a rival waits on the paused path's locks, it does not give up
     return ExpertFactory(slug="meera", hourly_rate_minor=150000, minimum_notice_hours=0, requires_approval=True)
 
 

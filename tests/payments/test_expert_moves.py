@@ -16,7 +16,7 @@ from serene.payments.models import Payment, PaymentStatus
 from serene.payments.sandbox.models import SandboxRefund
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at, rivals_wait_for_locks
+from tests.interleave import paused_at
 
 from .helpers import create_order, pay, verify
 
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sarah(settings):
-    rivals_wait_for_locks(settings)  # a rival waits on the paused path's locks, it does not give up
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30  # a rival waits on the paused path's locks, it does not give up
     return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
 
 
@@ -188,7 +188,7 @@ def test_the_customer_rescheduling_holds_its_locks_and_the_expert_then_cancels_t
 
 
 def test_the_expert_declining_and_the_customer_cancelling_at_once_refund_once(client, sandbox, meera, settings):
-    rivals_wait_for_locks(settings)
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30
     booking = _paid(client, sandbox, expert="meera")
     with paused_at("serene.bookings.moves.booking_move", when="after") as pause:  # declined, not committed
         reject = pause.run(lambda: booking_reject_with_refund(booking_id=booking.pk, by=meera.user, reason="Away."))

@@ -13,7 +13,7 @@ from serene.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from serene.payments.sandbox.models import SandboxPayment, SandboxWebhook
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at, rivals_wait_for_locks
+from tests.interleave import paused_at
 
 from .helpers import create_order, deliver, pay, same_session, storm, verify
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sarah(settings):
-    rivals_wait_for_locks(settings)  # a rival waits on the paused path's locks, it does not give up
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30  # a rival waits on the paused path's locks, it does not give up
     return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0, buffer_minutes=0)
 
 

@@ -89,7 +89,7 @@ def test_a_rival_of_a_path_holding_the_experts_lock_retries_and_holds_once_it_is
     first_customer = UserFactory()
     client.force_login(UserFactory())
     # The first path has locked Sarah's row (and on SQLite begun its write) and is checking the slot.
-    with paused_at("serene.bookings.services._requested_slot") as pause:
+    with paused_at("serene.bookings.services._requested_slot", rivals_wait=False) as pause:
         first = pause.run(lambda: booking_hold(customer=first_customer, expert=sarah, starts_at=at(day, 10),
                                                duration_minutes=60))
         rival = pause.run_rival(lambda: create_order(client, starts=at(day, 14)), wait=1.5)

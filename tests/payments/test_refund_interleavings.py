@@ -11,7 +11,7 @@ from serene.bookings.models import Booking, MoneyOutcome
 from serene.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
-from tests.interleave import paused_at, rivals_wait_for_locks
+from tests.interleave import paused_at
 
 from .helpers import create_order, dashboard_refund, pay, refunds_fail, verify, webhooks_send_recorded
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def sarah(settings):
-    rivals_wait_for_locks(settings)
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 30
     settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False  # the rival sends them, at the paused moment
     return ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
 

@@ -253,10 +253,12 @@ HOLD_MINUTES = env_int("HOLD_MINUTES", 10)  # how long a pending booking holds i
 # tries again after a random pause (full jitter) of up to BOOKING_RETRY_FIRST_DELAY_SECONDS, doubling
 # each time up to BOOKING_RETRY_MAX_DELAY_SECONDS. Attempts and pauses together stop after
 # BOOKING_RETRY_BUDGET_SECONDS: the request answers 503 `busy` with Retry-After
-# BOOKING_BUSY_RETRY_AFTER_SECONDS. The budget stays well under DATABASE_POOL_TIMEOUT (checked below),
-# so a request never keeps its pooled connection longer than the others queueing for one will wait.
-BOOKING_LOCK_TIMEOUT_SECONDS = env_seconds("BOOKING_LOCK_TIMEOUT_SECONDS", 1.0)
-BOOKING_RETRY_BUDGET_SECONDS = env_seconds("BOOKING_RETRY_BUDGET_SECONDS", 3.0)
+# BOOKING_BUSY_RETRY_AFTER_SECONDS. The budget stays at most half of DATABASE_POOL_TIMEOUT (its default
+# is 3 s or that half, whichever is less; a larger one set by hand is refused below), so a request
+# never keeps its pooled connection as long as the others queueing for one will wait.
+BOOKING_RETRY_BUDGET_SECONDS = env_seconds("BOOKING_RETRY_BUDGET_SECONDS",
+                                           min(3.0, env_int("DATABASE_POOL_TIMEOUT", 10) / 2))
+BOOKING_LOCK_TIMEOUT_SECONDS = env_seconds("BOOKING_LOCK_TIMEOUT_SECONDS", min(1.0, BOOKING_RETRY_BUDGET_SECONDS))
 BOOKING_RETRY_FIRST_DELAY_SECONDS = env_seconds("BOOKING_RETRY_FIRST_DELAY_SECONDS", 0.05)
 BOOKING_RETRY_MAX_DELAY_SECONDS = env_seconds("BOOKING_RETRY_MAX_DELAY_SECONDS", 0.5)
 BOOKING_BUSY_RETRY_AFTER_SECONDS = env_int("BOOKING_BUSY_RETRY_AFTER_SECONDS", 2)

@@ -30,6 +30,7 @@ from django.db import OperationalError, connection
 
 from .backoff import Backoff, OutOfBudget, run_with_backoff
 from .errors import NotFound, ServiceUnavailable
+from .pool import connection_give_back
 
 if TYPE_CHECKING:
     from serene.accounts.models import User
@@ -145,14 +146,6 @@ def _sqlite_default_wait() -> float:
     return float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
 
 
-def _give_back_pooled_connection() -> None:
-    """Before a pause between attempts: hand the connection back to the pool (PostgreSQL with the
-    pool on), so a request that is only waiting does not keep one from a request that could work."""
-    if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get("pool") \
-            and not connection.in_atomic_block:
-        connection.close()
-
-
 def is_lock_conflict(error: BaseException) -> bool:
     """A deadlock, a serialization failure, a lock wait that ran out, or SQLite's busy lock."""
     if not isinstance(error, OperationalError):
@@ -190,7 +183,7 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff:
                     return inner(*args, **kwargs)
                 except (OperationalError, Busy) as error:
                     if _retryable(error):
-                        _give_back_pooled_connection()
+                        connection_give_back()  # a pause follows: let someone else use it
                     raise
                 finally:
                     _attempt_lock_wait.reset(token)

@@ -6,6 +6,10 @@ Metrics come in two kinds:
   do not make new series), method and status class, kept in the web process that answered. With
   several uvicorn workers in one container, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so the
   processes share it; otherwise each scrape sees the process it reached.
+- The PostgreSQL connection pool of the process that answered (psycopg_pool's counters since the
+  process started): checkouts, how many had to queue and for how long in all, timeouts, and the
+  pool's size and free connections now. A growing wait means DATABASE_POOL_MAX is too small for
+  the traffic (docs/operations.md, pool sizing).
 - Everything about the business and the queue (bookings by status, payments by status, refunds by
   status, tasks waiting and the age of the oldest, the worker's last heartbeat) is read from the
   database when Prometheus scrapes, so it is the same whichever process answers, and counts the work
@@ -136,6 +140,31 @@ class DatabaseCollector:
                                     value=max(0.0, (now - heartbeat).total_seconds()))
 
 
+POOL_COUNTERS = {
+    "requests_num": ("serene_database_pool_checkouts", "Connections handed out by this process's pool."),
+    "requests_queued": ("serene_database_pool_checkouts_queued", "Checkouts that found no free connection and queued."),
+    "requests_wait_ms": ("serene_database_pool_wait_milliseconds", "Time checkouts spent queueing for a connection, in all."),
+    "requests_errors": ("serene_database_pool_timeouts", "Checkouts that gave up after DATABASE_POOL_TIMEOUT (answered 503)."),
+}
+POOL_MEASURES = {
+    "pool_size": ("serene_database_pool_size", "Connections the pool has open now."),
+    "pool_available": ("serene_database_pool_available", "Open connections free now."),
+    "requests_waiting": ("serene_database_pool_waiting", "Checkouts queueing for a connection now."),
+}
+
+
+class PoolCollector:
+    """This process's PostgreSQL connection pool (nothing without the pool)."""
+
+    def collect(self):
+        pool = getattr(connection, "pool", None) if connection.vendor == "postgresql" else None
+        if pool is None:
+            return
+        stats = pool.get_stats()
+        for key, (name, text) in {**POOL_COUNTERS, **POOL_MEASURES}.items():
+            yield GaugeMetricFamily(name, text, value=stats.get(key, 0))
+
+
 def _run_after_unset():
     from django.db.models import Q
     from django_tasks_db.models import get_date_max
@@ -158,6 +187,12 @@ def _database_registry() -> CollectorRegistry:
     return registry
 
 
+def _pool_registry() -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(PoolCollector())
+    return registry
+
+
 def metrics_allowed(request: HttpRequest) -> bool:
     token = settings.METRICS_TOKEN
     if token:
@@ -174,7 +209,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus' text format; 404 to anyone not allowed (see METRICS_TOKEN), so it is not advertised."""
     if not metrics_allowed(request):
         return HttpResponse("Not found.\n", status=404, content_type="text/plain")
-    body = generate_latest(_process_registry())
+    body = generate_latest(_process_registry()) + generate_latest(_pool_registry())
     try:
         body += generate_latest(_database_registry())
         up = 1

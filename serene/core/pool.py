@@ -1,4 +1,5 @@
-"""A full connection pool answers 503 "busy, try again" with Retry-After, not a 500.
+"""A full connection pool answers 503 "busy, try again" with Retry-After, not a 500; and a request
+that waits on something other than the database hands its connection back meanwhile.
 
 With DATABASES' psycopg pool (DATABASE_POOL_* settings), a request that waits DATABASE_POOL_TIMEOUT
 seconds for a free connection gets psycopg_pool.PoolTimeout, which Django wraps in its
@@ -8,6 +9,7 @@ middleware, say while loading the session) both ask `pool_timeout_in` first.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -37,3 +39,17 @@ def pool_busy_response(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html", {"message": BUSY_MESSAGE}), status=503)
     response["Retry-After"] = str(settings.DATABASE_POOL_RETRY_AFTER_SECONDS)
     return response
+
+
+def connection_give_back() -> None:
+    """Hand this thread's connection back to the pool before waiting on something that is not the
+    database (a gateway call, a pause between lock attempts); the next query takes one again.
+
+    Django keeps a request's connection until the request ends, so under a burst every request that
+    waited on Razorpay kept one of the pool's few connections idle meanwhile, and the others queued
+    for the pool (bench/booking.py, docs/benchmarks.md). Only with the PostgreSQL pool on, and never
+    inside a transaction (which needs its connection); elsewhere it does nothing.
+    """
+    if connection.vendor == "postgresql" and connection.settings_dict.get("OPTIONS", {}).get("pool") \
+            and connection.connection is not None and not connection.in_atomic_block:
+        connection.close()

@@ -13,6 +13,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from serene.core.errors import AppError
+from serene.core.pool import connection_give_back
 
 from .gateway import GatewayEvent, GatewayOrder, GatewayPayment, GatewayRefund, PaymentGateway
 from .models import GatewayCall
@@ -64,6 +65,7 @@ class LoggedGateway:
         # arrive before it is answered) is logged after it.
         began = (timezone.now(), time.monotonic())
         prefix = f"{about}: " if about else ""
+        connection_give_back()  # nobody else's query should wait for a connection idling on the gateway
         try:
             value = call()
         except AppError as error:

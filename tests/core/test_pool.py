@@ -94,3 +94,67 @@ def test_a_full_pool_answers_503_with_retry_after(settings):
     assert b"busy for a moment" in page.content
     # With the connections back, the same requests are answered.
     assert Client().get("/api/v1/experts").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_is_given_back_to_the_pool_outside_a_transaction_only():
+    from django.db import transaction
+
+    from serene.core.pool import connection_give_back
+    connection.ensure_connection()
+    free = connection.pool.get_stats()["pool_available"]
+    with transaction.atomic():
+        connection_give_back()  # a transaction needs its connection: kept
+        assert connection.connection is not None
+    connection_give_back()
+    assert connection.connection is None and connection.pool.get_stats()["pool_available"] == free + 1
+    assert connection.cursor().execute("SELECT 1") is not None  # the next query takes one again
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waiting_on_the_gateway_keeps_no_pooled_connection(client, sandbox, settings):
+    """Every gateway call goes through LoggedGateway, which hands the connection back first: a burst of
+    create-orders and verifies no longer keeps the pool's connections idle while Razorpay answers."""
+    from serene.payments import gateway as gateway_module
+    from tests.bookings.helpers import at, next_weekday
+    from tests.factories import ExpertFactory, UserFactory
+    from tests.payments.helpers import create_order, pay, verify
+    from unittest import mock
+
+    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
+    NETWORK_CALLS = {"order_create", "order_payments", "payment_fetch", "payment_capture", "payment_refund",
+                     "payment_refunds"}
+    held_during_calls: list[bool] = []
+    real_get_gateway = gateway_module.get_gateway
+
+    class Watched:
+        """The real adapter, noting whether this thread held a connection when each call began."""
+
+        def __init__(self, inner):
+            self.inner, self.key_id = inner, inner.key_id
+
+        def __getattr__(self, name):
+            method = getattr(self.inner, name)
+            if name not in NETWORK_CALLS:
+                return method
+
+            def call(*args, **kwargs):
+                held_during_calls.append(connection.connection is not None)
+                return method(*args, **kwargs)
+            return call
+
+    def watched_gateway():
+        logged = real_get_gateway()
+        logged.inner = Watched(logged.inner)
+        return logged
+
+    ExpertFactory(slug="sarah", hourly_rate_minor=150000, minimum_notice_hours=0)
+    client.force_login(UserFactory())
+    with mock.patch("serene.payments.checkout.get_gateway", watched_gateway), \
+            mock.patch("serene.payments.events.get_gateway", watched_gateway, create=True):
+        order = create_order(client, starts=at(next_weekday(), 10))
+        assert order.status_code == 200, order.content
+        assert verify(client, pay(sandbox, order.json()["orderId"])).json()["status"] == "confirmed"
+    assert held_during_calls and not any(held_during_calls), held_during_calls

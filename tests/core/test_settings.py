@@ -108,3 +108,28 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
 def test_production_hashes_passwords_with_argon2():
     from serene.settings_test import PRODUCTION_PASSWORD_HASHERS
     assert PRODUCTION_PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def _lock_settings(env_overrides: dict) -> subprocess.CompletedProcess:
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("BOOKING_", "DATABASE_", "SECRET_KEY", "DEBUG"))}
+    env.update({"DEBUG": "true", "DJANGO_SETTINGS_MODULE": "serene.settings", **env_overrides})
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.BOOKING_LOCK_TIMEOUT_SECONDS, s.BOOKING_RETRY_BUDGET_SECONDS)")
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_lock_retry_budget_stays_well_under_the_pools_wait():
+    postgres = {"DATABASE_URL": "postgresql://serene@db.invalid:5432/serene"}
+    assert _lock_settings(postgres).stdout.split() == ["1.0", "3.0"]  # the defaults, under a 10 s pool wait
+    # A shorter pool wait brings the default budget (and the attempt's wait) down with it ...
+    assert _lock_settings({**postgres, "DATABASE_POOL_TIMEOUT": "1"}).stdout.split() == ["0.5", "0.5"]
+    # ... and a budget set by hand above half of it is refused, as is an attempt longer than the budget.
+    refused = _lock_settings({**postgres, "DATABASE_POOL_TIMEOUT": "4", "BOOKING_RETRY_BUDGET_SECONDS": "3"})
+    assert refused.returncode != 0 and "BOOKING_RETRY_BUDGET_SECONDS is more than half of DATABASE_POOL_TIMEOUT" \
+        in refused.stderr
+    refused = _lock_settings({"BOOKING_LOCK_TIMEOUT_SECONDS": "5"})
+    assert refused.returncode != 0 and "at most BOOKING_RETRY_BUDGET_SECONDS" in refused.stderr
+    refused = _lock_settings({"BOOKING_RETRY_FIRST_DELAY_SECONDS": "soon"})
+    assert refused.returncode != 0 and "must be a number of seconds" in refused.stderr
+    assert _lock_settings({"BOOKING_LOCK_TIMEOUT_SECONDS": "0.25"}).stdout.split() == ["0.25", "3.0"]

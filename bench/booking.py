@@ -33,6 +33,9 @@ The Razorpay emulator runs as a second uvicorn process, standing in for the gate
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
     BENCH_CUSTOMERS=200 BENCH_BOOKING_THREADS=8,32 BENCH_RACERS=64 BENCH_ROUNDS=3 ...   (the defaults)
     BENCH_BOOKING_THREADS= BENCH_ROUNDS=5 ...   (only the 64-customer pair, five times)
+    BENCH_SHARED_EXPERTS=true ...   (also 64 customers on 64 different slots of the 4 raced experts: they
+                                     compete for no time, only for the experts' rows; for finding where
+                                     the racing round's time goes)
 
 Figures from a shared or busy machine are not comparable with a quiet one's: the script prints the
 load average at the start of every round.
@@ -70,6 +73,8 @@ STOP_GRACE_SECONDS = 30  # a db_worker finishing its task may take a while; then
 RACED_EXPERTS = 4
 START_TIMES = ["10:00", "10:30", "11:00", "11:30"]
 CONTENTION_AIM = 2.0
+METRICS_TOKEN = "bench-" + secrets.token_hex(16)
+SHARED_ROUND = os.environ.get("BENCH_SHARED_EXPERTS", "").lower() in {"1", "true", "yes"}
 KOLKATA = ZoneInfo("Asia/Kolkata")
 
 
@@ -87,6 +92,10 @@ class Plan:
         if self.kind == "uncontended":
             return (f"{self.customers} customers at once, each on a slot of their own with an expert of their own "
                     "(nobody competes)")
+        if self.kind == "shared":
+            return (f"{self.customers} customers at once, each on a 30-min slot of their own, {self.customers // self.experts} "
+                    f"slots of each of {self.experts} experts (no two want the same time; they queue for the "
+                    "experts' rows)")
         late = f", {self.late_share:.0%} paying late" if self.late_share else ""
         return (f"{self.customers} customers over {self.threads} threads racing for {self.experts} experts x "
                 f"{len(START_TIMES)} start times, 30 or 60 min; a loser tries another time, up to 3{late}")
@@ -99,7 +108,7 @@ def _environment(port: int) -> dict[str, str]:
     env.update(DJANGO_SETTINGS_MODULE="serene.settings", DEBUG="false", SECRET_KEY="bench-only-secret-key-" + "x" * 30,
                ALLOWED_HOSTS="127.0.0.1", SERENE_VAR_DIR=str(ROOT / "var" / "bench"), LOG_LEVEL="WARNING",
                SITE_URL=base, PAYMENTS_SANDBOX="true", SESSION_COOKIE_SECURE="false", CSRF_COOKIE_SECURE="false",
-               DATABASE_CONN_MAX_AGE="0", PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION="true")
+               DATABASE_CONN_MAX_AGE="0", PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION="true", METRICS_TOKEN=METRICS_TOKEN)
     return env
 
 
@@ -303,6 +312,24 @@ def _stop(processes: dict[str, subprocess.Popen]) -> list[str]:
     return notes
 
 
+def pool_figures(port: int) -> dict[str, float] | None:
+    """The web server's PostgreSQL pool counters from /metrics (None on SQLite, or if unreadable)."""
+    names = {"serene_database_pool_checkouts": "checkouts", "serene_database_pool_checkouts_queued": "queued",
+             "serene_database_pool_wait_milliseconds": "wait", "serene_database_pool_timeouts": "timeouts"}
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        text = connection.getresponse().read().decode()
+    except OSError:
+        return None
+    figures = {}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in names:
+            figures[names[name]] = float(value)
+    return figures if len(figures) == len(names) else None
+
+
 def _ms(values: list[float], fraction: float) -> float:
     if not values:
         return float("nan")
@@ -351,6 +378,9 @@ def run_round(env: dict[str, str], port: int, plan: Plan) -> dict:
         def chooser(number: int, random_source: random.Random) -> Callable[[], Slot]:
             if plan.kind == "uncontended":
                 return lambda: (experts[number], 60, "10:00")
+            if plan.kind == "shared":  # 09:00, 09:30 ... 16:30: the default working day, back to back
+                slot = number // plan.experts
+                return lambda: (experts[number % plan.experts], 30, f"{9 + slot // 2:02d}:{30 * (slot % 2):02d}")
             return racing_slots(experts[:RACED_EXPERTS], random_source)
 
         def runner():
@@ -382,6 +412,7 @@ def run_round(env: dict[str, str], port: int, plan: Plan) -> dict:
             figures = audit()
         settled = time.perf_counter() - settle_began
         sampler.stop()
+        pool = pool_figures(port)
     finally:
         stop_notes = _stop(processes)
     latency = results["latency"]
@@ -395,6 +426,9 @@ def run_round(env: dict[str, str], port: int, plan: Plan) -> dict:
     print(f"      overlaps {figures['overlaps']} (checked in the database); 5xx answers {results['5xx'] or 0}; "
           f"captured payments without an end {figures['lost']} after {settled:.0f} s; errors {len(results['errors'])}"
           + (f" (first: {results['errors'][0]})" if results["errors"] else ""))
+    if pool:
+        print(f"      web server's connection pool: {pool['checkouts']:.0f} checkouts, {pool['queued']:.0f} of them "
+              f"queued for a connection, {pool['wait'] / 1000:.1f} s queued in all, {pool['timeouts']:.0f} timeouts")
     for note in stop_notes:
         print(f"      note: {note}")
     for step in ("create-order", "create-order hold", "create-order 409", "create-order other", "rival create-order",
@@ -446,22 +480,24 @@ def main() -> None:
                   experts=RACED_EXPERTS)
     uncontended = Plan(name=f"{RACERS} uncontended", kind="uncontended", customers=RACERS, threads=RACERS,
                        late_share=0, experts=RACERS)
+    shared = [Plan(name=f"{RACERS} on shared experts", kind="shared", customers=RACERS, threads=RACERS, late_share=0,
+                   experts=RACED_EXPERTS)] if SHARED_ROUND else []
     threaded = [Plan(name=f"{threads} threads", kind="racing", customers=CUSTOMERS, threads=threads,
                      late_share=LATE_SHARE, experts=RACED_EXPERTS) for threads in CONCURRENCIES]
     print(f"database: {env['DATABASE_URL'].split('@')[-1]}; uvicorn 1 worker + 1 db_worker, the Razorpay emulator in "
           f"a uvicorn of its own; each round on a fresh database; {ROUNDS} suites; {os.cpu_count()} cores, "
           f"load {os.getloadavg()[0]:.1f} at the start")
     print("rounds of a suite:")
-    for plan in [*threaded, racing, uncontended]:
+    for plan in [*threaded, racing, uncontended, *shared]:
         print(f"  {plan.name}: {plan.describe()}")
     print(f"aim: contention cost = {racing.name} p99 / {uncontended.name} p99, for create-order (every answer) and "
           f"end to end (create-order -> pay -> verify -> confirmed), at most {CONTENTION_AIM:g}x; 0 overlaps; 0 5xx")
-    runs: dict[str, list[dict]] = {plan.name: [] for plan in [*threaded, racing, uncontended]}
+    runs: dict[str, list[dict]] = {plan.name: [] for plan in [*threaded, racing, uncontended, *shared]}
     verdicts = []
     for number in range(ROUNDS):
         print(f"suite {number + 1}")
         pair = [racing, uncontended] if number % 2 == 0 else [uncontended, racing]
-        for plan in [*threaded, *pair]:
+        for plan in [*threaded, *pair, *shared]:
             runs[plan.name].append(run_round(env, port, plan))
         text, met = _contention_verdict(runs[racing.name][-1], runs[uncontended.name][-1])
         verdicts.append((text, met))

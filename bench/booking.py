@@ -24,7 +24,8 @@ Each round prints create-order's p50 and p99 (every answer: holds and 409s; then
 to end latency of create-order -> pay in the emulator's checkout -> verify -> confirmed for customers
 who paid in time, overlaps of blocking bookings (checked with SQL in the database), 5xx answers,
 captured payments without an end (after waiting up to a minute for the last refund webhooks), and on
-PostgreSQL the peak of connections to the bench database. After the suites it prints the spread of
+PostgreSQL the peak of connections to the bench database and the web server's pool queueing (its
+/metrics: checkouts that found no free connection, and the time they queued in all). After the suites it prints the spread of
 each figure and, per suite, the contention cost = racing p99 / uncontended p99 (create-order and end
 to end) against the aim: at most 2x, 0 overlaps, 0 5xx.
 
@@ -32,6 +33,7 @@ The Razorpay emulator runs as a second uvicorn process, standing in for the gate
 
     DATABASE_URL=postgresql://postgres@127.0.0.1/serene_bench_booking .venv/bin/python bench/booking.py
     BENCH_CUSTOMERS=200 BENCH_BOOKING_THREADS=8,32 BENCH_RACERS=64 BENCH_ROUNDS=3 ...   (the defaults)
+    BENCH_PORT=8630 ...   (serve on 8630 and the emulator on 8631; free ports otherwise)
     BENCH_BOOKING_THREADS= BENCH_ROUNDS=5 ...   (only the 64-customer pair, five times)
     BENCH_SHARED_EXPERTS=true ...   (also 64 customers on 64 different slots of the 4 raced experts: they
                                      compete for no time, only for the experts' rows; for finding where
@@ -350,7 +352,7 @@ def run_round(env: dict[str, str], port: int, plan: Plan) -> dict:
     # The Razorpay emulator runs in a process of its own, as the real gateway is outside Serene: served
     # by Serene's own process, its answers to Serene's calls would wait for the connections those calls
     # hold (every create-order waits on the gateway), and under 32 threads the pool ran dry.
-    gateway_port = _free_port()
+    gateway_port = port + 1 if os.environ.get("BENCH_PORT") else _free_port()  # BENCH_PORT and the next one
     uvicorn = [str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
                "--log-level", "warning", "--no-access-log"]
     processes = {

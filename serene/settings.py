@@ -145,12 +145,14 @@ try:
 except Exception as exc:  # dj-database-url raises several types for a malformed URL
     raise ImproperlyConfigured(f"DATABASE_URL is not a database URL we understand: {exc}") from exc
 
+# SQLite's wait for the write lock; for a booking write, within BOOKING_RETRY_BUDGET_SECONDS (core/locking.py).
+SQLITE_BUSY_TIMEOUT_SECONDS = env_seconds("SQLITE_BUSY_TIMEOUT_SECONDS", 20)
 if _database["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so a
     # check-then-insert inside one transaction cannot interleave with another writer's.
     _database["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT_SECONDS", 20),
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     _database["TEST"] = {"NAME": str(VAR_DIR / "test-serene.sqlite3")}

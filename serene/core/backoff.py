@@ -38,9 +38,14 @@ class Backoff:
         return self.ceiling(retry=retry) * draw()
 
     @classmethod
-    def from_settings(cls) -> Backoff:
+    def from_settings(cls, *, vendor: str) -> Backoff:
+        """The settings' schedule. On SQLite the busy timeout plays the lock timeout's part: SQLite has
+        no queue of waiters to lose one's place in, and no pool to hand the connection back to, so an
+        attempt may wait as long as SQLITE_BUSY_TIMEOUT_SECONDS allows, within the budget."""
         from django.conf import settings
-        return cls(lock_timeout=settings.BOOKING_LOCK_TIMEOUT_SECONDS, budget=settings.BOOKING_RETRY_BUDGET_SECONDS,
+        lock_timeout = (settings.SQLITE_BUSY_TIMEOUT_SECONDS if vendor == "sqlite"
+                        else settings.BOOKING_LOCK_TIMEOUT_SECONDS)
+        return cls(lock_timeout=lock_timeout, budget=settings.BOOKING_RETRY_BUDGET_SECONDS,
                    first_delay=settings.BOOKING_RETRY_FIRST_DELAY_SECONDS,
                    max_delay=settings.BOOKING_RETRY_MAX_DELAY_SECONDS)
 

@@ -15,7 +15,8 @@ later lets the connection serve someone else meanwhile.
 
 On SQLite every transaction begins IMMEDIATE (settings), which already serialises writers;
 `select_for_update` is a plain read there, and the wait for the write lock at BEGIN is the busy
-timeout, which each attempt sets to its share of the budget.
+timeout: SQLITE_BUSY_TIMEOUT_SECONDS plays the lock timeout's part, and each attempt sets it to
+its share of the budget.
 """
 from __future__ import annotations
 
@@ -143,6 +144,7 @@ def _sqlite_busy_wait(seconds: float) -> None:
 
 
 def _sqlite_default_wait() -> float:
+    """The connection's own busy timeout (SQLITE_BUSY_TIMEOUT_SECONDS when it was opened)."""
     return float(connection.settings_dict.get("OPTIONS", {}).get("timeout", 5))
 
 
@@ -177,7 +179,7 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff:
             def attempt(lock_wait: float) -> T:
                 sqlite = connection.vendor == "sqlite"
                 if sqlite:
-                    _sqlite_busy_wait(min(lock_wait, _sqlite_default_wait()))
+                    _sqlite_busy_wait(lock_wait)
                 token = _attempt_lock_wait.set(lock_wait)
                 try:
                     return inner(*args, **kwargs)
@@ -191,7 +193,8 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff:
                         _sqlite_busy_wait(_sqlite_default_wait())
 
             try:
-                return run_with_backoff(attempt, backoff=backoff or Backoff.from_settings(), retryable=_retryable)
+                return run_with_backoff(attempt, backoff=backoff or Backoff.from_settings(vendor=connection.vendor),
+                                        retryable=_retryable)
             except OutOfBudget as spent:
                 raise Busy() from spent.last
         return wrapper

@@ -1,7 +1,7 @@
 """A create-order that meets the expert's row locked backs off and tries again inside its budget
 (core/locking.py): it answers 503 `busy` with Retry-After when the lock outlasts the budget, and
 holds the time once the rival lets go. On SQLite the write lock taken at BEGIN IMMEDIATE plays the
-row lock's part, and the busy timeout the lock timeout's."""
+row lock's part, and the busy timeout (SQLITE_BUSY_TIMEOUT_SECONDS) the lock timeout's."""
 from __future__ import annotations
 
 import threading
@@ -9,6 +9,7 @@ import time
 
 import pytest
 from django.db import connections, transaction
+from django.urls import get_resolver
 
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
@@ -63,9 +64,10 @@ def expert_row_held(sarah):
 
 def test_a_row_held_past_the_budget_answers_busy_503_with_retry_after_within_the_budget(client, sarah, settings,
                                                                                       pauses, request):
-    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 0.3
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = settings.SQLITE_BUSY_TIMEOUT_SECONDS = 0.3
     settings.BOOKING_RETRY_BUDGET_SECONDS = 1.5
     client.force_login(UserFactory())
+    get_resolver().url_patterns  # the first request of a process imports every view: not part of the wait
     request.getfixturevalue("expert_row_held")
     began = time.monotonic()
     response = create_order(client, starts=at(next_weekday(), 10))
@@ -83,16 +85,20 @@ def test_a_row_held_past_the_budget_answers_busy_503_with_retry_after_within_the
 
 def test_a_rival_of_a_path_holding_the_experts_lock_retries_and_holds_once_it_is_released(client, sandbox, sarah,
                                                                                         settings, quiet, pauses):
-    settings.BOOKING_LOCK_TIMEOUT_SECONDS = 0.2  # each attempt gives up soon ...
-    settings.BOOKING_RETRY_BUDGET_SECONDS = 5   # ... and the budget outlasts the pause below
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = settings.SQLITE_BUSY_TIMEOUT_SECONDS = 0.2  # each attempt gives up soon ...
+    settings.BOOKING_RETRY_BUDGET_SECONDS = 10   # ... and the budget outlasts the pause below
     day = next_weekday()
     first_customer = UserFactory()
     client.force_login(UserFactory())
+    get_resolver().url_patterns  # import every view now, not while the rival's budget runs
     # The first path has locked Sarah's row (and on SQLite begun its write) and is checking the slot.
     with paused_at("serene.bookings.services._requested_slot", rivals_wait=False) as pause:
         first = pause.run(lambda: booking_hold(customer=first_customer, expert=sarah, starts_at=at(day, 10),
                                                duration_minutes=60))
-        rival = pause.run_rival(lambda: create_order(client, starts=at(day, 14)), wait=1.5)
+        rival = pause.run_rival(lambda: create_order(client, starts=at(day, 14)), wait=0)
+        deadline = time.monotonic() + 8
+        while len(pauses) < 2 and time.monotonic() < deadline and not rival.finished(0.05):
+            pass
         assert not rival.finished(0), "the rival cannot hold while the expert's row is locked"
         assert len(pauses) >= 2, "the rival gave up its attempts and tried again, more than once"
         pause.release()

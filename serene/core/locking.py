@@ -9,9 +9,9 @@ A lock that cannot be had (a wait that ran out, a deadlock, SQLite's busy lock) 
 `retry_on_lock_conflict`: it runs the whole transaction again after a jittered, growing pause
 (core/backoff.py), each attempt waiting at most BOOKING_LOCK_TIMEOUT_SECONDS for its locks, all
 of it inside BOOKING_RETRY_BUDGET_SECONDS; then it raises `Busy`, a 503 "try again" with
-Retry-After for a person and a retry for a task, never a 500. A short wait per attempt matters:
-a writer stuck in a lock queue keeps its pooled connection, and one that gives up and comes back
-later lets the connection serve someone else meanwhile.
+Retry-After for a person and a retry for a task, never a 500. The budget bounds how long a writer
+stuck behind locks keeps its pooled connection: it stays well under the pool's own wait, so lock
+contention ends in a quick "try again", never in requests queueing for the pool until it times out.
 
 On SQLite every transaction begins IMMEDIATE (settings), which already serialises writers;
 `select_for_update` is a plain read there, and the wait for the write lock at BEGIN is the busy
@@ -31,7 +31,6 @@ from django.db import OperationalError, connection
 
 from .backoff import Backoff, OutOfBudget, run_with_backoff
 from .errors import NotFound, ServiceUnavailable
-from .pool import connection_give_back
 
 if TYPE_CHECKING:
     from serene.accounts.models import User
@@ -181,12 +180,12 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff:
                 if sqlite:
                     _sqlite_busy_wait(lock_wait)
                 token = _attempt_lock_wait.set(lock_wait)
+                # The connection is kept through the pause that may follow: the pause is short, and a
+                # connection given back for it had to be queued for again behind every request waiting
+                # on a saturated pool, which spent the budget on the pool instead of the lock
+                # (bench/booking.py, docs/benchmarks.md).
                 try:
                     return inner(*args, **kwargs)
-                except (OperationalError, Busy) as error:
-                    if _retryable(error):
-                        connection_give_back()  # a pause follows: let someone else use it
-                    raise
                 finally:
                     _attempt_lock_wait.reset(token)
                     if sqlite and connection.connection is not None:

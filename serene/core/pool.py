@@ -43,7 +43,7 @@ def pool_busy_response(request: HttpRequest) -> HttpResponse:
 
 def connection_give_back() -> None:
     """Hand this thread's connection back to the pool before waiting on something that is not the
-    database (a gateway call, a pause between lock attempts); the next query takes one again.
+    database (a gateway call, which may take seconds); the next query takes one again.
 
     Django keeps a request's connection until the request ends, so under a burst every request that
     waited on Razorpay kept one of the pool's few connections idle meanwhile, and the others queued

@@ -158,3 +158,18 @@ def test_a_request_waiting_on_the_gateway_keeps_no_pooled_connection(client, san
         assert order.status_code == 200, order.content
         assert verify(client, pay(sandbox, order.json()["orderId"])).json()["status"] == "confirmed"
     assert held_during_calls and not any(held_during_calls), held_during_calls
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_metrics_show_the_pools_checkouts_and_queueing(client, settings):
+    from prometheus_client.parser import text_string_to_metric_families
+    settings.METRICS_TOKEN = "a-long-metrics-token"
+    assert client.get("/api/v1/experts").status_code == 200
+    text = client.get("/metrics", HTTP_AUTHORIZATION="Bearer a-long-metrics-token").content.decode()
+    samples = {sample.name: sample.value for family in text_string_to_metric_families(text) for sample in family.samples}
+    assert samples["serene_database_pool_checkouts"] >= 1
+    assert 0 <= samples["serene_database_pool_checkouts_queued"] <= samples["serene_database_pool_checkouts"]
+    assert samples["serene_database_pool_wait_milliseconds"] >= 0 and samples["serene_database_pool_timeouts"] >= 0
+    assert 1 <= samples["serene_database_pool_size"] <= settings.DATABASE_POOL_MAX
+    assert "serene_database_pool_available" in samples and "serene_database_pool_waiting" in samples

@@ -214,8 +214,17 @@ def customer_run(port: int, gateway_port: int, customer: dict, rival: dict | Non
     def call(method, path, body, step, who=customer):
         began = time.perf_counter()
         connection = gateway if path.startswith("/sandbox/") else serene
-        connection.request(method, path, body=json.dumps(body), headers=_headers(who))
-        response = connection.getresponse()
+        for attempt in range(2):
+            try:
+                connection.request(method, path, body=json.dumps(body), headers=_headers(who))
+                response = connection.getresponse()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # The server closed this keep-alive connection while it was idle (the customer was
+                # paying elsewhere): open a new one and send again, as a browser does.
+                connection.close()
+                if attempt:
+                    raise
         data = json.loads(response.read() or b"{}")
         elapsed = time.perf_counter() - began
         with lock:
@@ -354,7 +363,7 @@ def run_round(env: dict[str, str], port: int, plan: Plan) -> dict:
     # hold (every create-order waits on the gateway), and under 32 threads the pool ran dry.
     gateway_port = port + 1 if os.environ.get("BENCH_PORT") else _free_port()  # BENCH_PORT and the next one
     uvicorn = [str(ROOT / ".venv" / "bin" / "uvicorn"), "serene.asgi:application", "--host", "127.0.0.1",
-               "--log-level", "warning", "--no-access-log"]
+               "--log-level", "warning", "--no-access-log", "--timeout-keep-alive", "120"]
     processes = {
         "the gateway emulator": subprocess.Popen([*uvicorn, "--port", str(gateway_port)], cwd=ROOT, env=env,
                                                  stderr=subprocess.DEVNULL),

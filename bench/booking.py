@@ -25,9 +25,9 @@ to end latency of create-order -> pay in the emulator's checkout -> verify -> co
 who paid in time, overlaps of blocking bookings (checked with SQL in the database), 5xx answers,
 captured payments without an end (after waiting up to a minute for the last refund webhooks), and on
 PostgreSQL the peak of connections to the bench database and the web server's pool queueing (its
-/metrics: checkouts that found no free connection, and the time they queued in all). After the suites it prints the spread of
-each figure and, per suite, the contention cost = racing p99 / uncontended p99 (create-order and end
-to end) against the aim: at most 2x, 0 overlaps, 0 5xx.
+/metrics: checkouts that found no free connection, and the time they queued in all). After the
+suites it prints the spread of each figure and, per suite, the contention cost = racing p99 /
+uncontended p99 (create-order and end to end) against the aim: at most 2x, 0 overlaps, 0 5xx.
 
 The Razorpay emulator runs as a second uvicorn process, standing in for the gateway outside Serene.
 

@@ -88,6 +88,8 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
     if starts_at.tzinfo is None:
         raise InvalidInput("The start time must include its time zone.", field="startsAt")
     starts_at = starts_at.astimezone(engine.UTC)
+    if _taken_by_another(customer=customer, expert=expert, starts_at=starts_at, duration_minutes=duration_minutes):
+        raise SlotTaken()
     try:
         with transaction.atomic():
             return _hold_in_transaction(customer=customer, expert=expert, starts_at=starts_at,
@@ -96,6 +98,19 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
         if _is_overlap_violation(error):
             raise SlotTaken() from None
         raise
+
+
+def _taken_by_another(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int) -> bool:
+    """Before any lock: another customer's booking or live hold already occupies the time.
+
+    Most rivals for a popular time lose; answering them here keeps them out of the queue for the
+    expert's lock, where the winner and the next real contenders wait (bench/booking.py). A read
+    without the lock can only be stale towards "taken" (the time was taken a moment ago); "free" is
+    decided under the lock and by the database constraint, as before.
+    """
+    blocked_until = starts_at + timedelta(minutes=duration_minutes + expert.buffer_minutes)
+    others = Booking.objects.filter(blocking_q(now=timezone.now()), expert=expert).exclude(customer=customer)
+    return _overlapping(others, starts_at=starts_at, blocked_until=blocked_until).exists()
 
 
 def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connections, transaction
@@ -106,3 +107,20 @@ def test_a_rival_of_a_path_holding_the_experts_lock_retries_and_holds_once_it_is
     response = rival.result()
     assert response.status_code == 200, response.content
     assert Booking.objects.filter(status=BookingStatus.PENDING).count() == 2
+
+
+def test_a_rival_for_a_time_already_taken_is_told_at_once_without_queueing_for_the_lock(client, sarah, settings,
+                                                                                      request):
+    """Most rivals for a popular time lose: they hear 409 from a read before any lock, so they never
+    join the queue for the expert's row (here held by another connection the whole time)."""
+    settings.BOOKING_LOCK_TIMEOUT_SECONDS = settings.SQLITE_BUSY_TIMEOUT_SECONDS = 0.3
+    settings.BOOKING_RETRY_BUDGET_SECONDS = 1.5
+    start = at(next_weekday(), 10)
+    booking_hold(customer=UserFactory(), expert=sarah, starts_at=start, duration_minutes=60)
+    client.force_login(UserFactory())
+    get_resolver().url_patterns
+    request.getfixturevalue("expert_row_held")
+    response = create_order(client, starts=start + timedelta(minutes=30))  # overlaps the held hour
+    assert response.status_code == 409, response.content
+    assert response.json()["error"]["code"] == "slot_taken"
+    assert Booking.objects.count() == 1

@@ -51,8 +51,9 @@ def test_a_twin_arriving_while_the_first_opens_the_order_does_not_wait_for_it(cl
     first_click, second_click = same_session(client), same_session(client)
     with paused_at("serene.payments.checkout._order_claim_fulfil") as pause:
         first = pause.run(lambda: create_order(first_click, starts=start))
-        second = pause.run_rival(lambda: create_order(second_click, starts=start))
-        assert second.finished(0), "the twin must not wait for the first one's order"
+        second = pause.run_rival(lambda: create_order(second_click, starts=start), wait=0)
+        # Within the pause's own 30 s: the twin needs no more than its own gateway call, however slow the machine.
+        assert second.finished(25), "the twin must not wait for the first one's order"
         pause.release()
     first, second = first.result(), second.result()
     assert (first.status_code, second.status_code) == (200, 200), (first.content, second.content)

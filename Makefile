@@ -42,7 +42,7 @@ run: seed
 	@echo "  API docs: http://$(HOST):$(PORT)/api/v1/docs"
 	@echo "  Emails sent: http://$(HOST):$(PORT)/dev/mail/   (saved under var/mail/ unless EMAIL_HOST or EMAIL_PROVIDER is set)"
 	@echo ""
-	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
 
 # The two rounds run side by side (one per core); -O prints each round's output whole when it ends.
 test: install axe

@@ -1,5 +1,10 @@
-"""ASGI entry point served by uvicorn: Django for HTTP, Channels for the video room's websockets."""
-import gc
+"""ASGI entry point: Django for HTTP and Channels for the video room's websockets, in one process.
+
+`make run` serves everything through it (uvicorn, Procfile.dev), and so does the Procfile's `ws`
+process through serene/asgi_websockets.py. Production HTTP goes to serene/wsgi.py instead: Django's
+ASGI handler moves each synchronous middleware and view onto a thread and back, about twice the cost
+of a request under a WSGI server (docs/decisions/0001-http-through-wsgi.md).
+"""
 import os
 
 from django.core.asgi import get_asgi_application
@@ -10,8 +15,8 @@ django_application = get_asgi_application()  # sets Django up before the consume
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from django.urls import get_resolver  # noqa: E402
 
+from serene.core.serving import freeze_loaded_app  # noqa: E402
 from serene.video.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter({
@@ -19,10 +24,4 @@ application = ProtocolTypeRouter({
     "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
 })
 
-# Load every URL pattern (and with them the views and API schemas) now, then move everything loaded
-# so far out of the garbage collector's sight: requests leave reference cycles, and a full collection
-# otherwise walks the ~130,000 objects of the loaded app each time, 30-60 ms during which no request
-# is served (bench/availability.py's p99 at 8 connections; 5-10 ms once frozen).
-get_resolver().url_patterns
-gc.collect()
-gc.freeze()
+freeze_loaded_app()

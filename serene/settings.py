@@ -460,6 +460,9 @@ if REDIS_URL:
                                              "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "serene")}}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Serving (Procfile: HTTP in `web` through serene.wsgi, websockets in `ws`; docs/operations.md): the
+# proxy addresses whose X-Forwarded-For names the client, as uvicorn reads the same variable.
+FORWARDED_ALLOW_IPS = env_list("FORWARDED_ALLOW_IPS", ["127.0.0.1"])
 
 # --- Production: connection pool, security headers, readiness, metrics and logs ---------------
 # PostgreSQL connections come from Django's psycopg pool: each web or worker process keeps between

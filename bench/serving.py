@@ -150,6 +150,20 @@ class Server:
             time.sleep(0.2)
         raise SystemExit(f"{self.name} did not serve in 180 s:\n{self.log.read_text()[-3000:]}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by every process of the server's group: unlike
+        latency, a busy machine hardly moves it, so it shows each server's own cost per request."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == self.process.pid:  # the process group (each server leads its own)
+                total += int(fields[11]) + int(fields[12])
+        return total / ticks
+
     def stop(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
@@ -211,6 +225,7 @@ def many_connections(port: int, paths: list[str], connections: int) -> dict:
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     return {"p50": milliseconds("50%"), "p99": milliseconds("99%"),
             "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+            "requests": int(re.search(r"(\d+) requests in", output).group(1)),
             "errors": (int(errors.group(1)) if errors else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)}
 
 
@@ -232,9 +247,15 @@ def days_with_slots(port: int) -> list[str]:
 
 
 def _measure(server: Server, paths: list[str], connections: int) -> dict:
+    cpu_before = server.cpu_seconds()
     if connections == 1:
-        return one_connection(server.port, paths)
-    return many_connections(server.port, paths, connections)
+        row = one_connection(server.port, paths)
+        requests = len(paths)
+    else:
+        row = many_connections(server.port, paths, connections)
+        requests = row.pop("requests")
+    row["cpu"] = (server.cpu_seconds() - cpu_before) * 1000 / max(1, requests)
+    return row
 
 
 def _verdict(ok: bool) -> str:
@@ -255,7 +276,8 @@ def aims_for(figures: dict[str, dict], endpoint: str, connections: int) -> list[
 
 
 def _row(name: str, row: dict) -> str:
-    return (f"    {name:<12} p50 {row['p50']:7.2f} ms   p99 {row['p99']:7.2f} ms   {row['rps']:8.1f} req/s"
+    return (f"    {name:<12} p50 {row['p50']:7.2f} ms   p99 {row['p99']:7.2f} ms   {row['rps']:8.1f} req/s   "
+            f"server CPU {row['cpu']:5.2f} ms/request"
             + (f"   ERRORS {row['errors']}" if row["errors"] else ""))
 
 
@@ -326,18 +348,20 @@ def main() -> None:
             print()
 
         print(f"Medians over {ROUNDS} rounds (each figure the median of the rounds' figures):")
-        print("| endpoint | connections | server | p50 ms | p99 ms | req/s | p50 vs reference | p99 vs reference |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| endpoint | connections | server | p50 ms | p99 ms | req/s | server CPU ms/request | p50 vs reference | "
+              "p99 vs reference | CPU vs reference |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         medians: dict[tuple[str, int], dict[str, dict]] = {}
         for endpoint in paths:
             for connections in CONNECTIONS:
                 figures = {name: {key: statistics.median(row[key] for row in results[(endpoint, connections, name)])
-                                  for key in ("p50", "p99", "rps", "errors")} for name in names}
+                                  for key in ("p50", "p99", "rps", "errors", "cpu")} for name in names}
                 medians[(endpoint, connections)] = figures
                 for name in names:
                     row, reference = figures[name], figures[REFERENCE]
                     print(f"| {endpoint} | {connections} | {name} | {row['p50']:.2f} | {row['p99']:.2f} | {row['rps']:.0f} | "
-                          f"{row['p50'] / reference['p50']:.2f}x | {row['p99'] / reference['p99']:.2f}x |")
+                          f"{row['cpu']:.2f} | {row['p50'] / reference['p50']:.2f}x | {row['p99'] / reference['p99']:.2f}x | "
+                          f"{row['cpu'] / reference['cpu']:.2f}x |")
         print("\nAims, on the medians:")
         all_met = True
         for (endpoint, connections), figures in medians.items():

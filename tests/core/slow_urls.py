@@ -6,6 +6,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
 
+from serene.urls import handler404, handler500  # noqa: F401 (Serene's error pages, the 503 for a busy pool)
+
 
 def slow(request: HttpRequest) -> HttpResponse:
     time.sleep(float(request.GET.get("seconds", "3")))

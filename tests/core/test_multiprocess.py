@@ -1,4 +1,4 @@
-"""Two uvicorn processes and two task workers on one PostgreSQL database, as the Procfile starts them.
+"""Two web processes (the Procfile's granian) and two task workers on one PostgreSQL database, as the Procfile starts them.
 
 Customers racing for the same times through both web processes leave no overlapping bookings
 (checked in SQL), and every queued task runs exactly once although two workers poll the queue.
@@ -59,7 +59,10 @@ def _env(site_url: str) -> dict[str, str]:
                 "DATABASE_POOL_MIN": "1", "DATABASE_POOL_MAX": str(POOL_MAX), "ALLOWED_HOSTS": "127.0.0.1,localhost",
                 "SITE_URL": site_url, "PAYMENTS_SANDBOX": "true", "PAYMENTS_SANDBOX_ALLOW_IN_PRODUCTION": "true",
                 "RAZORPAY_SANDBOX_WEBHOOKS_SEND": "false", "SESSION_COOKIE_SECURE": "false",
-                "CSRF_COOKIE_SECURE": "false", "PYTHONUNBUFFERED": "1", "WEB_CONCURRENCY": "1", "HOST": "127.0.0.1"})
+                "CSRF_COOKIE_SECURE": "false", "PYTHONUNBUFFERED": "1", "WEB_CONCURRENCY": "1", "HOST": "127.0.0.1",
+                # The web process serves HTTP only (websockets are the ws process's): it needs the shared layer.
+                "REDIS_URL": os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7"),
+                "CHANNEL_LAYER_PREFIX": "serene-test-multiprocess"})
     return env
 
 

@@ -146,22 +146,23 @@ def _free_port() -> int:
 
 
 def test_responses_do_not_name_the_server_software(tmp_path):
-    web = next(line for line in (ROOT / "Procfile").read_text().splitlines() if line.startswith("web:"))
-    assert "--no-server-header" in web
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update({"DEBUG": "true", "SERENE_VAR_DIR": str(tmp_path), "PORT": str(port), "WEB_CONCURRENCY": "1"})
-    command = web.split(":", 1)[1].strip().replace("${HOST:-127.0.0.1}", "127.0.0.1").replace(
-        "${PORT:-8000}", str(port)).replace("${WEB_CONCURRENCY:-1}", "1")
-    server = subprocess.Popen(command.split(), cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    """The Procfile's web process (granian, which names itself unless the application sends a Server
+    header: serene.wsgi sends an empty one) and its ws process (uvicorn --no-server-header)."""
+    from tests.procfile import procfile_commands, server_env, start_process, stop_process
+    assert "--no-server-header" in procfile_commands()["ws"]
+    ports = {"web": _free_port(), "ws": _free_port()}
+    env = server_env(DEBUG="true", SERENE_VAR_DIR=str(tmp_path), PORT=str(ports["web"]), WS_PORT=str(ports["ws"]),
+                     WEB_CONCURRENCY="1", REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/7"))
+    servers = {name: start_process(name, env, tmp_path / f"{name}.log") for name in ports}
     try:
-        response = wait_until_serving(f"http://127.0.0.1:{port}", server, seconds=120, what="uvicorn",
-                                      request_timeout=60)
-        assert "server" not in {name.lower() for name in response.headers}
-        assert "Permissions-Policy" in response.headers and "Content-Security-Policy" in response.headers
+        for name, port in ports.items():
+            response = wait_until_serving(f"http://127.0.0.1:{port}", servers[name], seconds=120, what=name,
+                                          log=tmp_path / f"{name}.log", request_timeout=60)
+            assert response.headers.get("Server", "") == "", (name, response.headers)
+            assert "Permissions-Policy" in response.headers and "Content-Security-Policy" in response.headers
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for server in servers.values():
+            stop_process(server)
 
 
 # --- check --deploy ----------------------------------------------------------------------------------

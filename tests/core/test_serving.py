@@ -28,10 +28,10 @@ SECRET = "serving-tests-secret-key-" + "x" * 40
 
 def production_env(tmp_path, **values: str) -> dict[str, str]:
     """Production settings (DEBUG off) on a scratch SQLite file unless DATABASE_URL is given."""
-    return server_env(DEBUG="false", SECRET_KEY=SECRET, SERENE_VAR_DIR=str(tmp_path), ALLOWED_HOSTS="127.0.0.1",
-                      DATABASE_URL=f"sqlite:///{tmp_path / 'serving.sqlite3'}", REDIS_URL=REDIS_URL,
-                      CHANNEL_LAYER_PREFIX="serene-test-serving", WEB_CONCURRENCY="1", LOG_LEVEL="WARNING",
-                      **values)
+    return server_env(**{"DEBUG": "false", "SECRET_KEY": SECRET, "SERENE_VAR_DIR": str(tmp_path),
+                         "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": f"sqlite:///{tmp_path / 'serving.sqlite3'}",
+                         "REDIS_URL": REDIS_URL, "CHANNEL_LAYER_PREFIX": "serene-test-serving", "WEB_CONCURRENCY": "1",
+                         "LOG_LEVEL": "WARNING", **values})
 
 
 def _wait_for_exit(process: subprocess.Popen, seconds: float) -> int | None:
@@ -79,7 +79,9 @@ def test_web_and_ws_start_with_redis_and_name_no_server_software(tmp_path):
             assert response.headers.get("Server", "") == "", (name, response.headers)
             assert "Permissions-Policy" in response.headers and "Content-Security-Policy" in response.headers
             assert response.headers["X-Frame-Options"] == "DENY" and response.headers["X-Content-Type-Options"] == "nosniff"
-            assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+            # Over HTTPS (the proxy says so), HSTS too.
+            secure = requests.get(f"http://127.0.0.1:{port}/healthz", headers={"X-Forwarded-Proto": "https"}, timeout=30)
+            assert secure.headers["Strict-Transport-Security"].startswith("max-age=31536000"), (name, secure.headers)
     finally:
         for server in servers.values():
             stop_process(server)

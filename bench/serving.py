@@ -246,6 +246,55 @@ def days_with_slots(port: int) -> list[str]:
     return found[:7]
 
 
+# The collector in the web process, measured in process (no server, no client: the busy machine
+# stretches each pause, but not how many there are): requests through serene.wsgi's application, with
+# the freeze it does after loading, and with the freeze undone. Prints one JSON line.
+COLLECTOR_PROBE = """
+import gc, io, json, sys, time
+import serene.wsgi as entry
+if sys.argv[1] == "unfrozen":
+    gc.unfreeze()
+paths = sys.argv[3].split(",")
+pauses, started = [], []
+def watch(phase, info):
+    if info["generation"] == 2:
+        if phase == "start":
+            started[:] = [time.perf_counter()]
+        else:
+            pauses.append((time.perf_counter() - started[0]) * 1000)
+gc.callbacks.append(watch)
+def start_response(status, headers, exc_info=None):
+    assert status.startswith("200"), status
+began = time.perf_counter()
+for n in range(int(sys.argv[2])):
+    path, _, query = paths[n % len(paths)].partition("?")
+    environ = {"REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
+               "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "REMOTE_ADDR": "127.0.0.1", "wsgi.url_scheme": "http",
+               "wsgi.input": io.BytesIO(), "wsgi.errors": sys.stderr, "SERVER_PROTOCOL": "HTTP/1.1"}
+    body = entry.application(environ, start_response)
+    b"".join(body)
+    body.close()
+print(json.dumps({"seconds": time.perf_counter() - began, "frozen": gc.get_freeze_count(), "pauses": pauses}))
+"""
+COLLECTOR_REQUESTS = int(os.environ.get("BENCH_COLLECTOR_REQUESTS", "6000"))
+
+
+def collector_pauses(env: dict[str, str], paths: list[str]) -> None:
+    """Full collections (generation 2) during COLLECTOR_REQUESTS requests, frozen and not."""
+    print(f"The collector in the web process: {COLLECTOR_REQUESTS} requests in process through serene.wsgi "
+          f"(/healthz and {DAY}, alternately), full collections and their pauses:")
+    for variant in ("frozen", "unfrozen"):
+        done = subprocess.run([str(VENV_BIN / "python"), "-c", COLLECTOR_PROBE, variant, str(COLLECTOR_REQUESTS),
+                               ",".join(paths)], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        pauses = sorted(figures["pauses"])
+        spread = (f"median {statistics.median(pauses):.1f} ms, longest {pauses[-1]:.1f} ms, {sum(pauses):.0f} ms in all"
+                  if pauses else "none")
+        print(f"  {variant:<9} ({figures['frozen']:>6} objects frozen): {len(pauses)} full collections; {spread}; "
+              f"{figures['seconds'] * 1000 / COLLECTOR_REQUESTS:.2f} ms a request in process")
+    print()
+
+
 def _measure(server: Server, paths: list[str], connections: int) -> dict:
     cpu_before = server.cpu_seconds()
     if connections == 1:
@@ -325,6 +374,7 @@ def main() -> None:
         def suite(endpoint: str, count: int) -> list[str]:
             return [paths[endpoint][n % len(paths[endpoint])] for n in range(count)]
 
+        collector_pauses(env, [path for pair in zip(paths[HEALTHZ] * len(paths[DAY]), paths[DAY]) for path in pair])
         for server in servers.values():  # warm every worker, every cache entry
             for endpoint in paths:
                 one_connection(server.port, suite(endpoint, WARMUP))

@@ -4,7 +4,7 @@ Metrics come in two kinds:
 
 - Request latency, a histogram by route (the URL pattern that matched, never the raw path, so ids
   do not make new series), method and status class, kept in the web process that answered. With
-  several uvicorn workers in one container, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so the
+  several web workers in one container, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so the
   processes share it; otherwise each scrape sees the process it reached.
 - The PostgreSQL connection pool of the process that answered (psycopg_pool's counters since the
   process started): checkouts, how many had to queue and for how long in all, timeouts, and the

@@ -1,5 +1,5 @@
-"""Real processes for the browser tests of the call: uvicorn serving serene.asgi on the test
-database, Redis for the shared channel layer, and coturn for relayed media."""
+"""Real processes for the browser tests of the call: Procfile.dev's uvicorn serving serene.asgi on the
+test database (as `make run` does), Redis for the shared channel layer, and coturn for relayed media."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,6 @@ import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,21 +66,20 @@ def _server_env(database_url: str, extra: dict) -> dict:
 
 @contextmanager
 def uvicorn_server(tmp_path: Path, database_url: str, *, name: str = "web", **extra_env):
-    """uvicorn serving serene.asgi:application (HTTP and websockets), as the Procfile runs it."""
+    """The web process of Procfile.dev, as `make run` starts it: uvicorn serving serene.asgi:application
+    (HTTP and websockets in one process)."""
+    from tests.procfile import start_process
     port = free_port(PORTS)
     base = f"http://127.0.0.1:{port}"
     log_path = tmp_path / f"{name}.log"
-    log = open(log_path, "w")
-    env = _server_env(database_url, {"SITE_URL": base, **{key: str(value) for key, value in extra_env.items()}})
-    process = subprocess.Popen([sys.executable, "-m", "uvicorn", "serene.asgi:application", "--host", "127.0.0.1",
-                                "--port", str(port), "--ws", "websockets"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = _server_env(database_url, {"SITE_URL": base, "HOST": "127.0.0.1", "PORT": str(port),
+                                     **{key: str(value) for key, value in extra_env.items()}})
+    process = start_process("web", env, log_path, procfile="Procfile.dev")
     try:
         wait_until_serving(base, process, seconds=60, what="uvicorn", log=log_path)
         yield base
     finally:
         _stop(process)
-        log.close()
 
 
 def _stop(process: subprocess.Popen) -> None:

@@ -13,7 +13,10 @@ measures every endpoint on every server one after another, in an order that alte
 to round: at 1 connection with a keep-alive client of this script (BENCH_REQUESTS requests, one at
 a time), and at 8 with wrk (Debian's `wrk`, BENCH_WRK_SECONDS seconds). It prints each round's
 figures and whether each aim is met in that round, then the medians over the rounds and the verdict
-on them.
+on them. Each figure comes with the server's CPU time per request (its process group's user and
+system time over the suite), which a busy machine moves far less than it moves latency. Before the
+rounds it counts the collector's full passes during requests in process, with serene.wsgi's freeze
+and without (BENCH_UNFROZEN=true also serves the unfrozen app beside the others).
 
     .venv/bin/python bench/serving.py
     BENCH_ROUNDS=3 BENCH_REQUESTS=300 BENCH_WRK_SECONDS=8 .venv/bin/python bench/serving.py
@@ -332,6 +335,9 @@ def _row(name: str, row: dict) -> str:
 
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)  # each line as it is printed, also into a file
+    import shutil
+    if any(n > 1 for n in CONNECTIONS) and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (apt-get install -y wrk): it makes the load at more than 1 connection.")
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     env = _environment()
     production_command = _procfile_web()

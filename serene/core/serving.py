@@ -50,7 +50,8 @@ def behind_proxy(application: WsgiApplication, *, trusted: list[str]) -> WsgiApp
     REMOTE_ADDR: behind a proxy it would otherwise be the proxy's, for every client.
 
     Of the addresses in X-Forwarded-For the right-most one that is not a trusted proxy is the client
-    (anything left of it the client may have written itself)."""
+    (anything left of it the client may have written itself); with "*" every address is trusted, so
+    the left-most is taken, as uvicorn does."""
     everyone = "*" in trusted
     trusted_set = frozenset(trusted)
 

@@ -286,7 +286,7 @@ def collector_pauses(env: dict[str, str], paths: list[str]) -> None:
     """Full collections (generation 2) during COLLECTOR_REQUESTS requests, frozen and not."""
     print(f"The collector in the web process: {COLLECTOR_REQUESTS} requests in process through serene.wsgi "
           f"(/healthz and {DAY}, alternately), full collections and their pauses:")
-    for variant in ("frozen", "unfrozen"):
+    for variant in ("frozen", "unfrozen", "unfrozen", "frozen"):  # each first once: the first run of a machine pays more
         done = subprocess.run([str(VENV_BIN / "python"), "-c", COLLECTOR_PROBE, variant, str(COLLECTOR_REQUESTS),
                                ",".join(paths)], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
         figures = json.loads(done.stdout.strip().splitlines()[-1])

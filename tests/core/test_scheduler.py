@@ -75,7 +75,10 @@ def test_a_scheduled_task_still_waiting_in_the_queue_is_not_queued_again(setting
 
 def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
     processes = parse_procfile((ROOT / "Procfile").read_text()).processes
-    assert set(processes) == {"web", "worker", "scheduler"}
+    assert set(processes) == {"web", "ws", "worker", "scheduler"}
+    development = parse_procfile((ROOT / "Procfile.dev").read_text()).processes  # make run's
+    assert set(development) == {"web", "worker", "scheduler"}
+    assert development["scheduler"] == processes["scheduler"]
     command = processes["scheduler"]
     assert command == ".venv/bin/python manage.py run_scheduler"
     env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}

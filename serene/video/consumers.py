@@ -4,7 +4,9 @@ participant only; the media itself flows browser to browser.
 
 All of a room's connections share one channel-layer group (so it works across web processes with
 the Redis layer). Each role has at most one live connection: a newer one (a refresh, a second tab)
-replaces the older, which is told and closed."""
+replaces the older, which is told and closed. When the booking leaves the joinable states (cancelled
+mid-call, say), room_end.py tells the group and every socket says why and closes; so does the
+window's end."""
 from __future__ import annotations
 
 import asyncio
@@ -16,29 +18,39 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
 
 from serene.bookings.join import join_window
+from serene.core.errors import NotFound
 
 from .ice import rtc_configuration_for
-from .selectors import room_seat_if_joinable
-from .services import booking_room_id, room_visit_end, room_visit_start
+from .room_end import room_ended_words, room_group
+from .selectors import room_booking_status, room_seat_for
+from .services import room_visit_end, room_visit_start
 
 logger = logging.getLogger(__name__)
 
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_REPLACED = 4409
 CLOSE_WINDOW_ENDED = 4410
+CLOSE_BOOKING_ENDED = 4411  # the booking left the joinable states: the page says why and stays closed
 SIGNAL_TYPES = frozenset({"offer", "answer", "ice"})
 MAX_MESSAGE_CHARS = 64_000  # an SDP with many codecs is ~10 kB
 
 
-@database_sync_to_async
 def _admit(user, public_id: str) -> dict | None:
-    seat = room_seat_if_joinable(user=user, public_id=public_id)
-    if seat is None:
+    """What the socket needs to join the room; {"ended": status} for a participant whose booking has
+    left the joinable states (told why, not refused: a refused handshake looks like a dropped network
+    to the page, which would keep trying); None for anyone else, and outside the window."""
+    try:
+        seat = room_seat_for(user=user, public_id=public_id)
+    except NotFound:
         return None
     booking = seat.booking
-    return {"booking_id": booking.pk, "room": booking_room_id(booking=booking), "role": seat.role,
-            "polite": seat.polite, "peer_name": seat.peer_name, "closes_at": join_window(booking).closes_at,
-            "rtc": rtc_configuration_for(user_id=user.pk)}
+    if room_ended_words(status=booking.status) is not None:
+        return {"ended": booking.status}
+    window = join_window(booking)
+    if window.state() != "open":
+        return None
+    return {"booking_id": booking.pk, "role": seat.role, "polite": seat.polite, "peer_name": seat.peer_name,
+            "closes_at": window.closes_at, "rtc": rtc_configuration_for(user_id=user.pk)}
 
 
 def _clean_signal(content: dict) -> dict | None:
@@ -70,6 +82,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     visit_id: int | None = None
     peer_channel: str | None = None
     closer: asyncio.Task | None = None
+    ended = False
 
     async def connect(self):
         user = self.scope.get("user")
@@ -77,17 +90,30 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
-        seat = await _admit(user, public_id)
+        seat = await database_sync_to_async(_admit)(user, public_id)
         if seat is None:
             await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        if "ended" in seat:
+            await self.accept()
+            await self._end(status=seat["ended"])
             return
         self.user_id = user.pk
         self.booking_id = seat["booking_id"]
         self.role = seat["role"]
-        self.group = f"room.{seat['room']}"
+        self.group = room_group(booking_id=self.booking_id)
         self.since = (time.time(), self.channel_name)  # which of two connections of one person is newer
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # A move committed after the admission above told a group this socket was not in yet. Any
+        # later one reaches it now, so one more read of the status leaves no gap between the two.
+        status = await database_sync_to_async(room_booking_status)(booking_id=self.booking_id)
+        if status is None:  # deleted meanwhile
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
         await self.accept()
+        if room_ended_words(status=status) is not None:
+            await self._end(status=status)
+            return
         self.visit_id = await database_sync_to_async(room_visit_start)(
             booking_id=self.booking_id, user_id=self.user_id, role=self.role)
         await self.send_json({"type": "welcome", "role": self.role, "polite": seat["polite"],
@@ -100,25 +126,41 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
 
     async def _close_at_window_end(self, seconds: float):
         await asyncio.sleep(seconds)
+        if self.ended:
+            return
+        self.ended = True
         try:
             await self.send_json({"type": "closed"})
             await self.close(code=CLOSE_WINDOW_ENDED)
         except Exception:  # the socket went meanwhile: nothing to close
             logger.debug("room socket already closed at the window's end", exc_info=True)
 
+    async def _end(self, *, status: str):
+        """The booking left the joinable states: say so in plain words, then close for good."""
+        if self.ended:
+            return
+        self.ended = True
+        if self.closer is not None:
+            self.closer.cancel()
+        await self.send_json({"type": "ended", "status": status, "message": room_ended_words(status=status)})
+        await self.close(code=CLOSE_BOOKING_ENDED)
+
     async def disconnect(self, code):
         if self.closer is not None:
             self.closer.cancel()
         if self.group is None:
             return
-        await self.channel_layer.group_send(self.group, {"type": "room.left", "sender": self.channel_name,
-                                                         "role": self.role})
+        if not self.ended:  # when the booking ended, each side is told that, not that the other left
+            await self.channel_layer.group_send(self.group, {"type": "room.left", "sender": self.channel_name,
+                                                             "role": self.role})
         await self.channel_layer.group_discard(self.group, self.channel_name)
         if self.visit_id is not None:
             await database_sync_to_async(room_visit_end)(visit_id=self.visit_id)
         self.group = None
 
     async def receive_json(self, content, **kwargs):
+        if self.ended:
+            return
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "message": "Messages are JSON objects."})
             return
@@ -145,10 +187,14 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     # --- group events --------------------------------------------------------------------------
 
     def _from_peer(self, event) -> bool:
-        return event["sender"] != self.channel_name and event["role"] != self.role
+        return not self.ended and event["sender"] != self.channel_name and event["role"] != self.role
+
+    async def room_ended(self, event):
+        """Sent by room_end.py once a move out of the joinable states has committed."""
+        await self._end(status=event["status"])
 
     async def room_hello(self, event):
-        if event["sender"] == self.channel_name:
+        if self.ended or event["sender"] == self.channel_name:
             return
         if event["role"] == self.role:  # this person opened the room again elsewhere: the newer one wins
             if tuple(event["since"]) < self.since:

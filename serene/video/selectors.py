@@ -5,7 +5,6 @@ import uuid
 from dataclasses import dataclass
 
 from serene.accounts.models import User
-from serene.bookings.join import booking_joinable
 from serene.bookings.models import Booking
 from serene.core.errors import NotFound
 
@@ -41,13 +40,10 @@ def room_seat_for(*, user: User, public_id: str) -> RoomSeat:
     raise NotFound("There is no session with that id.")
 
 
-def room_seat_if_joinable(*, user: User, public_id: str) -> RoomSeat | None:
-    """The seat when the user may be in the room right now (a participant, inside the join window)."""
-    try:
-        seat = room_seat_for(user=user, public_id=public_id)
-    except NotFound:
-        return None
-    return seat if booking_joinable(seat.booking) else None
+def room_booking_status(*, booking_id: int) -> str | None:
+    """The booking's status as committed now (None if it is gone): the room reads it again once its
+    socket listens for moves."""
+    return Booking.objects.filter(pk=booking_id).values_list("status", flat=True).first()
 
 
 def room_visits_for(*, booking: Booking) -> list[RoomVisit]:

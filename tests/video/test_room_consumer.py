@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.db import database_sync_to_async
 from channels.security.websocket import AllowedHostsOriginValidator
 from channels.testing import WebsocketCommunicator
 from django.db import connections
@@ -20,6 +19,7 @@ from serene.asgi import application
 from serene.bookings.models import BookingStatus
 from serene.notifications.models import Message
 from serene.video.models import RoomVisit
+from serene.video.room_end import room_group
 from tests.factories import ExpertFactory, UserFactory
 
 from .conftest import make_booking, session_cookie
@@ -93,10 +93,28 @@ def test_a_participant_is_refused_before_the_window_and_after_it(customer, exper
     assert refused(socket_for(nearly, customer)) == (True, None)
 
 
-@pytest.mark.parametrize("status", [BookingStatus.CANCELLED, BookingStatus.AWAITING_APPROVAL, BookingStatus.PENDING])
-def test_a_session_that_is_not_going_ahead_has_no_call(customer, expert, status):
+@pytest.mark.parametrize(("status", "words"), [
+    (BookingStatus.CANCELLED, "This session was cancelled, so the call has ended."),
+    (BookingStatus.AWAITING_APPROVAL, "This session is awaiting approval, so there is no call."),
+    (BookingStatus.PENDING, "This session is pending payment, so there is no call."),
+])
+def test_a_session_that_is_not_going_ahead_has_no_call(customer, expert, status, words):
+    """Its participants are told why and closed for good (a refused handshake would look like a
+    dropped network to the page, which would keep trying); anyone else is refused."""
     booking = make_booking(customer=customer, expert=expert, status=status)
-    assert refused(socket_for(booking, customer)) == (False, 4403)
+    communicator = socket_for(booking, customer)
+
+    async def scenario():
+        assert (await communicator.connect(timeout=5))[0]
+        told = await communicator.receive_json_from(timeout=5)
+        closed = await communicator.receive_output(timeout=5)
+        return told, closed
+
+    told, closed = run(scenario)
+    assert told == {"type": "ended", "status": status, "message": words}
+    assert closed == {"type": "websocket.close", "code": 4411}
+    assert not RoomVisit.objects.filter(booking=booking).exists()
+    assert refused(socket_for(booking, UserFactory())) == (False, 4403)
 
 
 def test_an_unknown_session_and_an_unknown_path_are_refused(customer, booking_now):
@@ -281,13 +299,13 @@ def test_a_late_hello_from_an_older_connection_closes_nothing(booking_now, custo
     async def scenario():
         await communicator.connect(timeout=5)
         await communicator.receive_json_from(timeout=5)
-        room = (await database_sync_to_async(lambda: type(booking_now).objects.get(pk=booking_now.pk).video_room)())
+        room = room_group(booking_id=booking_now.pk)
         layer = get_channel_layer()
-        await layer.group_send(f"room.{room}", {"type": "room.hello", "sender": "older-tab", "role": "customer",
-                                                 "since": [time.time() - 60, "older-tab"]})
+        await layer.group_send(room, {"type": "room.hello", "sender": "older-tab", "role": "customer",
+                                      "since": [time.time() - 60, "older-tab"]})
         assert await communicator.receive_nothing(timeout=0.5)
-        await layer.group_send(f"room.{room}", {"type": "room.hello", "sender": "newer-tab", "role": "customer",
-                                                 "since": [time.time() + 60, "newer-tab"]})
+        await layer.group_send(room, {"type": "room.hello", "sender": "newer-tab", "role": "customer",
+                                      "since": [time.time() + 60, "newer-tab"]})
         assert await communicator.receive_json_from(timeout=5) == {"type": "replaced"}
         assert (await communicator.receive_output(timeout=5))["code"] == 4409
 

@@ -2,7 +2,9 @@
 // ICE candidates between the booking's two participants; media goes browser to browser.
 // Negotiation follows the "perfect negotiation" pattern (MDN): the customer is the polite side.
 // A fresh peer connection is made whenever the other person (re)connects, so a refresh or a dropped
-// network on either side comes back into the same call.
+// network on either side comes back into the same call. When the booking ends (cancelled mid-call,
+// say) or the room's window does, the server says why and closes: the page shows it, stops the camera
+// and microphone, and does not reconnect.
 (() => {
   "use strict";
   const config = JSON.parse(document.getElementById("room-config").textContent);
@@ -31,7 +33,8 @@
   let socketFailures = 0;
   let reconnectTimer = null;
   let iceRestartTimer = null;
-  let roomOver = false;
+  let roomOver = false;        // the window ended or the booking left the joinable states: no way back in
+  let ticker = null;
 
   function setStatus(text, tone = "") {
     statusLine.textContent = text;
@@ -224,7 +227,7 @@
 
   function showConnection() {
     if (!inCall) return;
-    if (roomOver) { setStatus("The session's time is over, and the room has closed.", "ended"); return; }
+    if (roomOver) return;  // leave() or endForGood() said why
     if (!socket || socket.readyState !== WebSocket.OPEN) { setStatus("Reconnecting…", "warn"); return; }
     if (!peerPresent) { setStatus(`Waiting for ${peerName} to join`, "waiting"); return; }
     const state = pc ? pc.connectionState : "new";
@@ -262,8 +265,11 @@
         return;
       }
       if (event.code === 4410 || roomOver) {
-        roomOver = true;
-        leave("The session's time is over, and the room has closed.");
+        endForGood("The session's time is over, and the room has closed.");
+        return;
+      }
+      if (event.code === 4411) {  // the "ended" message that names the reason comes first; this is a fallback
+        endForGood("This session has ended, so the call is over.");
         return;
       }
       if (!opened) socketFailures += 1;
@@ -300,6 +306,9 @@
         break;  // the close that follows (4409) says it
       case "closed":
         roomOver = true;
+        break;
+      case "ended":  // the booking left the joinable states (cancelled, say): the close follows
+        endForGood(message.message || "This session has ended, so the call is over.");
         break;
       default:
         break;
@@ -349,6 +358,14 @@
     else { joinButton.hidden = true; hangupButton.hidden = micButton.hidden = cameraButton.hidden = true; }
   }
 
+  // The room will not open again: say why, release the camera and microphone, offer no way back in.
+  function endForGood(text) {
+    roomOver = true;
+    clearInterval(ticker);
+    timeLeft.textContent = "";
+    leave(text);
+  }
+
   joinButton.addEventListener("click", () => join());
   hangupButton.addEventListener("click", () => leave("You left the call."));
 
@@ -366,7 +383,7 @@
     else timeLeft.textContent = `${pad(Math.floor(seconds / 60))}:${pad(seconds % 60)} left`;
   }
   tick();
-  setInterval(tick, 1000);
+  ticker = setInterval(tick, 1000);
 
   // For the browser tests and for support: what the call is doing right now.
   window.sereneRoom = {

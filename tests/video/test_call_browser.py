@@ -1,7 +1,7 @@
 """The call in Chromium (fake camera and microphone): the customer and the expert, each signed in in
 their own browser context, open the room served by a real uvicorn process, and each page's remote
 video decodes frames. Also across two processes sharing Redis, through coturn only, after a refresh
-or a dropped socket, and with a refused camera or no devices at all."""
+or a dropped socket, with a refused camera or no devices at all, and a call ended by a cancellation."""
 from __future__ import annotations
 
 import re
@@ -30,6 +30,27 @@ CAMERA_REFUSED = """
 NO_DEVICES = """
 (() => {
   navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Requested device not found", "NotFoundError"));
+})();
+"""
+
+# Counts the page's websockets and keeps the camera and microphone tracks it was given, so a test can
+# see that an ended call released them and did not try to reconnect.
+WATCHED = """
+(() => {
+  window.testTracks = [];
+  window.testSockets = 0;
+  const media = navigator.mediaDevices;
+  const original = media.getUserMedia.bind(media);
+  media.getUserMedia = async (constraints) => {
+    const stream = await original(constraints);
+    stream.getTracks().forEach((track) => window.testTracks.push(track));
+    return stream;
+  };
+  const NativeSocket = window.WebSocket;
+  function CountedSocket(...args) { window.testSockets += 1; return new NativeSocket(...args); }
+  CountedSocket.prototype = NativeSocket.prototype;
+  Object.assign(CountedSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+  window.WebSocket = CountedSocket;
 })();
 """
 
@@ -234,3 +255,40 @@ def test_room_screens_at_desktop_and_phone_widths(tmp_path, people, customer, ex
         wait_for_frames(expert_page)
         assert expert_page.evaluate("document.documentElement.scrollWidth") <= 390
         screenshot(expert_page, "video-room-connected-phone")
+
+
+def test_a_cancellation_mid_call_ends_it_on_both_pages(tmp_path, people, customer, expert, screenshot):
+    booking = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=9))
+    with uvicorn_server(tmp_path, database_url_for_server(tmp_path)) as base:
+        expert_context = people()
+        customer_page = open_room(people(390, 844, device_scale_factor=2, is_mobile=True, has_touch=True), base,
+                                  customer, booking, init_script=WATCHED)
+        expert_page = open_room(expert_context, base, expert.user, booking, init_script=WATCHED)
+        connect_both(customer_page, expert_page)
+        pages = (customer_page, expert_page)
+        sockets_opened = [page.evaluate("window.testSockets") for page in pages]
+
+        # The expert cancels through the API, signed in as in their browser.
+        token = expert_context.request.get(f"{base}/api/v1/auth/csrf").json()["csrfToken"]
+        answer = expert_context.request.post(f"{base}/api/v1/sessions/{booking.public_id}/cancel",
+                                             data={"reason": "I am unwell today."}, headers={"X-CSRFToken": token})
+        assert answer.status == 200, answer.text()
+
+        for page in pages:
+            expect(status(page)).to_have_text("This session was cancelled, so the call has ended.", timeout=20_000)
+            expect(page.locator("#hangup-button")).to_be_hidden()
+            expect(page.locator("#join-button")).to_be_hidden()  # no way back into a cancelled session
+            expect(page.locator("#time-left")).to_be_hidden()
+            expect(page.locator("#local-video")).to_be_hidden()
+            page.wait_for_function("window.testTracks.length > 0"
+                                   " && window.testTracks.every((track) => track.readyState === 'ended')")
+            assert page.evaluate("window.sereneRoom.pc === null && window.sereneRoom.socket === null")
+            assert page.evaluate("document.getElementById('local-video').srcObject === null")
+        screenshot(expert_page, "video-room-cancelled-desktop")
+        screenshot(customer_page, "video-room-cancelled-phone")
+        assert customer_page.evaluate("document.documentElement.scrollWidth") <= 390
+
+        time.sleep(4)  # longer than the page's first reconnect delays: it must not have tried
+        assert [page.evaluate("window.testSockets") for page in pages] == sockets_opened
+        for page in pages:
+            expect(status(page)).to_have_text("This session was cancelled, so the call has ended.")

@@ -363,7 +363,9 @@
     roomOver = true;
     clearInterval(ticker);
     timeLeft.textContent = "";
+    timeLeft.hidden = true;
     leave(text);
+    localVideo.hidden = true;
   }
 
   joinButton.addEventListener("click", () => join());

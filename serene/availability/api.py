@@ -13,6 +13,7 @@ from django.utils import timezone
 from ninja import Body, Field, Path, Query, Router, Schema
 
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
+from serene.core.date_input import calendar_day_from_text
 from serene.core.errors import InvalidInput
 from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, format_utc_offset, time_zone_or_none
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
@@ -156,16 +157,6 @@ def _json(payload: dict) -> HttpResponse:
     return HttpResponse(json.dumps(payload), content_type="application/json; charset=utf-8")
 
 
-def _calendar_date(text: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text} is not a real date.", field="date") from None
-    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
-        raise InvalidInput(f"date must be between {CALENDAR_FIRST_DAY} and {CALENDAR_LAST_DAY}.", field="date")
-    return day
-
-
 @router.get("/experts/availability", auth=session_auth, response=answers({200: ExpertAvailabilityResponse}, 401, 403),
             summary="The signed-in expert's availability rules")
 def get_own_availability(request: HttpRequest):
@@ -189,7 +180,7 @@ def put_own_availability(request: HttpRequest, body: Any = Body(..., description
             summary="Slots of one day, booked ones included")
 def get_availability(request: HttpRequest, params: Query[DayQuery],
                      expert_id: str = Path(..., pattern=EXPERT_ID_PATTERN, examples=["sarah-khan"])):
-    day = _calendar_date(params.date)
+    day = calendar_day_from_text(params.date, field="date")
     now = timezone.now()
     expert, busy_read = selectors.expert_and_busy_for_slots(slug=expert_id, first_day=day, last_day=day, now=now)
     minutes = _duration(params.duration, expert)

@@ -13,9 +13,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from serene.core.date_input import calendar_day_checked
 from serene.core.errors import InvalidInput
 from serene.core.locking import lock_rows, retry_on_lock_conflict
-from serene.core.timezones import time_zone_or_none
+from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, time_zone_or_none
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
 from .models import MAX_BUFFER_MINUTES, DateOverride, WeeklySchedule
@@ -91,9 +92,12 @@ def _date(value: Any, field: str) -> date:
         raise InvalidInput("Choose a date (YYYY-MM-DD).", field=field)
     if re.match(r"^\d{4}-\d{2}-\d{2}$", value):
         try:
-            return date.fromisoformat(value)
+            day = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            return calendar_day_checked(day, field=field, message=f"Choose a date between {CALENDAR_FIRST_DAY:%Y} "
+                                                                  f"and {CALENDAR_LAST_DAY:%Y}.")
     raise InvalidInput("Choose a real date (YYYY-MM-DD).", field=field)
 
 

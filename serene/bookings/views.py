@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from serene.availability.selectors import slot_list_for_day
+from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import AppError, InvalidInput, SlotTaken
 from serene.core.timefmt import canonical_time_zone, format_date, format_time
 
@@ -107,26 +108,25 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _day_shown(days: list[dict], asked: str, chosen: str, zone: str) -> dict | None:
-    """The day whose times the page lists: the one asked for (?day=), else the chosen time's, else the first."""
+    """The day whose times the page lists: the one asked for (?day=), else the chosen time's, else the
+    first. A day that cannot be read, or lies outside the calendar, is no day asked for."""
+    try:
+        wanted = calendar_day_from_text(asked, field="day")
+    except InvalidInput:
+        wanted = None
     if chosen:
         try:
-            asked = _parse_instant(chosen).astimezone(ZoneInfo(zone)).date().isoformat()
+            wanted = _parse_instant(chosen).astimezone(ZoneInfo(zone)).date()
         except InvalidInput:
             pass
     for entry in days:
-        if entry["day"].isoformat() == asked:
+        if entry["day"] == wanted:
             return entry
     return days[0] if days else None
 
 
 def _parse_instant(value: str) -> datetime:
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput("Please choose one of the times listed.", field="starts_at") from None
-    if instant.tzinfo is None:
-        raise InvalidInput("Please choose one of the times listed.", field="starts_at")
-    return instant
+    return instant_from_text(value, field="starts_at", message="Please choose one of the times listed.")
 
 
 @login_required

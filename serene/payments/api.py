@@ -1,7 +1,7 @@
 """Payment API: the brief's create-order and verify, and Razorpay's webhook."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import datetime, time
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -10,9 +10,10 @@ from ninja import Field, Router, Schema
 
 from serene.bookings.selectors import session_status_message
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
+from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import InvalidInput
 from serene.core.money import minor_to_major
-from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, WallTimeError, wall_time_resolve
+from serene.core.timezones import WallTimeError, wall_time_resolve
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength
 from serene.experts.selectors import expert_get, expert_session_length
 
@@ -87,30 +88,13 @@ class WebhookOut(Schema):
     duplicate: bool
 
 
-def _calendar_day(text: str, field: str) -> date:
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{field} must be a real date as YYYY-MM-DD.", field=field) from None
-    if not CALENDAR_FIRST_DAY <= day <= CALENDAR_LAST_DAY:
-        raise InvalidInput(f"{field} must be between {CALENDAR_FIRST_DAY} and {CALENDAR_LAST_DAY}.", field=field)
-    return day
-
-
 def _starts_at(body: CreateOrderIn, expert_zone: str) -> datetime:
     if body.startsAt:
-        try:
-            instant = datetime.fromisoformat(body.startsAt.strip().upper().replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput("startsAt must be an ISO date-time such as 2026-01-15T08:30:00Z.", field="startsAt") from None
-        if instant.tzinfo is None:
-            raise InvalidInput("startsAt must include its time zone (…Z or +05:30).", field="startsAt")
-        _calendar_day(instant.date().isoformat(), "startsAt")
-        return instant
+        return instant_from_text(body.startsAt, field="startsAt")
     if not body.notes.sessionDate or not body.notes.sessionTime:
         raise InvalidInput("Give notes.sessionDate and notes.sessionTime (the expert's local time), or startsAt.",
                            field="notes.sessionDate")
-    day = _calendar_day(body.notes.sessionDate, "notes.sessionDate")
+    day = calendar_day_from_text(body.notes.sessionDate, field="notes.sessionDate")
     try:
         wall = time.fromisoformat(body.notes.sessionTime)
     except ValueError:

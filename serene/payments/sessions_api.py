@@ -4,18 +4,19 @@ It lives in payments because a session's answer carries its payment and refund; 
 reads payments."""
 from __future__ import annotations
 
-from typing import Literal
-from uuid import UUID
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
-from ninja import Body, Field, Query, Router, Schema, Status
+from ninja import Body, Field, Path, Query, Router, Schema, Status
+from pydantic import WithJsonSchema
 
 from serene.bookings import selectors
 from serene.bookings.models import Booking
 from serene.bookings.moves import actor_for, booking_approve, booking_mark_no_show
-from serene.core.errors import InvalidInput
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
+from serene.core.date_input import calendar_day_from_text, instant_from_text
+from serene.core.errors import InvalidInput
 from serene.core.money import minor_to_major
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 from serene.video.api import session_room_json
@@ -149,6 +150,7 @@ def _session_response(request: HttpRequest, booking: Booking, payment: Payment |
                                                                400, 401, 403, 413),
              summary="The booking a captured payment confirmed (201 first, then 200)")
 def create_session(request: HttpRequest, body: SessionIn):
+    calendar_day_from_text(body.scheduledDate, field="scheduledDate")
     report = session_report(customer=request.user, gateway_payment_id=body.paymentId, expert_slug=body.expertId,
                             scheduled_date=body.scheduledDate, scheduled_time=body.scheduledTime,
                             duration_minutes=int(body.duration))
@@ -164,10 +166,17 @@ def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
                                           for booking in bookings]}
 
 
+# Every /sessions/{session_id} route: an id that is not a UUID is a session that does not exist (the
+# same 404 not_found as an unknown id or someone else's), not a 400 about its shape.
+SessionId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"}),
+                      Path(..., description="The session's id, a UUID. Anything else answers 404 not_found, as an "
+                                            "unknown id does.")]
+
+
 @router.get("/sessions/{session_id}", auth=session_auth, response=answers({200: SessionResponse}, 400, 401, 404),
             summary="One session, to its customer and expert only")
-def get_session(request: HttpRequest, session_id: UUID):
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+def get_session(request: HttpRequest, session_id: SessionId):
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _session_response(request, booking)
 
 
@@ -200,8 +209,8 @@ MOVE_ERRORS = (400, 401, 403, 404, 409, 413, 503)
              description="400 too_late once the session has started; 403 forbidden for its customer; 409 "
                          "move_not_allowed when it is not awaiting approval (already answered, or declined "
                          "automatically at the approval deadline).")
-def accept_session(request: HttpRequest, session_id: UUID):
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+def accept_session(request: HttpRequest, session_id: SessionId):
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _moved(request, booking_approve(booking_id=booking.pk, by=request.user))
 
 
@@ -210,8 +219,8 @@ def accept_session(request: HttpRequest, session_id: UUID):
              description="The refund is asked of the gateway before the answer; `refund` shows its state (a refund "
                          "the gateway cannot take now stays owed, and the sweep asks again). 403 forbidden for its "
                          "customer; 409 move_not_allowed when it is not awaiting approval.")
-def reject_session(request: HttpRequest, session_id: UUID, body: RequiredReasonIn):
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+def reject_session(request: HttpRequest, session_id: SessionId, body: RequiredReasonIn):
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     reason = _reason(body.reason, required=True)
     return _moved(request, booking_reject_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
 
@@ -223,8 +232,8 @@ def reject_session(request: HttpRequest, session_id: UUID, body: RequiredReasonI
                          "start is refunded in full, later nothing. 400 too_late once it has started; 409 "
                          "move_not_allowed from a state that cannot be cancelled (an expert declines a session "
                          "awaiting approval with /reject).")
-def cancel_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Body(None)):
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+def cancel_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     actor = actor_for(user=request.user, booking=booking)
     reason = _reason(body.reason if body else "", required=actor != "customer")
     return _moved(request, booking_cancel_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
@@ -235,8 +244,8 @@ def cancel_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Body
              summary="The expert (or staff) records that the customer did not come",
              description="Only once the session has started (400 too_early before); the payment is kept. 403 "
                          "forbidden for its customer.")
-def no_show_session(request: HttpRequest, session_id: UUID, body: ReasonIn = Body(None)):
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+def no_show_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     reason = _reason(body.reason if body else "", required=False)
     return _moved(request, booking_mark_no_show(booking_id=booking.pk, by=request.user, reason=reason))
 
@@ -263,17 +272,11 @@ class ReviewIn(Schema):
                          "times already) or not_reschedulable (not confirmed); 403 forbidden for the expert; 409 "
                          "slot_taken when someone else holds or booked that time. Both sides get the updated "
                          "calendar invite (same UID, higher SEQUENCE).")
-def reschedule_session(request: HttpRequest, session_id: UUID, body: RescheduleIn):
-    from datetime import datetime
-
+def reschedule_session(request: HttpRequest, session_id: SessionId, body: RescheduleIn):
     from serene.bookings.services import booking_reschedule
 
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
-    try:
-        starts_at = datetime.fromisoformat(body.startsAt.strip().upper().replace("Z", "+00:00"))
-    except ValueError:
-        raise InvalidInput("startsAt must be an ISO date-time such as 2026-01-15T08:30:00Z.",
-                           field="startsAt") from None
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
+    starts_at = instant_from_text(body.startsAt, field="startsAt")
     return _moved(request, booking_reschedule(booking_id=booking.pk, by=request.user, starts_at=starts_at))
 
 
@@ -283,9 +286,9 @@ def reschedule_session(request: HttpRequest, session_id: UUID, body: RescheduleI
              description="400 not_completed before the session has taken place (or when it was cancelled); 403 "
                          "forbidden for anyone but its customer; 409 already_reviewed the second time. The expert's "
                          "average and count are recomputed from the real reviews.")
-def review_session(request: HttpRequest, session_id: UUID, body: ReviewIn):
+def review_session(request: HttpRequest, session_id: SessionId, body: ReviewIn):
     from serene.bookings.reviews import booking_review
 
-    booking = selectors.booking_get_for(user=request.user, public_id=str(session_id))
+    booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _moved(request, booking_review(booking_id=booking.pk, by=request.user, rating=body.rating,
                                           review=body.review))

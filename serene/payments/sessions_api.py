@@ -4,6 +4,7 @@ It lives in payments because a session's answer carries its payment and refund; 
 reads payments."""
 from __future__ import annotations
 
+import json
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -197,6 +198,14 @@ def _reason(text: str, *, required: bool) -> str:
     return reason
 
 
+def _optional_reason(request: HttpRequest, body: ReasonIn | None, *, required: bool) -> str:
+    """The reason from an optional body. ninja reads a body that is not a JSON object ([], 5, null)
+    as one without a reason, so a cancel would go ahead on garbage: such a body is refused."""
+    if request.body.strip() and not isinstance(json.loads(request.body), dict):  # ninja has parsed it once
+        raise InvalidInput('The body must be a JSON object such as {"reason": "…"}, or empty.')
+    return _reason(body.reason if body else "", required=required)
+
+
 def _moved(request: HttpRequest, booking: Booking) -> dict:
     return _session_response(request, selectors.booking_get_for(user=request.user, public_id=str(booking.public_id)))
 
@@ -235,7 +244,7 @@ def reject_session(request: HttpRequest, session_id: SessionId, body: RequiredRe
 def cancel_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     actor = actor_for(user=request.user, booking=booking)
-    reason = _reason(body.reason if body else "", required=actor != "customer")
+    reason = _optional_reason(request, body, required=actor != "customer")
     return _moved(request, booking_cancel_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
 
 
@@ -246,7 +255,7 @@ def cancel_session(request: HttpRequest, session_id: SessionId, body: ReasonIn =
                          "forbidden for its customer.")
 def no_show_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
-    reason = _reason(body.reason if body else "", required=False)
+    reason = _optional_reason(request, body, required=False)
     return _moved(request, booking_mark_no_show(booking_id=booking.pk, by=request.user, reason=reason))
 
 

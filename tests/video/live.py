@@ -55,6 +55,18 @@ def database_url_for_server(tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+@contextmanager
+def machine_clock():
+    """The machine's own clock for a test that talks to these servers, which read it, also under
+    `pytest --clock` (tests/clock.py moves this process's clock only). Browser tests have it anyway."""
+    import time_machine
+    if not time_machine.escape_hatch.is_travelling():
+        yield
+        return
+    with time_machine.travel(time_machine.escape_hatch.time.time(), tick=True):
+        yield
+
+
 def _server_env(database_url: str, extra: dict) -> dict:
     env = {key: value for key, value in os.environ.items()
            if key not in {"DATABASE_URL", "REDIS_URL", "SITE_URL", "DEBUG", "ICE_SERVERS", "TURN_SECRET", "TURN_URLS",

@@ -20,7 +20,7 @@ from tests.factories import ExpertFactory, UserFactory
 from tests.interleave import paused_at
 
 from .conftest import make_booking, session_cookie
-from .live import database_url_for_server, redis_or_unavailable, uvicorn_server
+from .live import database_url_for_server, machine_clock, redis_or_unavailable, uvicorn_server
 from .test_room_consumer import OFFER, run, socket_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,7 +158,8 @@ def test_a_cancel_in_one_web_process_ends_the_call_in_both_through_redis(tmp_pat
     """The customer's socket on one process, the expert's on another; the expert cancels through the
     API of the first. Redis carries the ending to the second."""
     redis_url = redis_or_unavailable()
-    booking = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=9))
+    with machine_clock():
+        booking = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=9))
     customer_cookie, expert_cookie = session_cookie(customer), session_cookie(expert.user)
     database_url = database_url_for_server(tmp_path)  # after the sign-ins: SQLite copies the data
     layer = {"REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": f"serene-test-{booking.pk}-{booking.public_id.hex[:8]}"}

@@ -36,9 +36,10 @@ MAX_MESSAGE_CHARS = 64_000  # an SDP with many codecs is ~10 kB
 
 
 def _admit(user, public_id: str) -> dict | None:
-    """What the socket needs to join the room; {"ended": status} for a participant whose booking has
-    left the joinable states (told why, not refused: a refused handshake looks like a dropped network
-    to the page, which would keep trying); None for anyone else, and outside the window."""
+    """What the socket needs to join the room. A participant whose booking has left the joinable
+    states gets {"ended": status}, and one after the window {"window_over": True}: told why, not
+    refused (a refused handshake looks like a dropped network to the page, which would keep trying).
+    None for anyone else, and before the window."""
     try:
         seat = room_seat_for(user=user, public_id=public_id)
     except NotFound:
@@ -47,6 +48,8 @@ def _admit(user, public_id: str) -> dict | None:
     if room_ended_words(status=booking.status) is not None:
         return {"ended": booking.status}
     window = join_window(booking)
+    if window.state() == "closed":
+        return {"window_over": True}
     if window.state() != "open":
         return None
     return {"booking_id": booking.pk, "role": seat.role, "polite": seat.polite, "peer_name": seat.peer_name,
@@ -97,6 +100,10 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if "ended" in seat:
             await self.accept()
             await self._end(status=seat["ended"])
+            return
+        if "window_over" in seat:
+            await self.accept()
+            await self._close_at_window_end(0)
             return
         self.user_id = user.pk
         self.booking_id = seat["booking_id"]

@@ -81,14 +81,25 @@ def test_a_stranger_and_staff_are_refused(booking_now):
     assert refused(socket_for(booking_now, ExpertFactory().user)) == (False, 4403)
 
 
-def test_a_participant_is_refused_before_the_window_and_after_it(customer, expert, settings):
+def test_a_participant_is_refused_before_the_window_and_told_after_it(customer, expert, settings):
     settings.SESSION_JOIN_OPENS_MINUTES = 10
     settings.SESSION_JOIN_GRACE_MINUTES = 10
     early = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=11))
     late = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=-41), minutes=30)
     assert refused(socket_for(early, customer)) == (False, 4403)
     assert refused(socket_for(early, expert.user)) == (False, 4403)
-    assert refused(socket_for(late, customer)) == (False, 4403)
+    assert refused(socket_for(late, UserFactory())) == (False, 4403)
+
+    # After the window a participant is told the room has closed (a page that lost its socket at the
+    # end would otherwise take the refusal for a network problem and keep trying).
+    communicator = socket_for(late, customer)
+
+    async def scenario():
+        assert (await communicator.connect(timeout=5))[0]
+        return await communicator.receive_json_from(timeout=5), await communicator.receive_output(timeout=5)
+
+    assert run(scenario) == ({"type": "closed"}, {"type": "websocket.close", "code": 4410})
+    assert not RoomVisit.objects.filter(booking=late).exists()
     nearly = make_booking(customer=customer, expert=ExpertFactory(), starts_in=timedelta(minutes=9, seconds=50))
     assert refused(socket_for(nearly, customer)) == (True, None)
 

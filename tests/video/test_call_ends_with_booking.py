@@ -1,10 +1,11 @@
 """A call ends when its booking does: a move out of the joinable states, made through the real
 services, closes both participants' sockets with a message saying why, once it has committed, and
-tells no other room. Also when the move lands while a participant is connecting, and across two web
-processes sharing Redis."""
+tells no other room. Also when the move lands while a participant is connecting, and across the Procfile's processes
+sharing Redis."""
 from __future__ import annotations
 
 import json
+import secrets
 from datetime import timedelta
 
 import pytest
@@ -18,9 +19,11 @@ from serene.payments.cancellations import booking_cancel_with_refund
 from serene.video.models import RoomVisit
 from tests.factories import ExpertFactory, UserFactory
 from tests.interleave import paused_at
+from tests.procfile import free_port, start_process, stop_process
+from tests.servers import wait_until_serving
 
 from .conftest import make_booking, session_cookie
-from .live import database_url_for_server, machine_clock, redis_or_unavailable, uvicorn_server
+from .live import _server_env, database_url_for_server, machine_clock, redis_or_unavailable
 from .test_room_consumer import OFFER, run, socket_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -154,30 +157,42 @@ def _listen(base: str, booking: Booking, cookie: str):
                    additional_headers={"Cookie": f"sessionid={cookie}", "Origin": base}, open_timeout=10)
 
 
-def test_a_cancel_in_one_web_process_ends_the_call_in_both_through_redis(tmp_path, customer, expert):
-    """The customer's socket on one process, the expert's on another; the expert cancels through the
-    API of the first. Redis carries the ending to the second."""
+def test_a_cancel_in_the_web_process_ends_the_call_in_two_ws_processes_through_redis(tmp_path, customer, expert):
+    """As the Procfile serves it: HTTP in the `web` process (granian, WSGI), websockets in `ws`
+    processes, Redis between them. The customer's socket is on one ws process, the expert's on
+    another; the expert cancels through the web process's API."""
     redis_url = redis_or_unavailable()
     with machine_clock():
         booking = make_booking(customer=customer, expert=expert, starts_in=timedelta(minutes=9))
     customer_cookie, expert_cookie = session_cookie(customer), session_cookie(expert.user)
-    database_url = database_url_for_server(tmp_path)  # after the sign-ins: SQLite copies the data
-    layer = {"REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": f"serene-test-{booking.pk}-{booking.public_id.hex[:8]}"}
-    with uvicorn_server(tmp_path, database_url, name="web-1", **layer) as first, \
-            uvicorn_server(tmp_path, database_url, name="web-2", **layer) as second:
-        with _listen(first, booking, customer_cookie) as customer_socket, \
-                _listen(second, booking, expert_cookie) as expert_socket:
+    ports = {name: free_port() for name in ("web", "ws-1", "ws-2")}
+    env = _server_env(database_url_for_server(tmp_path), {  # after the sign-ins: SQLite copies the data
+        "REDIS_URL": redis_url, "CHANNEL_LAYER_PREFIX": f"serene-test-{secrets.token_hex(4)}", "HOST": "127.0.0.1"})
+    servers = {"web": start_process("web", {**env, "PORT": str(ports["web"])}, tmp_path / "web.log")}
+    for name in ("ws-1", "ws-2"):
+        servers[name] = start_process("ws", {**env, "WS_PORT": str(ports[name])}, tmp_path / f"{name}.log")
+    bases = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+    try:
+        for name, server in servers.items():
+            wait_until_serving(bases[name], server, seconds=120, what=name, log=tmp_path / f"{name}.log",
+                               request_timeout=30)
+        with _listen(bases["ws-1"], booking, customer_cookie) as customer_socket, \
+                _listen(bases["ws-2"], booking, expert_cookie) as expert_socket:
             assert json.loads(customer_socket.recv(timeout=10))["type"] == "welcome"
             assert json.loads(expert_socket.recv(timeout=10))["type"] == "welcome"
             assert json.loads(customer_socket.recv(timeout=10)) == {"type": "peer-joined"}  # through Redis
-            answer = _signed_in(first, expert_cookie).post(f"{first}/api/v1/sessions/{booking.public_id}/cancel",
-                                                           json={"reason": "I am unwell today."}, timeout=30)
+            web = bases["web"]
+            answer = _signed_in(web, expert_cookie).post(f"{web}/api/v1/sessions/{booking.public_id}/cancel",
+                                                         json={"reason": "I am unwell today."}, timeout=30)
             assert answer.status_code == 200, answer.text
             assert answer.json()["status"] == "cancelled"
             expert_heard = [json.loads(message) for message in _until_closed(expert_socket)]
             customer_heard = [json.loads(message) for message in _until_closed(customer_socket)]
             assert expert_heard[-1] == CANCELLED and customer_heard[-1] == CANCELLED
             assert expert_socket.close_code == 4411 and customer_socket.close_code == 4411
+    finally:
+        for server in servers.values():
+            stop_process(server)
 
 
 def _until_closed(socket) -> list[str]:

@@ -8,39 +8,86 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from serene.core.errors import NotFound
+from serene.core.errors import InvalidInput, NotFound
+from serene.core.pagination import Page, keyset_page
 from serene.experts.models import Expert
 
 from .models import Booking, BookingStatus
-from .selectors import LISTED_STATUSES
+from .selectors import AHEAD_STATUSES, LISTED_STATUSES
 
 
 @dataclass(frozen=True)
 class ExpertAgenda:
-    awaiting: list[Booking]  # paid, waiting for the expert's answer, not yet started
+    """The dashboard's lists, each bounded however long the practice's history: what waits for an
+    answer, today, the rest of this week, and the latest past sessions. The `more_*` flags say that a
+    list goes on, on the expert's sessions pages (expert_sessions_page)."""
+    awaiting: list[Booking]  # paid, waiting for the expert's answer, not yet started (soonest first)
     today: list[Booking]     # today's sessions on the expert's clock (kept or finished)
-    upcoming: list[Booking]  # kept sessions after today
+    upcoming: list[Booking]  # kept sessions of the next WEEK_DAYS days after today
     past: list[Booking]      # sessions before today, newest first
+    more_awaiting: bool = False
+    more_later: bool = False  # kept sessions after those in `upcoming`
+    more_past: bool = False
 
 
 # Pages offer "mark no-show" for this long after a session's start (the service allows it later; a
 # correction that late is staff's, in the admin).
 NO_SHOW_OFFER_DAYS = timedelta(days=7)
 AGENDA_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
+WEEK_DAYS = 7          # the dashboard's "this week": the days after today shown in full
+AWAITING_SHOWN = 20
+UPCOMING_SHOWN = 20
+PAST_SHOWN = 10
+SESSIONS_PAGE = 20     # the sessions pages' page size
 
 
-def expert_agenda(*, expert: Expert, now: datetime | None = None, past_limit: int = 10) -> ExpertAgenda:
-    now = now or timezone.now()
+def _day_starts(expert: Expert, now: datetime) -> tuple[datetime, datetime]:
     zone = ZoneInfo(expert.time_zone)
     today_start = datetime.combine(now.astimezone(zone).date(), time(), tzinfo=zone)
     tomorrow_start = datetime.combine(today_start.date() + timedelta(days=1), time(), tzinfo=zone)
-    bookings = Booking.objects.select_related("expert__user", "customer").filter(expert=expert)
-    awaiting = bookings.filter(status=BookingStatus.AWAITING_APPROVAL, starts_at__gt=now).order_by("starts_at")
+    return today_start, tomorrow_start
+
+
+def _bookings_of(expert: Expert):
+    return Booking.objects.select_related("expert__user", "customer").filter(expert=expert)
+
+
+def expert_agenda(*, expert: Expert, now: datetime | None = None, past_limit: int = PAST_SHOWN) -> ExpertAgenda:
+    """Five bounded queries, whatever the size of the practice (each reads its rows through the
+    (expert, status, starts_at) index)."""
+    now = now or timezone.now()
+    today_start, tomorrow_start = _day_starts(expert, now)
+    week_end = datetime.combine(tomorrow_start.date() + timedelta(days=WEEK_DAYS), time(),
+                                tzinfo=tomorrow_start.tzinfo)
+    bookings = _bookings_of(expert)
+    awaiting = list(bookings.filter(status=BookingStatus.AWAITING_APPROVAL, starts_at__gt=now)
+                    .order_by("starts_at", "pk")[:AWAITING_SHOWN + 1])
     today = bookings.filter(status__in=AGENDA_STATUSES, starts_at__gte=today_start,
-                            starts_at__lt=tomorrow_start).order_by("starts_at")
-    upcoming = bookings.filter(status=BookingStatus.CONFIRMED, starts_at__gte=tomorrow_start).order_by("starts_at")
-    past = bookings.filter(status__in=LISTED_STATUSES, starts_at__lt=today_start).order_by("-starts_at")[:past_limit]
-    return ExpertAgenda(awaiting=list(awaiting), today=list(today), upcoming=list(upcoming), past=list(past))
+                            starts_at__lt=tomorrow_start).order_by("starts_at", "pk")
+    ahead = list(bookings.filter(status=BookingStatus.CONFIRMED, starts_at__gte=tomorrow_start)
+                 .order_by("starts_at", "pk")[:UPCOMING_SHOWN + 1])
+    this_week = [booking for booking in ahead[:UPCOMING_SHOWN] if booking.starts_at < week_end]
+    past = list(bookings.filter(status__in=LISTED_STATUSES, starts_at__lt=today_start)
+                .order_by("-starts_at", "-pk")[:past_limit + 1])
+    return ExpertAgenda(awaiting=awaiting[:AWAITING_SHOWN], today=list(today), upcoming=this_week,
+                        past=past[:past_limit], more_awaiting=len(awaiting) > AWAITING_SHOWN,
+                        more_later=len(ahead) > len(this_week), more_past=len(past) > past_limit)
+
+
+def expert_sessions_page(*, expert: Expert, when: str, cursor: str | None = None, now: datetime | None = None,
+                         limit: int = SESSIONS_PAGE) -> Page[Booking]:
+    """One page of the expert's sessions after today ("later": kept or awaiting an answer, soonest
+    first) or before today ("past": every listed state, newest first)."""
+    now = now or timezone.now()
+    today_start, tomorrow_start = _day_starts(expert, now)
+    bookings = _bookings_of(expert)
+    if when == "later":
+        return keyset_page(bookings.filter(status__in=AHEAD_STATUSES, starts_at__gte=tomorrow_start),
+                           key="starts_at", newest_first=False, cursor=cursor, limit=limit)
+    if when == "past":
+        return keyset_page(bookings.filter(status__in=LISTED_STATUSES, starts_at__lt=today_start),
+                           key="starts_at", newest_first=True, cursor=cursor, limit=limit)
+    raise InvalidInput("Choose later or past sessions.", field="when")
 
 
 def expert_actions_for(*, booking: Booking, now: datetime | None = None) -> list[str]:

@@ -18,6 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from serene.experts.models import Expert
@@ -61,7 +63,7 @@ class Earnings:
     currency: str
     fee_percent: Decimal
     months: list[MonthEarning]  # oldest first, the current month last
-    sessions: list[SessionEarning]  # the months' sessions, newest first
+    sessions: list[SessionEarning]  # the months' latest sessions (a bounded number), newest first
 
     @property
     def total(self) -> MonthEarning:
@@ -88,26 +90,39 @@ def earning_bookings(*, expert: Expert):
     return Booking.objects.filter(expert=expert, status__in=EARNING_STATUSES, money_outcome=MoneyOutcome.NONE)
 
 
-def earnings_for_expert(*, expert: Expert, months: int = 6, now: datetime | None = None) -> Earnings:
-    """The last `months` calendar months on the expert's clock (this one included), month by month."""
+def earnings_for_expert(*, expert: Expert, months: int = 6, now: datetime | None = None,
+                        session_limit: int = 10) -> Earnings:
+    """The last `months` calendar months on the expert's clock (this one included), month by month,
+    and the latest `session_limit` earning sessions of those months.
+
+    The database adds up: one grouped query by (month on the expert's clock, price, currency), so the
+    cost follows the number of distinct prices, not of sessions. Each group's fee is its count times
+    one session's rounded fee, which is exactly the sum of the sessions' fees (the rule above)."""
     zone = ZoneInfo(expert.time_zone)
     today = (now or timezone.now()).astimezone(zone).date()
     firsts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
     window_start = datetime.combine(firsts[0], time(), tzinfo=zone)
     window_end = datetime.combine(_month_start(today, -1), time(), tzinfo=zone)
-    bookings = (earning_bookings(expert=expert).select_related("customer")
-                .filter(starts_at__gte=window_start, starts_at__lt=window_end).order_by("-starts_at"))
+    in_window = earning_bookings(expert=expert).filter(starts_at__gte=window_start, starts_at__lt=window_end)
     percent = settings.PLATFORM_FEE_PERCENT
+    groups = (in_window.annotate(month=TruncMonth("starts_at", tzinfo=zone))
+              .values("month", "price_minor", "currency").annotate(count=Count("pk"), gross=Sum("price_minor"))
+              .order_by())
+    totals = {first: [0, 0, 0] for first in firsts}
+    currencies: set[str] = set()
+    for group in groups:
+        month = group["month"]
+        month = month.astimezone(zone).date() if isinstance(month, datetime) else month
+        entry = totals[_month_start(month)]
+        entry[0] += group["count"]
+        entry[1] += group["gross"]
+        entry[2] += group["count"] * platform_fee_minor(gross_minor=group["price_minor"], percent=percent)
+        currencies.add(group["currency"])
+    latest = in_window.select_related("customer").order_by("-starts_at", "-pk")[:session_limit]
     sessions = [SessionEarning(booking=booking, gross_minor=booking.price_minor,
                                fee_minor=platform_fee_minor(gross_minor=booking.price_minor, percent=percent))
-                for booking in bookings]
-    totals = {first: [0, 0, 0] for first in firsts}
-    for earning in sessions:
-        month = _month_start(earning.booking.starts_at.astimezone(zone).date())
-        totals[month][0] += 1
-        totals[month][1] += earning.gross_minor
-        totals[month][2] += earning.fee_minor
-    currency = sessions[0].booking.currency if sessions else "INR"
+                for booking in latest]
+    currency = min(currencies) if currencies else "INR"
     return Earnings(currency=currency, fee_percent=percent, sessions=sessions,
                     months=[MonthEarning(month=first, sessions=count, gross_minor=gross, fee_minor=fee)
                             for first, (count, gross, fee) in totals.items()])

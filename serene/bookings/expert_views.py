@@ -9,7 +9,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from .agenda import expert_actions_for, expert_agenda, expert_of
+from serene.core.errors import InvalidInput
+
+from .agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
 from .earnings import earnings_for_expert
 
 CHART_MONTHS = 6
@@ -33,3 +35,29 @@ def expert_dashboard(request: HttpRequest) -> HttpResponse:
         "recent_earnings": earnings.sessions[:10],
         "booked_as_client": request.user.bookings.exists(),
     })
+
+
+SESSIONS_TITLES = {"later": "Upcoming sessions", "past": "Past sessions"}
+
+
+@login_required
+@require_GET
+def expert_sessions(request: HttpRequest) -> HttpResponse:
+    """Every session of the expert after today (?when=later) or before (?when=past), a page at a time."""
+    expert = expert_of(user=request.user)
+    when = request.GET.get("when", "later")
+    if when not in SESSIONS_TITLES:
+        when = "later"
+    now = timezone.now()
+    error, status = None, 200
+    try:
+        page = expert_sessions_page(expert=expert, when=when, cursor=request.GET.get("cursor") or None, now=now)
+    except InvalidInput as problem:
+        error, status = problem.message, 400
+        page = expert_sessions_page(expert=expert, when=when, now=now)
+    return render(request, "bookings/expert_sessions.html", {
+        "expert": expert, "when": when, "title": SESSIONS_TITLES[when], "page": page, "error": error,
+        "first_page": not request.GET.get("cursor") or error is not None,
+        "actions": {booking.pk: expert_actions_for(booking=booking, now=now) for booking in page.items},
+        "viewer_zone": expert.time_zone,
+    }, status=status)

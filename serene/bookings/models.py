@@ -80,9 +80,15 @@ class Booking(TimeStampedModel):
 
     class Meta:
         ordering = ("starts_at",)
+        # The pages' reads (docs/architecture.md, "Bounded lists"): the dashboard's lists by state and
+        # time; the expert's and customer's sessions pages in time order over every listed state, read
+        # newest or soonest first a page at a time (the id breaks ties, as the keyset does); reviews.
         indexes = [
             models.Index(fields=["expert", "status", "starts_at"]),
-            models.Index(fields=["customer", "starts_at"]),
+            models.Index(fields=["expert", "starts_at", "id"], name="booking_expert_time_idx"),
+            models.Index(fields=["customer", "starts_at", "id"], name="booking_customer_time_idx"),
+            models.Index(fields=["expert", "reviewed_at", "id"], name="booking_expert_reviews_idx",
+                         condition=Q(reviewed_at__isnull=False)),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="booking_starts_before_it_ends"),

@@ -13,6 +13,7 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.core.errors import Conflict, Forbidden, InvalidInput
 from serene.core.locking import lock_booking, retry_on_lock_conflict
+from serene.core.pagination import Page, keyset_page
 from serene.experts.models import Expert
 
 from .lifecycle import CUSTOMER
@@ -76,7 +77,20 @@ def expert_rating_refresh(*, expert: Expert) -> Expert:
     return expert
 
 
-def review_list_for_expert(*, expert: Expert, limit: int = 20) -> list[Booking]:
-    """The expert's reviews, newest first, for the profile (only the first name of the reviewer shows)."""
-    return list(Booking.objects.select_related("customer").filter(expert=expert, reviewed_at__isnull=False)
-                .order_by("-reviewed_at")[:limit])
+PROFILE_REVIEWS = 10
+REVIEWS_PAGE = 20
+
+
+def _reviews_of(expert: Expert):
+    return Booking.objects.select_related("customer").filter(expert=expert, reviewed_at__isnull=False)
+
+
+def review_list_for_expert(*, expert: Expert, limit: int = PROFILE_REVIEWS) -> list[Booking]:
+    """The expert's latest reviews, newest first, for the profile (only the first name of the reviewer
+    shows); the rest are on the reviews pages (review_page_for_expert)."""
+    return list(_reviews_of(expert).order_by("-reviewed_at", "-pk")[:limit])
+
+
+def review_page_for_expert(*, expert: Expert, cursor: str | None = None, limit: int = REVIEWS_PAGE) -> Page[Booking]:
+    """One page of the expert's reviews, newest first (keyset on reviewed_at)."""
+    return keyset_page(_reviews_of(expert), key="reviewed_at", newest_first=True, cursor=cursor, limit=limit)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.utils import timezone
 
 from serene.accounts.models import User
 from serene.core.errors import NotFound
+from serene.core.pagination import DEFAULT_LIMIT, Page, keyset_page
 
 from .lifecycle import constraint_condition_sql
 from .models import Booking, BookingStatus, MoneyOutcome
@@ -47,20 +49,52 @@ LISTED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL, Boo
                    BookingStatus.NO_SHOW, BookingStatus.CANCELLED, BookingStatus.REJECTED)
 
 
-def booking_list_for(*, user: User, upcoming: bool, role: str | None = None) -> list[Booking]:
-    """The user's own sessions (not holds): as the customer, as the expert, or both when role is None."""
-    now = timezone.now()
+DASHBOARD_SHOWN = 10  # each list of the customer's dashboard; the rest is on the sessions pages
+CALLED_OFF_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED)
+
+
+def _listed_for(user: User, role: str | None):
     mine = {"customer": Q(customer=user), "expert": Q(expert__user=user)}
     scope = mine[role] if role is not None else mine["customer"] | mine["expert"]
-    bookings = (Booking.objects.select_related("expert__user", "expert__category", "customer")
-                .filter(scope, status__in=LISTED_STATUSES))
+    return (Booking.objects.select_related("expert__user", "expert__category", "customer")
+            .filter(scope, status__in=LISTED_STATUSES))
+
+
+def booking_page_for(*, user: User, upcoming: bool, role: str | None = None, cursor: str | None = None,
+                     limit: int = DEFAULT_LIMIT, now: datetime | None = None) -> Page[Booking]:
+    """One page of the user's own sessions (not holds): as the customer, as the expert, or both when
+    role is None. Upcoming (not yet ended, in any listed state) soonest first; past newest first."""
+    now = now or timezone.now()
+    bookings = _listed_for(user, role)
     if upcoming:
-        return list(bookings.filter(ends_at__gt=now).order_by("starts_at"))
-    return list(bookings.filter(ends_at__lte=now).order_by("-starts_at"))
+        return keyset_page(bookings.filter(ends_at__gt=now), key="starts_at", newest_first=False,
+                           cursor=cursor, limit=limit)
+    return keyset_page(bookings.filter(ends_at__lte=now), key="starts_at", newest_first=True,
+                       cursor=cursor, limit=limit)
 
 
-def booking_list_for_customer(*, user: User, upcoming: bool) -> list[Booking]:
-    return booking_list_for(user=user, upcoming=upcoming, role="customer")
+@dataclass(frozen=True)
+class CustomerSessions:
+    """The customer's dashboard: bounded lists, each with a flag saying it goes on."""
+    upcoming: list[Booking]    # going ahead, soonest first
+    called_off: list[Booking]  # not yet ended but cancelled or declined, soonest first
+    past: list[Booking]        # ended, newest first
+    more_upcoming: bool
+    more_called_off: bool
+    more_past: bool
+
+
+def customer_sessions(*, user: User, now: datetime | None = None, shown: int = DASHBOARD_SHOWN) -> CustomerSessions:
+    """Three bounded queries through the (customer, starts_at) index, however long the history."""
+    now = now or timezone.now()
+    bookings = _listed_for(user, "customer")
+    ahead = bookings.filter(ends_at__gt=now).order_by("starts_at", "pk")
+    upcoming = list(ahead.filter(status__in=AHEAD_STATUSES)[:shown + 1])
+    called_off = list(ahead.filter(status__in=CALLED_OFF_STATUSES)[:shown + 1])
+    past = list(bookings.filter(ends_at__lte=now).order_by("-starts_at", "-pk")[:shown + 1])
+    return CustomerSessions(upcoming=upcoming[:shown], called_off=called_off[:shown], past=past[:shown],
+                            more_upcoming=len(upcoming) > shown, more_called_off=len(called_off) > shown,
+                            more_past=len(past) > shown)
 
 
 def session_status_message(*, booking: Booking) -> str:

@@ -35,14 +35,36 @@ def my_sessions(request: HttpRequest) -> HttpResponse:
     as_client = request.GET.get("as") == "client"
     if request.user.is_expert and not as_client:
         return redirect("bookings:expert_dashboard")
-    upcoming = selectors.booking_list_for_customer(user=request.user, upcoming=True)
     return render(request, "bookings/my_sessions.html", {
-        "upcoming": [booking for booking in upcoming if booking.status in selectors.AHEAD_STATUSES],
-        "called_off": [booking for booking in upcoming if booking.status not in selectors.AHEAD_STATUSES],
-        "past": selectors.booking_list_for_customer(user=request.user, upcoming=False)[:20],
+        "sessions": selectors.customer_sessions(user=request.user),
         "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
         "as_client": as_client,
     })
+
+
+CUSTOMER_LISTS = {"upcoming": "Upcoming sessions", "past": "Past sessions"}
+
+
+@login_required
+@require_GET
+def customer_session_list(request: HttpRequest) -> HttpResponse:
+    """Every session the user booked, upcoming (soonest first, cancelled ones included) or past
+    (newest first), a page at a time."""
+    when = request.GET.get("when", "upcoming")
+    if when not in CUSTOMER_LISTS:
+        when = "upcoming"
+    cursor = request.GET.get("cursor") or None
+    error, status = None, 200
+    try:
+        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer",
+                                          cursor=cursor)
+    except InvalidInput as problem:
+        error, status, cursor = problem.message, 400, None
+        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer")
+    return render(request, "bookings/customer_sessions.html", {
+        "page": page, "when": when, "title": CUSTOMER_LISTS[when], "error": error, "first_page": cursor is None,
+        "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
+    }, status=status)
 
 
 def _customer_booking(request: HttpRequest, public_id: str) -> Booking:

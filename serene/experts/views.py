@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from serene.availability.selectors import next_available_slots
 from serene.bookings.policy import cancellation_policy_text, late_booking_policy_text
-from serene.bookings.reviews import review_list_for_expert
+from serene.bookings.reviews import review_list_for_expert, review_page_for_expert
 from serene.core.timefmt import canonical_time_zone
 from serene.core.timezones import available_time_zones
 from serene.core.errors import InvalidInput
@@ -65,6 +65,21 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
                                                     "reviews": review_list_for_expert(expert=expert),
                                                     "wizard_zone_groups": _zone_groups(),
                                                     "cancellation_policy": cancellation_policy_text()})
+
+
+@require_GET
+def reviews(request: HttpRequest, slug: str) -> HttpResponse:
+    """Every review of the expert, newest first, a page at a time."""
+    expert = selectors.expert_get(slug=slug, with_languages=False)
+    cursor = request.GET.get("cursor") or None
+    error, status = None, 200
+    try:
+        page = review_page_for_expert(expert=expert, cursor=cursor)
+    except InvalidInput as problem:
+        error, status, cursor = problem.message, 400, None
+        page = review_page_for_expert(expert=expert)
+    return render(request, "experts/reviews.html", {"expert": expert, "page": page, "first_page": cursor is None,
+                                                    "error": error}, status=status)
 
 
 def _zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.models import BookingStatus, MoneyOutcome
 from serene.bookings.policy import cancel_preview
-from serene.core.errors import AppError
+from serene.core.errors import AppError, InvalidInput
+from serene.core.pagination import keyset_page
 
 from .cancellations import booking_cancel_with_refund
 from .models import MONEY_MOVED_STATUSES, Payment
@@ -59,13 +60,25 @@ def _cancelled_message(outcome: str) -> str:
     }.get(outcome, "Cancelled. The time is free again.")
 
 
+HISTORY_PAGE = 20
+
+
 @login_required
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
-    """Every payment the signed-in user made (captured, refunded or failed) and each refund of it."""
-    payments = list(Payment.objects.filter(booking__customer=request.user).exclude(gateway_payment_id=None)
-                    .select_related("booking__expert__user").prefetch_related("refunds")
-                    .order_by("-created_at")[:100])
+    """Every payment the signed-in user made (captured, refunded or failed) and each refund of it,
+    newest first, a page at a time (keyset on created_at: the cost of a page is flat however long
+    the history)."""
+    payments = (Payment.objects.filter(booking__customer=request.user).exclude(gateway_payment_id=None)
+                .select_related("booking__expert__user").prefetch_related("refunds"))
+    cursor = request.GET.get("cursor") or None
+    error, status = None, 200
+    try:
+        page = keyset_page(payments, key="created_at", newest_first=True, cursor=cursor, limit=HISTORY_PAGE)
+    except InvalidInput as problem:
+        error, status, cursor = problem.message, 400, None
+        page = keyset_page(payments, key="created_at", newest_first=True, limit=HISTORY_PAGE)
     return render(request, "bookings/payment_history.html", {
-        "payments": payments, "viewer_zone": request.user.time_zone or "Asia/Kolkata",
-    })
+        "payments": page.items, "page": page, "first_page": cursor is None, "error": error,
+        "viewer_zone": request.user.time_zone or "Asia/Kolkata",
+    }, status=status)

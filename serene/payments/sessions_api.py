@@ -19,6 +19,7 @@ from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, s
 from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import InvalidInput
 from serene.core.money import minor_to_major
+from serene.core.pagination import CURSOR_MAX_LENGTH, DEFAULT_LIMIT, MAX_LIMIT
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
 from serene.video.api import session_room_json
 
@@ -94,12 +95,18 @@ class SessionResponse(SessionOut):
 class SessionListOut(Schema):
     success: bool
     sessions: list[SessionOut]
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 
 class SessionListQuery(Schema):
     when: Literal["upcoming", "past"] = "upcoming"
     role: Literal["customer", "expert"] | None = Field(
         None, description="Only the sessions I booked (customer) or the ones booked with me (expert); default both.")
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT,
+                       description=f"Sessions per page, 1 to {MAX_LIMIT}.")
+    cursor: str | None = Field(None, max_length=CURSOR_MAX_LENGTH,
+                               description="The `nextCursor` of the previous page; omit for the first page. Upcoming "
+                                           "sessions come soonest first, past ones newest first.")
 
 
 def session_as_json(request: HttpRequest, booking: Booking, payment: Payment | None = None, *,
@@ -161,10 +168,12 @@ def create_session(request: HttpRequest, body: SessionIn):
 @router.get("/sessions", auth=session_auth, response=answers({200: SessionListOut}, 400, 401),
             summary="My sessions, upcoming or past: as the customer, as the expert, or both")
 def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
-    bookings = selectors.booking_list_for(user=request.user, upcoming=params.when == "upcoming", role=params.role)
-    payments = payments_paid_for(bookings=bookings)  # constant queries, however many sessions
-    return {"success": True, "sessions": [session_as_json(request, booking, payments.get(booking.pk), payment_known=True)
-                                          for booking in bookings]}
+    page = selectors.booking_page_for(user=request.user, upcoming=params.when == "upcoming", role=params.role,
+                                      cursor=params.cursor, limit=params.limit)
+    payments = payments_paid_for(bookings=page.items)  # constant queries, however many sessions
+    return {"success": True, "nextCursor": page.next_cursor,
+            "sessions": [session_as_json(request, booking, payments.get(booking.pk), payment_known=True)
+                         for booking in page.items]}
 
 
 # Every /sessions/{session_id} route: an id that is not a UUID is a session that does not exist (the

@@ -73,3 +73,28 @@ def test_each_listed_session_matches_the_single_session_answer(client):
     for session in listed:
         single = client.get(f"/api/v1/sessions/{session['id']}").json()["session"]
         assert single == session
+
+
+def test_the_list_is_paged_by_limit_and_cursor_every_session_once(client):
+    customer = UserFactory()
+    _sessions(customer, ExpertFactory(), 7, first_hour=0)
+    client.force_login(customer)
+    seen, cursor, pages = [], None, 0
+    while True:
+        response = client.get("/api/v1/sessions", {"limit": 3, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200
+        body = response.json()
+        seen += [session["startsAt"] for session in body["sessions"]]
+        pages += 1
+        cursor = body["nextCursor"]
+        if cursor is None:
+            break
+    assert pages == 3 and len(seen) == 7 == len(set(seen)) and seen == sorted(seen)
+
+
+@pytest.mark.parametrize("query", ["limit=0", "limit=101", "limit=ten", "cursor=not-a-cursor", "cursor=" + "A" * 300])
+def test_a_bad_limit_or_cursor_is_a_400(client, query):
+    client.force_login(UserFactory())
+    response = client.get(f"/api/v1/sessions?{query}")
+    assert response.status_code == 400, response.content
+    assert response.json()["success"] is False

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -151,10 +151,16 @@ def notices_unread_count(*, user: User) -> int:
     return Notice.objects.filter(user=user, read_at__isnull=True).count()
 
 
+BADGE_CAP = 100  # the badge says "99+" past 99: counting further would cost with every notice ever received
+
+
 def notice_counts(*, user: User) -> NoticeCounts:
-    """How many notices the user has and how many are unread, in one query (the header's badge)."""
-    counts = Notice.objects.filter(user=user).aggregate(
-        total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
+    """How many notices the user has and how many are unread, each counted up to BADGE_CAP, in one
+    bounded query (the header's badge): the unread come first in (user, read_at) index order, so the
+    unread among the first BADGE_CAP rows are all of them, or at least BADGE_CAP."""
+    first = (Notice.objects.filter(user=user).order_by(F("read_at").desc(nulls_first=True))
+             .values("id", "read_at")[:BADGE_CAP])
+    counts = first.aggregate(total=Count("id"), unread=Count("id", filter=Q(read_at__isnull=True)))
     return NoticeCounts(total=counts["total"], unread=counts["unread"])
 
 

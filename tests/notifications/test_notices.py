@@ -234,3 +234,20 @@ def client_for(user):
     browser = Client()
     browser.force_login(user)
     return browser
+
+
+@pytest.mark.parametrize(("read", "unread", "expected"), [(0, 0, (0, 0)), (3, 2, (5, 2)), (150, 7, (100, 7)),
+                                                          (5, 140, (100, 100))])
+def test_the_badge_counts_at_most_a_hundred_and_never_misses_an_unread_one(read, unread, expected):
+    """However many notices an expert has collected over the years, the badge reads a bounded number
+    of rows; the unread ones come first, so a few unread among thousands read are all counted."""
+    from django.utils import timezone
+
+    from serene.notifications.notices import notice_counts
+    user = UserFactory()
+    Notice.objects.bulk_create([Notice(key=f"read-{user.pk}-{n}", user=user, kind="booked", text="Old news",
+                                       read_at=timezone.now()) for n in range(read)]
+                               + [Notice(key=f"new-{user.pk}-{n}", user=user, kind="booked", text="New")
+                                  for n in range(unread)])
+    counts = notice_counts(user=user)
+    assert (counts.total, counts.unread) == expected

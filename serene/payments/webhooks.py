@@ -30,7 +30,11 @@ def webhook_receive(*, body: str, signature: str, event_id: str) -> tuple[Webhoo
 
 
 def webhook_handle_event(*, event_pk: int) -> None:
-    """Act on a stored event by re-fetching the truth from the gateway; at most once per event.
+    """Act on a stored event by re-fetching the truth from the gateway.
+
+    An event marked handled is skipped. The check is not under a lock, so the task and the sweep may
+    both run one event; that is safe because handling is idempotent: it applies the gateway's current
+    state under the rows' locks, and applying it twice changes nothing the second time.
 
     A payment event re-applies the payment; a refund event also re-reads the payment's refunds (a
     refund that failed, or one made in the Razorpay Dashboard).

@@ -209,9 +209,8 @@ def test_earnings_are_added_up_by_the_database_exactly_as_session_by_session(zon
                                                          and row.starts_at < datetime(2026, 12, 1, tzinfo=tz))
 
 
+@pytest.mark.postgres
 def test_the_pages_queries_use_their_indexes_on_postgresql():
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN of PostgreSQL's planner")
     now = datetime(2026, 11, 18, 12, 0, tzinfo=KOLKATA)
     expert, customer = ExpertFactory(time_zone="Asia/Kolkata"), UserFactory()
     practice(expert, past=200, later=10, now=now)

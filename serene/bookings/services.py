@@ -165,6 +165,13 @@ def lapsed_holds_in_the_way(*, booking: Booking, now: datetime):
                         starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk)
 
 
+def booking_time_taken(*, booking: Booking, now: datetime) -> bool:
+    """Another booking of the expert blocks this one's time now (buffers included): a payment that
+    arrives after this booking's hold ran out cannot keep it. Exact under the expert's lock."""
+    return _overlapping(Booking.objects.filter(blocking_q(now=now), expert_id=booking.expert_id),
+                        starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk).exists()
+
+
 def lapsed_holds_expire(*, expert: Expert, starts_at: datetime, blocked_until: datetime, now: datetime,
                         excluding_booking_id: int | None = None) -> int:
     """Mark the holds that ran out in [starts_at, blocked_until) expired, under the expert's lock.
@@ -232,9 +239,7 @@ def booking_confirm_paid(*, locked: Locked, now: datetime) -> bool:
     hold_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at > now
     if not hold_live:
         # A late payment: the time is this booking's only if nobody else holds it now.
-        rivals = _overlapping(Booking.objects.filter(blocking_q(now=now), expert=expert), starts_at=booking.starts_at,
-                              blocked_until=booking.blocked_until).exclude(pk=booking.pk)
-        if rivals.exists():
+        if booking_time_taken(booking=booking, now=now):
             if booking.status == BookingStatus.PENDING:
                 booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             return False

@@ -2,7 +2,8 @@
 events and the gateway call log ("what happened to my money").
 
 All of them are read-only here: a payment's status and amounts and its refunds change only through
-the services (refunds.py, refund_sync.py, events.py), which record every change as a refund move or in the call log.
+the services (checkout.py, events.py, refunds.py, refund_sync.py), which record every change as a
+payment move, a refund move or in the call log.
 Staff act through actions that call those services: refund a payment in full; approve, decline or
 cancel a booking (the booking admin's money actions are added here, since bookings never imports
 payments). A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that
@@ -18,7 +19,7 @@ from serene.core.errors import AppError
 
 from .cancellations import (STAFF_CANCEL_REASON, booking_cancel_with_refund, booking_reject_with_refund,
                             payment_refund_by_staff)
-from .models import GatewayCall, Payment, Refund, RefundEvent, WebhookEvent
+from .models import GatewayCall, Payment, PaymentEvent, Refund, RefundEvent, WebhookEvent
 
 
 def _each(modeladmin, request, queryset, act, done: str) -> None:
@@ -58,6 +59,14 @@ class RefundInline(admin.TabularInline):
     readonly_fields = fields
 
 
+class PaymentEventInline(admin.TabularInline):
+    model = PaymentEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "from_status", "to_status", "source", "reason")
+    readonly_fields = fields
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("gateway_order_id", "gateway_payment_id", "amount_minor", "currency", "status", "needs_attention",
@@ -66,7 +75,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ("gateway_order_id", "gateway_payment_id", "receipt", "booking__public_id", "booking__customer__email")
     raw_id_fields = ("booking", "stray_of")
     readonly_fields = ("gateway_calls",)
-    inlines = [RefundInline]
+    inlines = [PaymentEventInline, RefundInline]
     actions = ["refund_in_full"]
 
     def has_change_permission(self, request, obj=None):

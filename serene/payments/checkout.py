@@ -41,6 +41,7 @@ from .errors import AmountMismatch, InvalidSignature
 from .events import payment_sync
 from .gateway import GatewayOrder, GatewayUnavailable, claim_stale_after, get_gateway
 from .models import OPEN_STATUSES, Payment, PaymentStatus
+from .payment_lifecycle import CHECKOUT, payment_create, payment_move
 
 GATEWAY_FAILED_REASON = "The payment could not be started."
 
@@ -101,9 +102,9 @@ def _order_claim(*, booking_id: int) -> tuple[Payment, str | None]:
         first = not booking.payments.exists()
         # The booking's id is the receipt (support finds it in the Dashboard); a later order of the
         # same booking needs another, since the gateway may hold an order under the first already.
-        claim = Payment.objects.create(booking=booking, status=PaymentStatus.CREATING, amount_minor=booking.price_minor,
-                                       currency=booking.currency,
-                                       receipt=str(booking.public_id) if first else uuid.uuid4().hex)
+        claim = payment_create(source=CHECKOUT, reason="Opening the gateway order.", booking=booking,
+                               status=PaymentStatus.CREATING, amount_minor=booking.price_minor,
+                               currency=booking.currency, receipt=str(booking.public_id) if first else uuid.uuid4().hex)
         return claim, claim.receipt
     if existing.status == PaymentStatus.CREATING:
         # A twin is asking the gateway (a double click), or died doing so. Ask too, under a receipt
@@ -144,11 +145,10 @@ def _order_claim_fulfil(*, payment_id: int, receipt: str, order: GatewayOrder) -
     if payment is None or payment.status != PaymentStatus.CREATING:
         return payment  # removed, or a twin's order was recorded first: ours stays unused
     payment = lock_rows(payment_id=payment_id).payment
-    payment.gateway_order_id = order.id
-    payment.status = PaymentStatus.CREATED
-    payment.receipt = receipt  # the recorded order's, which support finds in the Dashboard
-    payment.save(update_fields=["gateway_order_id", "status", "receipt", "updated_at"])
-    return payment
+    # The receipt becomes the recorded order's, which support finds in the Dashboard.
+    return payment_move(payment=payment, to=PaymentStatus.CREATED, source=CHECKOUT,
+                        reason=f"Gateway order {order.id} opened.",
+                        changes={"gateway_order_id": order.id, "receipt": receipt})
 
 
 @retry_on_lock_conflict

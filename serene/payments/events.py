@@ -12,19 +12,23 @@ payment and only moves states forward.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.db import transaction
-from django.utils import timezone
 
-from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.bookings.lifecycle import SYSTEM, booking_move
+from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.selectors import LATE_PAYMENT_REFUNDED
-from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid
-from serene.core.locking import lock_rows, retry_on_lock_conflict
+from serene.bookings.services import (HOLD_RAN_OUT, booking_clear_way_to_confirm, booking_confirm_paid,
+                                      booking_time_taken)
+from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
 from serene.core.money import format_money
 
+from .captures import KEEPS, STRAYS, Capture, CaptureFacts, CaptureKind, SeenOn, capture_classify, hold_lapsed
 from .gateway import (MONEY_MOVED, GatewayPayment, GatewayPaymentStatus, GatewayRefused, GatewayUnavailable,
                       get_gateway)
-from .models import MONEY_MOVED_STATUSES, OPEN_STATUSES, Payment, PaymentStatus, RefundStatus
+from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, RefundStatus
+from .payment_lifecycle import GATEWAY, payment_create, payment_move
 from .refund_lifecycle import LIVE_STATUSES
 from .refund_sync import dashboard_refund_ended
 from .refunds import payment_owe_in_full, payment_refund_settle
@@ -93,42 +97,55 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
         return None
 
     known = Payment.objects.filter(gateway_payment_id=snapshot.id).first()
-    mismatch = snapshot.amount != payment.amount_minor or snapshot.currency != payment.currency
-    if known is not None and known.pk != payment.pk:
-        return known.pk, True, _refunds_differ(known, snapshot)  # a stray seen before
-    if known is None and (mismatch or payment.gateway_payment_id or payment.status not in (*OPEN_STATUSES,
-                                                                                          PaymentStatus.FAILED)):
-        stray = _record_stray(payment=payment, booking=booking, snapshot=snapshot, mismatch=mismatch)
+    capture = capture_classify(_capture_facts(payment=payment, booking=booking, snapshot=snapshot, known=known,
+                                              judged_at=judged_at))
+    if capture.kind == CaptureKind.STRAY_SEEN:
+        return known.pk, True, _refunds_differ(known, snapshot)
+    if capture.kind in STRAYS:
+        stray = _record_stray(payment=payment, booking=booking, snapshot=snapshot,
+                              mismatch=capture.kind == CaptureKind.STRAY_MISMATCH)
         return stray.pk, True, snapshot.amount_refunded > 0
-    if known is None:
-        payment.status = PaymentStatus.CAPTURED
-        payment.gateway_payment_id = snapshot.id
-        payment.method = snapshot.method
-        payment.captured_at = timezone.now()
-        payment.error_code = payment.error_description = ""
-        payment.save()
-        _log_on_commit("Payment captured: payment %s order %s booking %s amount %s %s (%s)", snapshot.id,
-                       payment.gateway_order_id, booking.public_id, payment.amount_minor, payment.currency,
-                       snapshot.method or "method unknown")
-
-    # Decide once. (A refund due without its reason recorded is what an older version left after a crash;
-    # a booking a Dashboard refund cancelled is staff's decision, even while that refund is pending.)
-    if not payment.refund_reason and booking.money_outcome in (MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING) \
-            and not dashboard_refund_ended(booking):
-        late = booking.status == BookingStatus.EXPIRED or (
-            booking.status == BookingStatus.PENDING and booking.hold_expires_at is not None
-            and booking.hold_expires_at <= judged_at)
-        kept = booking_confirm_paid(locked=locked, now=judged_at)
-        if not kept:
-            payment_owe_in_full(payment=payment, booking=booking, reason=_why_not_kept(booking))
-        if late:
-            _log_on_commit("Late payment decision: payment %s booking %s %s", snapshot.id, booking.public_id,
-                           f"kept (booking {booking.status})" if kept
-                           else f"refund owed in full (booking {booking.status}: the time was taken)")
-        elif not kept:
-            _log_on_commit("Payment decision: payment %s booking %s refund owed in full (booking %s)", snapshot.id,
-                           booking.public_id, booking.status)
+    if capture.records_capture:
+        _record_capture(payment=payment, booking=booking, snapshot=snapshot)
+    _decide(capture=capture, locked=locked, snapshot=snapshot, judged_at=judged_at)
     return payment.pk, bool(payment.refund_reason), _refunds_differ(payment, snapshot)
+
+
+def _capture_facts(*, payment: Payment, booking: Booking, snapshot: GatewayPayment, known: Payment | None,
+                   judged_at: datetime) -> CaptureFacts:
+    """What capture_classify needs, read under the locks (whether the time is taken only when it matters)."""
+    seen_on = SeenOn.NONE if known is None else SeenOn.ORDER if known.pk == payment.pk else SeenOn.STRAY
+    lapsed = hold_lapsed(booking_status=booking.status, hold_expires_at=booking.hold_expires_at, judged_at=judged_at)
+    return CaptureFacts(
+        amount_minor=snapshot.amount, currency=snapshot.currency, seen_on=seen_on, order_status=payment.status,
+        order_payment_id=payment.gateway_payment_id, order_amount_minor=payment.amount_minor,
+        order_currency=payment.currency, order_refund_reason=payment.refund_reason, booking_status=booking.status,
+        hold_expires_at=booking.hold_expires_at, money_outcome=booking.money_outcome,
+        dashboard_refund_ended=dashboard_refund_ended(booking), judged_at=judged_at,
+        time_taken=booking_time_taken(booking=booking, now=judged_at) if lapsed and seen_on != SeenOn.STRAY else None)
+
+
+def _decide(*, capture: Capture, locked: Locked, snapshot: GatewayPayment, judged_at: datetime) -> None:
+    """Apply what the capture means for the booking: keep it, or owe the money back in full."""
+    payment, booking = locked.payment, locked.booking
+    if capture.kind in (CaptureKind.ALREADY_DECIDED, CaptureKind.ALREADY_KEPT):
+        return
+    if capture.kind in KEEPS:
+        # Bookings has the last word: the no-overlap constraint may still refuse the time.
+        kept = booking_confirm_paid(locked=locked, now=judged_at)
+    else:
+        kept = False
+        if capture.kind == CaptureKind.LATE_TIME_TAKEN and booking.status == BookingStatus.PENDING:
+            booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=judged_at)
+    if not kept:
+        payment_owe_in_full(payment=payment, booking=booking, reason=_why_not_kept(booking))
+    if capture.late:
+        _log_on_commit("Late payment decision: payment %s booking %s %s", snapshot.id, booking.public_id,
+                       f"kept (booking {booking.status})" if kept
+                       else f"refund owed in full (booking {booking.status}: the time was taken)")
+    elif not kept:
+        _log_on_commit("Payment decision: payment %s booking %s refund owed in full (booking %s)", snapshot.id,
+                       booking.public_id, booking.status)
 
 
 def _log_on_commit(message: str, *args) -> None:
@@ -137,15 +154,30 @@ def _log_on_commit(message: str, *args) -> None:
 
 
 def _record_attempt(payment: Payment, snapshot: GatewayPayment) -> None:
+    """A payment tried on the order, not (yet) captured: the order is attempted, with why it failed if it did."""
     if payment.status not in (PaymentStatus.CREATED, PaymentStatus.ATTEMPTED):
         return
-    payment.status = PaymentStatus.ATTEMPTED
-    fields = ["status", "updated_at"]
+    errors = {}
     if snapshot.status == GatewayPaymentStatus.FAILED:
-        payment.error_code = snapshot.failure_reason[:40]
-        payment.error_description = snapshot.failure_description[:240]
-        fields += ["error_code", "error_description"]
-    payment.save(update_fields=fields)
+        errors = {"error_code": snapshot.failure_reason[:40], "error_description": snapshot.failure_description[:240]}
+    if payment.status == PaymentStatus.CREATED:
+        payment_move(payment=payment, to=PaymentStatus.ATTEMPTED, source=GATEWAY, changes=errors,
+                     reason=f"Payment {snapshot.id} {snapshot.status}"
+                            + (f": {snapshot.failure_description}" if errors else "."))
+    else:  # tried again on the same order: it stays attempted (with why it failed, if it did)
+        for field, value in errors.items():
+            setattr(payment, field, value)
+        payment.save(update_fields=[*errors, "updated_at"])
+
+
+def _record_capture(*, payment: Payment, booking: Booking, snapshot: GatewayPayment) -> None:
+    payment_move(payment=payment, to=PaymentStatus.CAPTURED, source=GATEWAY,
+                 reason=f"Payment {snapshot.id} captured ({snapshot.method or 'method unknown'}).",
+                 changes={"gateway_payment_id": snapshot.id, "method": snapshot.method, "error_code": "",
+                          "error_description": ""})
+    _log_on_commit("Payment captured: payment %s order %s booking %s amount %s %s (%s)", snapshot.id,
+                   payment.gateway_order_id, booking.public_id, payment.amount_minor, payment.currency,
+                   snapshot.method or "method unknown")
 
 
 def _record_stray(*, payment: Payment, booking: Booking, snapshot: GatewayPayment, mismatch: bool) -> Payment:
@@ -155,10 +187,11 @@ def _record_stray(*, payment: Payment, booking: Booking, snapshot: GatewayPaymen
     else:
         reason = SECOND_CAPTURE_REASON
     logger.error("Order %s: stray captured payment %s (%s)", payment.gateway_order_id, snapshot.id, reason)
-    return Payment.objects.create(
+    return payment_create(
+        source=GATEWAY, reason=f"Stray payment {snapshot.id} captured on order {payment.gateway_order_id}.",
         booking=booking, gateway_order_id=payment.gateway_order_id, stray_of=payment, gateway_payment_id=snapshot.id,
         amount_minor=snapshot.amount, currency=snapshot.currency, status=PaymentStatus.CAPTURED,
-        method=snapshot.method, captured_at=timezone.now(), refund_reason=reason[:240])
+        method=snapshot.method, refund_reason=reason[:240])
 
 
 def _refunds_differ(payment: Payment, snapshot: GatewayPayment) -> bool:

@@ -1,5 +1,5 @@
-"""Money records: a Payment per gateway order (and per stray capture), its Refunds with their moves,
-every WebhookEvent received once, and the GatewayCall log of every call made to the gateway."""
+"""Money records: a Payment per gateway order (and per stray capture) with its moves, its Refunds with
+theirs, every WebhookEvent received once, and the GatewayCall log of every call made to the gateway."""
 from __future__ import annotations
 
 from django.db import models
@@ -68,6 +68,31 @@ class Payment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.gateway_order_id or 'order being opened'} {self.status}"
+
+
+class PaymentSource(models.TextChoices):
+    """What moved a payment (the allowed moves, and which of these may make each, are in payment_lifecycle.py)."""
+    CHECKOUT = "checkout", "Checkout"                  # opening the gateway order
+    GATEWAY = "gateway", "The payment provider"        # what the gateway reported (verify, webhook, reconciliation)
+    REFUNDS = "refunds", "Its refunds"                 # what its refunds add up to
+    DEMO = "demo", "Demo data"                         # seed_demo's paid sessions
+    EARLIER = "earlier", "Before the timeline"         # its status when payments began recording moves
+
+
+class PaymentEvent(models.Model):
+    """One recorded move of a payment: its timeline (from blank for its creation)."""
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=20, choices=PaymentSource.choices)
+    reason = models.CharField(max_length=240, blank=True)
+
+    class Meta:
+        ordering = ("at", "id")
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} → {self.to_status}"
 
 
 class RefundStatus(models.TextChoices):

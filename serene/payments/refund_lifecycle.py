@@ -8,7 +8,8 @@
 A failed refund is final for that attempt, but the money is still owed (refunds.py asks again, up
 to REFUND_ATTEMPTS, then flags the payment for staff). Every move is recorded as a RefundEvent, under
 the payment's lock (taken with its expert and booking, the fixed order). From its refunds follow the
-payment's status (captured, partially refunded, refunded) and its booking's money outcome.
+payment's status (captured, partially refunded, refunded: moves of payment_lifecycle.py) and its
+booking's money outcome.
 Used by refunds.py (issuing) and refund_sync.py (what the gateway reports).
 """
 from __future__ import annotations
@@ -21,8 +22,10 @@ from serene.bookings.lifecycle import booking_set_money_outcome
 from serene.bookings.models import Booking, MoneyOutcome
 from serene.core.errors import Conflict
 from serene.core.locking import Locked, lock_rows
+from serene.core.money import format_money
 
-from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, Refund, RefundEvent, RefundStatus
+from .models import MONEY_MOVED_STATUSES, Payment, PaymentSource, PaymentStatus, Refund, RefundEvent, RefundStatus
+from .payment_lifecycle import payment_move
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +105,9 @@ def payment_status_from_refunds(payment: Payment) -> None:
     status = (PaymentStatus.REFUNDED if refunded >= payment.amount_minor
               else PaymentStatus.PARTIALLY_REFUNDED if refunded else PaymentStatus.CAPTURED)
     if status != payment.status:
-        payment.status = status
-        payment.save(update_fields=["status", "updated_at"])
+        payment_move(payment=payment, to=status, source=PaymentSource.REFUNDS,
+                     reason=f"Refunds under way or processed: {format_money(refunded, payment.currency)} "
+                            f"of {format_money(payment.amount_minor, payment.currency)}.")
 
 
 def booking_outcome_from_refunds(*, payment: Payment, booking: Booking) -> None:

@@ -23,7 +23,8 @@ from serene.core.money import price_for_duration
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_PASSWORD
 from serene.experts.models import Expert
 
-from ...models import Payment, PaymentStatus
+from ...models import PaymentSource, PaymentStatus
+from ...payment_lifecycle import payment_create
 
 S = BookingStatus
 REVIEWERS = [("priya.demo@serene.test", "Priya Nair"), ("rahul.demo@serene.test", "Rahul Mehta"),
@@ -166,7 +167,7 @@ class Command(BaseCommand):
             SandboxPayment.objects.create(id=payment_id, order=order, amount=booking.price_minor,
                                           currency=booking.currency, status="captured", method="card", captured=True,
                                           email=booking.customer.email, card_last4="1111", card_network="Visa")
-        Payment.objects.create(booking=booking, gateway_order_id=order_id, receipt=str(booking.public_id),
-                               gateway_payment_id=payment_id, amount_minor=booking.price_minor,
-                               currency=booking.currency, status=PaymentStatus.CAPTURED, method="card",
-                               captured_at=paid_at, session_reported_at=paid_at)
+        payment_create(source=PaymentSource.DEMO, reason="A demo session, paid.", at=paid_at, booking=booking,
+                       gateway_order_id=order_id, receipt=str(booking.public_id), gateway_payment_id=payment_id,
+                       amount_minor=booking.price_minor, currency=booking.currency, status=PaymentStatus.CAPTURED,
+                       method="card", session_reported_at=paid_at)

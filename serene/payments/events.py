@@ -100,6 +100,7 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
     capture = capture_classify(_capture_facts(payment=payment, booking=booking, snapshot=snapshot, known=known,
                                               judged_at=judged_at))
     if capture.kind == CaptureKind.STRAY_SEEN:
+        assert known is not None  # the stray's row the classification was told of
         return known.pk, True, _refunds_differ(known, snapshot)
     if capture.kind in STRAYS:
         stray = _record_stray(payment=payment, booking=booking, snapshot=snapshot,

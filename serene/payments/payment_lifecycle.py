@@ -3,10 +3,13 @@ the two functions through which every payment is created and moved, each step re
 
     (new) ─checkout─▶ creating ─checkout─▶ created ─gateway─▶ attempted
                                               │                   │
-                                              └─────gateway───────┴──▶ captured ◀─┐
-    (new) ─gateway (a stray), demo─────────────────────────────────────▶ captured   │ refunds
-                                                                           ▲ ▼      │ (both ways)
-                                                   partially_refunded ◀──refunds──▶ refunded
+                                           gateway             gateway
+                                              ▼                   │
+    failed ────────────gateway────────────▶ captured ◀────────────┘
+    (new) ─gateway (a stray), demo────────▶    ▲ │
+                                       refunds │ │ refunds
+                                               │ ▼
+                              partially_refunded ◀─refunds─▶ refunded   (every move among the three)
 
 `creating` is an order claimed and being opened at the gateway (checkout.py); a claim whose call
 failed is deleted, not moved, and its timeline with it. A payment tried on the order, authorised or

@@ -1,6 +1,6 @@
 """Which email backend Serene sends through, decided from the environment.
 
-A pure function of an env mapping, so settings.py stays one call and tests need no subprocess.
+A pure function of an env mapping, so serene/settings/email.py stays one call and tests need no subprocess.
 """
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ PROVIDERS: dict[str, Provider] = {
                          where_to_find="Postmark: your server -> API Tokens -> Server API token."),
 }
 KNOWN_NAMES = ("mailbox", "smtp", *PROVIDERS)
+# Every variable email_config_from_env reads (the README's table lists each; tests/core/test_settings_readme.py).
+VARIABLES = ("EMAIL_PROVIDER", "EMAIL_HOST",
+             *(name for provider in PROVIDERS.values() for name in (*provider.required, *provider.optional)))
 
 
 class EmailConfigError(ImproperlyConfigured):

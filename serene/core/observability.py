@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import os
 import time
 from datetime import timedelta
 
@@ -173,7 +172,7 @@ def _run_after_unset():
 
 def _process_registry() -> CollectorRegistry:
     """This process's metrics, or all web processes' when PROMETHEUS_MULTIPROC_DIR is set."""
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    if settings.PROMETHEUS_MULTIPROC_DIR:
         from prometheus_client import multiprocess
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)

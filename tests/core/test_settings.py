@@ -105,6 +105,17 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
     assert connection.settings_dict["OPTIONS"]["timeout"] > 0
 
 
+def test_importing_the_settings_makes_no_folder_and_start_up_makes_the_ones_it_needs(tmp_path):
+    var = tmp_path / "var"
+    code = ("import pathlib, sys; import serene.settings; var = pathlib.Path(sys.argv[1]); print(var.exists()); "
+            "import django; django.setup(); print(var.is_dir(), (var / 'static').is_dir())")
+    env = {key: value for key, value in os.environ.items() if key not in {"DATABASE_URL", "STATIC_ROOT"}}
+    env.update(DEBUG="true", SERENE_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="serene.settings")
+    result = subprocess.run([sys.executable, "-c", code, str(var)], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.stdout.split() == ["False", "True", "True"], result.stderr
+
+
 def test_production_hashes_passwords_with_argon2():
     from serene.settings_test import PRODUCTION_PASSWORD_HASHERS
     assert PRODUCTION_PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"

@@ -77,7 +77,7 @@ def test_an_unknown_provider_is_refused_with_the_names_that_work():
     assert error.value.advice == "Use one of: mailbox, smtp, sendgrid, mailgun, postmark (or leave it empty)."
 
 
-# --- Start-up: settings.py stops with the same message, and anymail reads the keys it was given --------
+# --- Start-up: the settings stop with the same message, and anymail reads the keys it was given --------
 
 def _start(env_overrides: dict, code: str = "") -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items()

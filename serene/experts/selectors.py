@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from serene.core.errors import InvalidInput, NotFound
 
@@ -85,7 +85,11 @@ def category_list() -> list[Category]:
 
 
 def language_list_in_use() -> list[Language]:
-    return list(Language.objects.filter(experts__is_active=True).distinct().order_by("name"))
+    """Languages at least one active expert speaks. EXISTS stops at the first such expert of each
+    language (an index probe per language); the join and DISTINCT it replaces read every expert's
+    languages, 10 ms at 10,000 experts on PostgreSQL (bench/scale.py)."""
+    spoken = Expert.languages.through.objects.filter(language_id=OuterRef("pk"), expert__is_active=True)
+    return list(Language.objects.filter(Exists(spoken)).order_by("name"))
 
 
 def expert_session_length(*, expert: Expert, amount_minor: int | None = None) -> int:

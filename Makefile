@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench clean
+.PHONY: run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench bench-scale clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -83,6 +83,13 @@ test-clock-%: install
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script =="; $(PY) $$script || exit 1; done
+
+# Pages at scale (issue 18) on SQLite, then on PostgreSQL when it answers (scratch database serene_bench_scale).
+BENCH_SCALE_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/serene_bench_scale
+bench-scale: install
+	env -u DATABASE_URL $(PY) bench/scale.py
+	@if $(PY) scripts/postgres_ready.py "$(TEST_POSTGRES_URL)"; then DATABASE_URL="$(BENCH_SCALE_POSTGRES_URL)" $(PY) bench/scale.py; \
+	else echo "SKIPPED: bench/scale.py on PostgreSQL (no server at $(BENCH_SCALE_POSTGRES_URL))"; fi
 
 clean:
 	rm -rf $(VENV) var

@@ -11,8 +11,9 @@ signed in with force_login where the page needs it:
   expert's profile and reviews page, and staff's /staff/operations/.
 - experts (10, 100, 1,000, 10,000 experts with weekly hours, days off, languages and bookings;
   reference 100): the marketplace (12 a page, and page_size=50) and an expert's profile and reviews.
-- customer (a customer with 0, 50, 500 sessions; reference 50): /dashboard/, /dashboard/payments/,
-  GET /api/v1/sessions (upcoming, and when=past).
+- customer (a customer with 0, 50, 500 sessions; reference 50): /dashboard/, the "see all" pages
+  /dashboard/sessions/?when=upcoming and ?when=past, /dashboard/payments/, GET /api/v1/sessions
+  (upcoming, and when=past).
 
 A page whose address does not resolve yet (the sessions and reviews pages) is left out with a note.
 
@@ -100,6 +101,8 @@ PAGES = [
     Page("expert profile", "experts", "anonymous", "/experts/{slug}/"),
     Page("expert reviews", "experts", "anonymous", "/experts/{slug}/reviews/"),
     Page("customer dashboard", "customer", "customer", "/dashboard/"),
+    Page("customer sessions, upcoming", "customer", "customer", "/dashboard/sessions/?when=upcoming"),
+    Page("customer sessions, past", "customer", "customer", "/dashboard/sessions/?when=past"),
     Page("payments history", "customer", "customer", "/dashboard/payments/"),
     Page("GET /api/v1/sessions", "customer", "customer", "/api/v1/sessions"),
     Page("GET /api/v1/sessions?when=past", "customer", "customer", "/api/v1/sessions?when=past"),

@@ -41,8 +41,8 @@ Sizes: BENCH_BOOKINGS (0,1000,10000,100000), BENCH_EXPERTS (10,100,1000,10000), 
 (0,50,500); the reference is 1000 / 100 / 50 when listed, else the smallest size above zero.
 
 On PostgreSQL every world is a schema of the one database named in DATABASE_URL, which is dropped
-and created again: never point it at one you keep. The connection pool is off and connections are
-kept (as the pool would keep them). Figures from a busy machine are provisional: the load average
+and created again: never point it at one you keep. On both databases the connection is kept from
+request to request (PostgreSQL's pool is off; it would keep them too), so no request pays a connect. Figures from a busy machine are provisional: the load average
 is printed at the start of every round.
 """
 from __future__ import annotations

@@ -5,7 +5,8 @@ A *world* is one database (an SQLite file, or a PostgreSQL schema) holding one s
 
 - `bookings` N: one expert (the measured one) with N bookings, nine others with a few each.
 - `experts` N: N experts, each with weekly hours, a day off or two, languages and some bookings.
-- `customer` N: a customer with N sessions over thirty experts, who have sessions of their own.
+- `customer` N: a customer with N sessions (four of them ahead) over thirty experts, who have
+  sessions of their own.
 
 Every booking state is there, as the services write it: pending with a live hold and an open order;
 confirmed and awaiting_approval ahead, paid; completed (many reviewed, the expert's rating computed
@@ -339,7 +340,9 @@ def build_world(*, kind: str, size: int, now: datetime, seed: int = 18) -> Built
             counts = builder.bookings(plan, others)
             # The customer: one session a day at most, afternoons, a few ahead, with any of the thirty.
             mine, today = [], now.date()
-            for wanted, step in ((min(size // 10, 20), 2), (size - min(size // 10, 20), -2)):
+            # A few ahead (a person books the next few, however long their history), the rest behind.
+            ahead = min(size, 4)
+            for wanted, step in ((ahead, 2), (size - ahead, -2)):
                 offset, taken = step // 2, 0
                 while taken < wanted:
                     day = today + timedelta(days=offset)

@@ -94,8 +94,8 @@ class Expert(TimeStampedModel):
         # first page reads only the few at the top, not every expert sharing the top average. Partial
         # (WHERE is_active) rather than led by is_active: SQLite uses an index for a bare boolean
         # condition only when it is the index's own condition (bench/scale.py, 10,000 experts).
-        # The third lets the page's total (active experts with an active user) count from a narrow
-        # index instead of the wide table: still every active expert, at about half the cost.
+        # The third lets PostgreSQL count the page's total (active experts with an active user) from a
+        # narrow index instead of the wide table: still every active expert, at about half the cost.
         indexes = [models.Index(fields=["hourly_rate_minor"], condition=Q(is_active=True), name="expert_active_rate_idx"),
                    models.Index(fields=["-rating_average", "-rating_count"], condition=Q(is_active=True),
                                 name="expert_active_rating_idx"),

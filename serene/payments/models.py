@@ -56,6 +56,8 @@ class Payment(TimeStampedModel):
 
     class Meta:
         indexes = [models.Index(fields=["status", "created_at"]),
+                   # The operations page reads the payments changed lately (reconciliation.py).
+                   models.Index(fields=["updated_at"], name="payment_updated_idx"),
                    models.Index(fields=["needs_attention"], condition=Q(needs_attention=True),
                                 name="payment_needs_attention")]
         constraints = [
@@ -120,6 +122,8 @@ class Refund(TimeStampedModel):
 
     class Meta:
         ordering = ("created_at", "id")  # a payment's refunds in the order they were asked for
+        # The refunds still on their way, found without reading every refund ever made.
+        indexes = [models.Index(fields=["payment"], condition=Q(status="created"), name="refund_open_idx")]
 
     def __str__(self) -> str:
         return f"{self.gateway_refund_id or self.receipt} {self.amount_minor} {self.status}"

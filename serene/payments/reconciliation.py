@@ -4,7 +4,7 @@ refund, a refund the gateway has not finished or has failed)."""
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet, Sum
@@ -18,7 +18,7 @@ from serene.core.errors import AppError
 from .checkout import order_claims_clear_stale
 from .events import payment_apply, payment_sync
 from .gateway import GatewayPaymentStatus, get_gateway
-from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, RefundStatus
+from .models import MONEY_MOVED_STATUSES, Payment, PaymentStatus, Refund, RefundStatus
 from .refund_lifecycle import LIVE_STATUSES
 from .refunds import payment_refund_settle
 
@@ -34,20 +34,28 @@ def payment_reconcile(*, order_id: str) -> None:
             payment_apply(snapshot=snapshot)
 
 
-def payments_owing_refunds() -> QuerySet[Payment]:
-    """Payments whose money is owed back and not all refunded yet, or that have a refund still open."""
+def payments_owing_refunds(*, changed_since: datetime | None = None) -> QuerySet[Payment]:
+    """Payments whose money is owed back and not all refunded yet, or that have a refund still open.
+
+    changed_since narrows the first half to payments changed since then (a read for a page: the sum
+    is then over a bounded number of payments, not every refund ever made; owing a refund changes the
+    payment). Open refunds are few whatever the history, and read through their own partial index."""
+    changed = Q() if changed_since is None else Q(updated_at__gte=changed_since)
     live = Coalesce(Sum("refunds__amount_minor", filter=Q(refunds__status__in=LIVE_STATUSES)), 0)
-    owing = (Payment.objects.filter(status__in=MONEY_MOVED_STATUSES, needs_attention=False).exclude(refund_reason="")
-             .annotate(live=live).filter(live__lt=F("amount_minor")).values("pk"))
-    return Payment.objects.filter(Q(pk__in=owing) | Q(refunds__status=RefundStatus.CREATED)).distinct()
+    owing = (Payment.objects.filter(changed, status__in=MONEY_MOVED_STATUSES, needs_attention=False)
+             .exclude(refund_reason="").annotate(live=live).filter(live__lt=F("amount_minor")).values("pk"))
+    open_refunds = Refund.objects.filter(status=RefundStatus.CREATED).values("payment_id")
+    return Payment.objects.filter(Q(pk__in=owing) | Q(pk__in=open_refunds))
 
 
-def payments_without_an_end() -> QuerySet[Payment]:
+def payments_without_an_end(*, changed_since: datetime | None = None) -> QuerySet[Payment]:
     """Captured money that is neither paying for a kept booking nor owed back (invariant 3 says: none).
 
     An audit for staff: a captured payment whose booking is not kept (and was not cancelled too late
-    for a refund), or a stray capture, with no refund decided. Fully refunded payments have ended."""
-    return (Payment.objects.filter(status__in=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
+    for a refund), or a stray capture, with no refund decided. Fully refunded payments have ended.
+    changed_since narrows it to payments changed since then (the operations page's bounded read)."""
+    changed = Q() if changed_since is None else Q(updated_at__gte=changed_since)
+    return (Payment.objects.filter(changed, status__in=[PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_REFUNDED],
                                    refund_reason="")
             .filter(Q(stray_of__isnull=False) | ~Q(booking__status__in=PAID_AND_KEPT_STATUSES))
             .exclude(Q(stray_of__isnull=True) & Q(booking__money_outcome=MoneyOutcome.NOT_REFUNDED)))

@@ -16,6 +16,9 @@ from serene.payments.reconciliation import payments_owing_refunds, payments_with
 
 ROWS = 20
 RECENT_DAYS = 7
+# The money sections read the payments changed in this window, so the page costs the same however
+# many payments the years have gathered (bench/scale.py); older ones are in the admin's lists.
+MONEY_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -37,11 +40,12 @@ def _section(key: str, title: str, explain: str, rows: QuerySet, admin_url: str,
 def operations_overview(*, now=None) -> list[Section]:
     now = now or timezone.now()
     recent = now - timedelta(days=RECENT_DAYS)
+    money_since = now - timedelta(days=MONEY_DAYS)
     return [
-        _section("captured-without-end", "Captured payments without an end",
+        _section("captured-without-end", f"Captured payments without an end, last {MONEY_DAYS} days",
                  "Money captured that neither pays for a kept booking nor is being refunded. Should always be "
                  "empty; the payments sweep re-drives these.",
-                 payments_without_an_end().select_related("booking__expert__user", "booking__customer")
+                 payments_without_an_end(changed_since=money_since).select_related("booking__expert__user", "booking__customer")
                  .order_by("-created_at"), "/admin/payments/payment/", "alarm"),
         _section("needs-attention", "Payments flagged for staff",
                  "The gateway failed every refund attempt. Refund them in the Razorpay Dashboard (or with the "
@@ -54,8 +58,10 @@ def operations_overview(*, now=None) -> list[Section]:
                  .select_related("payment").order_by("-updated_at"),
                  "/admin/payments/refund/?status__exact=failed", "warn"),
         _section("refunds-under-way", "Refunds under way",
-                 "Money owed back that the gateway has not finished refunding yet.",
-                 payments_owing_refunds().select_related("booking__customer").order_by("-updated_at"),
+                 f"Money owed back that the gateway has not finished refunding yet: every refund still open, and "
+                 f"the payments whose refund was decided in the last {MONEY_DAYS} days.",
+                 payments_owing_refunds(changed_since=money_since).select_related("booking__customer")
+                 .order_by("-updated_at"),
                  "/admin/payments/payment/", "info"),
         _section("failed-messages", "Emails that failed or could not be written",
                  "An email whose content could not be rendered (a broken template) is rendered again by the mail "

@@ -91,3 +91,29 @@ def test_a_calm_day_says_nothing_is_stuck(client):
     client.force_login(UserFactory(is_staff=True))
     page = client.get("/staff/operations/").content.decode()
     assert "Nothing is stuck" in page and page.count("None.") == 8
+
+
+def test_the_money_sections_read_the_last_ninety_days_and_every_open_refund(client, time_machine):
+    """Years of payments cost the page nothing: its money sections read payments changed in the
+    window, while a refund still open is shown however old its payment."""
+    from serene.payments.reconciliation import payments_owing_refunds
+    old = timezone.now() - timedelta(days=200)
+    time_machine.move_to(old, tick=False)
+    old_lost = payment(booking(BookingStatus.CANCELLED), order="order_old_lost", pay="pay_old_lost")
+    old_owed = payment(booking(BookingStatus.CANCELLED, outcome=MoneyOutcome.REFUND_PENDING), order="order_old_owed",
+                       pay="pay_old_owed", refund_reason="Cancelled.")
+    old_open = payment(booking(BookingStatus.CANCELLED, outcome=MoneyOutcome.REFUND_PENDING), order="order_old_open",
+                       pay="pay_old_open", refund_reason="Cancelled.")
+    time_machine.move_to(old + timedelta(days=200), tick=False)
+    Refund.objects.create(payment=old_open, receipt="serene-refund-old-1", amount_minor=150000, reason="Cancelled.",
+                          status=RefundStatus.CREATED)
+    new_lost = payment(booking(BookingStatus.CANCELLED), order="order_new_lost", pay="pay_new_lost")
+    since = timezone.now() - timedelta(days=90)
+    assert {p.pk for p in payments_without_an_end(changed_since=since)} == {new_lost.pk}
+    assert {p.pk for p in payments_without_an_end()} == {new_lost.pk, old_lost.pk}  # the audit over all time
+    assert {p.pk for p in payments_owing_refunds(changed_since=since)} == {old_open.pk}
+    assert {p.pk for p in payments_owing_refunds()} == {old_open.pk, old_owed.pk}
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    page = client.get("/staff/operations/").content.decode()
+    assert "pay_new_lost" in page and "pay_old_lost" not in page and "last 90 days" in page

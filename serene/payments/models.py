@@ -58,8 +58,9 @@ class Payment(TimeStampedModel):
         indexes = [models.Index(fields=["status", "created_at"]),
                    # The operations page reads the payments changed lately (reconciliation.py).
                    models.Index(fields=["updated_at"], name="payment_updated_idx"),
-                   models.Index(fields=["needs_attention"], condition=Q(needs_attention=True),
-                                name="payment_needs_attention")]
+                   # The flagged few, newest first, read without a scan on either database.
+                   models.Index(fields=["updated_at"], condition=Q(needs_attention=True),
+                                name="payment_flagged_idx")]
         constraints = [
             models.UniqueConstraint(fields=["gateway_order_id"], condition=Q(stray_of__isnull=True),
                                     name="payment_one_row_per_order"),
@@ -122,8 +123,9 @@ class Refund(TimeStampedModel):
 
     class Meta:
         ordering = ("created_at", "id")  # a payment's refunds in the order they were asked for
-        # The refunds still on their way, found without reading every refund ever made.
-        indexes = [models.Index(fields=["payment"], condition=Q(status="created"), name="refund_open_idx")]
+        # The refunds still on their way, and those that failed lately, found without reading every
+        # refund ever made (reconciliation.py, the operations page).
+        indexes = [models.Index(fields=["status", "updated_at"], name="refund_status_time_idx")]
 
     def __str__(self) -> str:
         return f"{self.gateway_refund_id or self.receipt} {self.amount_minor} {self.status}"

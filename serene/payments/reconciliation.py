@@ -39,7 +39,7 @@ def payments_owing_refunds(*, changed_since: datetime | None = None) -> QuerySet
 
     changed_since narrows the first half to payments changed since then (a read for a page: the sum
     is then over a bounded number of payments, not every refund ever made; owing a refund changes the
-    payment). Open refunds are few whatever the history, and read through their own partial index."""
+    payment). Open refunds are few whatever the history, and read through the (status, updated_at) index."""
     changed = Q() if changed_since is None else Q(updated_at__gte=changed_since)
     live = Coalesce(Sum("refunds__amount_minor", filter=Q(refunds__status__in=LIVE_STATUSES)), 0)
     owing = (Payment.objects.filter(changed, status__in=MONEY_MOVED_STATUSES, needs_attention=False)

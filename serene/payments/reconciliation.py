@@ -45,7 +45,9 @@ def payments_owing_refunds(*, changed_since: datetime | None = None) -> QuerySet
     owing = (Payment.objects.filter(changed, status__in=MONEY_MOVED_STATUSES, needs_attention=False)
              .exclude(refund_reason="").annotate(live=live).filter(live__lt=F("amount_minor")).values("pk"))
     open_refunds = Refund.objects.filter(status=RefundStatus.CREATED).values("payment_id")
-    return Payment.objects.filter(Q(pk__in=owing) | Q(pk__in=open_refunds))
+    # One subquery of both id sets (a UNION), not an OR of two: PostgreSQL answers an OR of IN
+    # subqueries by reading every payment and probing both.
+    return Payment.objects.filter(pk__in=owing.union(open_refunds.order_by()))
 
 
 def payments_without_an_end(*, changed_since: datetime | None = None) -> QuerySet[Payment]:

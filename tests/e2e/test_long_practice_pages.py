@@ -7,13 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
-from django.test import Client
 from django.urls import get_resolver
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from serene.accounts.models import User
 from serene.bookings.models import Booking, BookingStatus
 from serene.experts.models import Expert
 from serene.payments.models import Payment, PaymentStatus
@@ -21,6 +18,7 @@ from tests.bookings.test_bounded_lists import practice
 from tests.factories import ExpertFactory, UserFactory
 
 from .page_checks import page_problems
+from .signed_in import sign_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,14 +48,6 @@ def long_practice(live_server):
     return {"url": live_server.url, "slug": expert.slug, "expert": expert.user.email, "customer": customer.email}
 
 
-def _log_in(context, url: str, email: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    context.clear_cookies()
-    context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": url}])
-
-
 @pytest.mark.parametrize("device", ["desktop", "phone"])
 def test_the_paged_lists_of_a_long_practice(request, long_practice, axe, screenshot, device):
     context = request.getfixturevalue(device)
@@ -78,7 +68,7 @@ def test_the_paged_lists_of_a_long_practice(request, long_practice, axe, screens
         expect(page.get_by_role("link", name="Back to the first page")).to_be_visible()
         check(name)
 
-    _log_in(context, url, long_practice["expert"])
+    sign_in_context(context, url, long_practice["expert"])
     check("expert-dashboard", "/expert/dashboard/")
     page.get_by_role("link", name="See all past sessions").click()
     check("expert-past")
@@ -87,7 +77,7 @@ def test_the_paged_lists_of_a_long_practice(request, long_practice, axe, screens
     assert page.locator(".expert-session").first.inner_text() != first
     check("expert-later", "/expert/sessions/?when=later")
 
-    _log_in(context, url, long_practice["customer"])
+    sign_in_context(context, url, long_practice["customer"])
     check("customer-dashboard", "/dashboard/")
     page.get_by_role("link", name="See all past sessions").click()
     check("customer-past")

@@ -6,11 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.conf import settings as django_settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
 from django.urls import get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -25,6 +23,7 @@ from serene.experts.models import Expert
 from tests.bookings.helpers import at, next_weekday
 
 from .page_checks import page_problems
+from .signed_in import sign_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,14 +56,6 @@ def demo(live_server, settings, tmp_path):
     Expert.objects.filter(pk=sarah.pk).update(requires_approval=False)
     assert awaiting.status == BookingStatus.AWAITING_APPROVAL and confirmed.status == BookingStatus.CONFIRMED
     return {"url": live_server.url, "confirmed": confirmed, "awaiting": awaiting, "customer": customer}
-
-
-def _log_in(context, url: str, email: str) -> None:
-    client = Client()
-    client.force_login(User.objects.get(email=email))
-    context.clear_cookies()
-    context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[django_settings.SESSION_COOKIE_NAME].value, "url": url}])
 
 
 @pytest.mark.parametrize("device", ["desktop", "phone"])
@@ -111,12 +102,12 @@ def test_every_page_outside_the_wizard_passes_axe_taps_and_fits(request, demo, a
     check("expert-not-found", "/experts/nobody-here/", status=404)
 
     # The customer.
-    _log_in(context, url, DEMO_CUSTOMER)
+    sign_in_context(context, url, DEMO_CUSTOMER)
     check("account-profile", "/accounts/profile/")
     check("customer-notifications", "/notifications/")
 
     # The expert.
-    _log_in(context, url, DEMO_EXPERT)
+    sign_in_context(context, url, DEMO_EXPERT)
     check("availability-editor", "/expert/availability/")
     check("expert-dashboard", "/expert/dashboard/")
     check("expert-accept", f"/expert/sessions/{demo['awaiting'].public_id}/accept")
@@ -125,7 +116,7 @@ def test_every_page_outside_the_wizard_passes_axe_taps_and_fits(request, demo, a
     check("expert-notifications", "/notifications/")
 
     # Staff.
-    _log_in(context, url, DEMO_STAFF)
+    sign_in_context(context, url, DEMO_STAFF)
     check("staff-operations", "/staff/operations/")
 
     # A developer (debug only).

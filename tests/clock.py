@@ -45,7 +45,7 @@ def parse_clock(text: str) -> datetime:
     try:
         instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise pytest.UsageError(f"--clock: {text!r} is neither an ISO 8601 instant nor one of {', '.join(CLOCKS)}")
+        raise pytest.UsageError(f"--clock: {text!r} is neither an ISO 8601 instant nor one of {', '.join(CLOCKS)}") from None
     return instant if instant.tzinfo else instant.replace(tzinfo=timezone.utc)
 
 

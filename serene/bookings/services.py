@@ -12,7 +12,6 @@ Money is not this module's business: payments decides and moves it, using what t
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 

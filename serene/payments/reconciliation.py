@@ -4,6 +4,7 @@ refund, a refund the gateway has not finished or has failed)."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -84,10 +85,10 @@ def payments_sweep(*, older_than: timedelta, within: timedelta = timedelta(days=
                        | set(undecided.values_list("gateway_order_id", flat=True)))
     owing = list(payments_owing_refunds().filter(recent).values_list("pk", flat=True))
     for order_id in order_ids:
-        _quietly(f"Reconciling order {order_id}", lambda: payment_reconcile(order_id=order_id))
+        _quietly(f"Reconciling order {order_id}", partial(payment_reconcile, order_id=order_id))
     for payment_id in owing:
         _quietly(f"Settling refunds of payment row {payment_id}",
-                 lambda: payment_refund_settle(payment_id=payment_id, sync=True))
+                 partial(payment_refund_settle, payment_id=payment_id, sync=True))
     cleared = order_claims_clear_stale()
     return len(order_ids) + len(owing) + cleared
 

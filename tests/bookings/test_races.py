@@ -26,7 +26,7 @@ def _race(requests):
     def worker(index, request):
         try:
             barrier.wait()
-            for attempt in range(20):
+            for _attempt in range(20):
                 try:
                     results[index] = booking_hold(**request)
                     break

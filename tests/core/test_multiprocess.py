@@ -110,7 +110,7 @@ def test_two_web_processes_and_two_workers_share_one_database(tmp_path, runs_tab
     peak = [0]
     stop = threading.Event()
     try:
-        for index, url in enumerate(urls):
+        for index in range(len(urls)):
             env = {**_env(urls[0]), "PORT": str(ports[index])}
             processes.append(_start(procfile["web"], env, tmp_path / f"web{index}.log"))
         for index in range(2):

@@ -10,7 +10,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def demo_site(live_server):
     call_command("seed_demo", verbosity=0)
-    get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
+    _ = get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
     return live_server.url
 
 

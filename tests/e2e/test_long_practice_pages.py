@@ -29,7 +29,7 @@ LONG_NAME = "Dr. Anantharamakrishnan Venkatasubramanian-Chattopadhyay"
 def long_practice(live_server):
     """An expert with years of sessions (a long name, every state, refunds) and one client who booked
     all of them, paid for each and reviewed thirty."""
-    get_resolver().url_patterns  # import the URLconf now, not inside the browser's first page load
+    _ = get_resolver().url_patterns  # import the URLconf now, not inside the browser's first page load
     expert = ExpertFactory(user__name=LONG_NAME, time_zone="Asia/Kolkata", headline="Anxiety and sleep")
     customer = UserFactory(name="Priyadarshini Ramaswamy-Iyengar Subramaniam")
     now = timezone.now()

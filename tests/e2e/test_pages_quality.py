@@ -43,7 +43,7 @@ def demo(live_server, settings, tmp_path):
     settings.EMAIL_BACKEND = "serene.notifications.mailbox.MailboxBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "mail"
     call_command("seed_demo", verbosity=0)
-    get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
+    _ = get_resolver().url_patterns  # import the URLconf (and the API) now, not inside the browser's first page load
     sarah = Expert.objects.get(user__email=DEMO_EXPERT)
     Expert.objects.filter(pk=sarah.pk).update(minimum_notice_hours=0)
     sarah.refresh_from_db()

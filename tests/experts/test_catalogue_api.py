@@ -104,7 +104,7 @@ def test_unknown_or_inactive_expert_is_404_json(client, catalogue):
 
 
 def test_queries_per_list_request_do_not_grow_with_the_page(client, catalogue, django_assert_max_num_queries):
-    for number in range(10):
+    for _number in range(10):
         ExpertFactory(category=catalogue["sarah"].category, languages=[LanguageFactory(code="en", name="English")])
     with django_assert_max_num_queries(4):
         assert len(client.get("/api/v1/experts?page_size=13").json()["experts"]) == 13

@@ -80,7 +80,7 @@ def test_a_confirmed_booking_emails_the_customer_and_the_expert_each_in_their_ow
     [expert_mail] = _to(smtp_server, "sarah@example.test")
     assert expert_mail["Subject"] == "New Booking Alert - Asha Verma"
     expert_text = _parts(expert_mail)["text/plain"].get_content()
-    assert f"Client: Asha Verma" in expert_text and "(Kolkata time)" in expert_text
+    assert "Client: Asha Verma" in expert_text and "(Kolkata time)" in expert_text
     assert format_date(booking.starts_at, "Asia/Kolkata") in expert_text
     assert f"{site}/dashboard/" in expert_text
 

@@ -3,7 +3,6 @@ cancelled booking; follow a moved one; and are queued as timers when the task ba
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from serene.bookings.models import Booking
 from serene.bookings.services import booking_reschedule

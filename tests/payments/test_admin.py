@@ -27,7 +27,7 @@ def _as_submitted(page) -> dict:
     """The change form's current values, as the browser would post them back (inlines included)."""
     def values(form):
         data = {}
-        for name, field in form.fields.items():
+        for name, _field in form.fields.items():
             value = form[name].value()
             if isinstance(value, bool):
                 if value:

@@ -3,7 +3,6 @@ declining and the expert cancelling refund it in full at the gateway (the emulat
 refund), and a rival move at the same moment (the customer rescheduling or cancelling) cannot make
 a second refund or leave the booking half moved."""
 import json
-from datetime import timedelta
 
 import pytest
 

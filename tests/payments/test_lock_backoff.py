@@ -68,7 +68,7 @@ def test_a_row_held_past_the_budget_answers_busy_503_with_retry_after_within_the
     settings.BOOKING_LOCK_TIMEOUT_SECONDS = settings.SQLITE_BUSY_TIMEOUT_SECONDS = 0.3
     settings.BOOKING_RETRY_BUDGET_SECONDS = 1.5
     client.force_login(UserFactory())
-    get_resolver().url_patterns  # the first request of a process imports every view: not part of the wait
+    _ = get_resolver().url_patterns  # the first request of a process imports every view: not part of the wait
     request.getfixturevalue("expert_row_held")
     began = time.monotonic()
     response = create_order(client, starts=at(next_weekday(), 10))
@@ -91,7 +91,7 @@ def test_a_rival_of_a_path_holding_the_experts_lock_retries_and_holds_once_it_is
     day = next_weekday()
     first_customer = UserFactory()
     client.force_login(UserFactory())
-    get_resolver().url_patterns  # import every view now, not while the rival's budget runs
+    _ = get_resolver().url_patterns  # import every view now, not while the rival's budget runs
     # The first path has locked Sarah's row (and on SQLite begun its write) and is checking the slot.
     with paused_at("serene.bookings.services._requested_slot", rivals_wait=False) as pause:
         first = pause.run(lambda: booking_hold(customer=first_customer, expert=sarah, starts_at=at(day, 10),
@@ -118,7 +118,7 @@ def test_a_rival_for_a_time_already_taken_is_told_at_once_without_queueing_for_t
     start = at(next_weekday(), 10)
     booking_hold(customer=UserFactory(), expert=sarah, starts_at=start, duration_minutes=60)
     client.force_login(UserFactory())
-    get_resolver().url_patterns
+    _ = get_resolver().url_patterns
     request.getfixturevalue("expert_row_held")
     response = create_order(client, starts=start + timedelta(minutes=30))  # overlaps the held hour
     assert response.status_code == 409, response.content

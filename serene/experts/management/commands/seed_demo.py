@@ -137,7 +137,7 @@ class Command(BaseCommand):
 
         staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata")
         created = 0
-        for (email, name, slug, category, headline, language_codes, rate, zone, rating, reviews, years,
+        for (email, name, slug, category, headline, language_codes, rate, zone, _rating, _reviews, years,
              durations, approval, bio) in EXPERTS:
             user = self._user(email=email, name=name, role=Role.EXPERT, time_zone=zone)
             expert, was_created = Expert.objects.update_or_create(

@@ -11,11 +11,11 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from serene.accounts.api import router as auth_router
 from serene.availability.api import router as availability_router
-from serene.payments.sessions_api import router as sessions_router
 from serene.core.api_common import TextParser, openapi_polish
 from serene.core.errors import AppError
 from serene.core.logs import mark_expected
 from serene.core.pool import pool_busy_response, pool_timeout_in
+from serene.customer.api import router as sessions_router
 from serene.experts.api import router as experts_router
 from serene.payments.api import router as payments_router
 
@@ -44,7 +44,18 @@ second one in New York), or `startsAt` names the instant.
 """
 
 
+# Operation ids are public: clients generate code from them. ninja derives one from its function's
+# module, and the sessions operations were published while they lived in serene.payments.sessions_api;
+# since they moved up to the customer app they keep the ids they were published with.
+PUBLISHED_OPERATION_PREFIXES = {"serene.customer.api": "serene_payments_sessions_api"}
+
+
 class SereneAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        module = operation.view_func.__module__
+        prefix = PUBLISHED_OPERATION_PREFIXES.get(module, module.replace(".", "_"))
+        return f"{prefix}_{operation.view_func.__name__}"
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         return openapi_polish(schema)

@@ -12,17 +12,17 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", core_views.api_not_found),
     path("accounts/", include("serene.accounts.urls")),
-    path("expert/availability/", include("serene.availability.urls")),
     path("staff/", include("serene.staff.urls")),
     path("healthz", core_views.health, name="health"),
     path("readyz", observability.readiness, name="readiness"),
     path("metrics", observability.metrics, name="metrics"),
     path("dev/mail/", include("serene.notifications.dev_urls")),  # answers 404 unless DEBUG
-    path("", include("serene.bookings.urls")),
-    path("", include("serene.video.urls")),  # sessions/<id>/room/, before payments' sessions/<id>/
-    path("", include("serene.payments.urls")),
+    path("expert/", include("serene.desk.urls")),
+    path("", include("serene.video.urls")),  # sessions/<id>/room/, beside the customer's sessions/<id>/
+    path("", include("serene.customer.urls")),
     path("", include("serene.notifications.urls")),
     path("", include("serene.experts.urls")),
+    path("", include("serene.marketplace.urls")),
 ]
 if settings.PAYMENTS_SANDBOX:
     urlpatterns.insert(0, path("sandbox/razorpay/", include("serene.payments.sandbox.urls")))

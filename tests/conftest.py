@@ -223,6 +223,12 @@ def sandbox(live_server, settings):
 
 
 @pytest.fixture
+def quiet(settings):
+    """The emulator records its webhooks but does not send them; tests deliver them by hand."""
+    settings.RAZORPAY_SANDBOX_WEBHOOKS_SEND = False
+
+
+@pytest.fixture
 def sdk(sandbox, settings):
     import razorpay
     return razorpay.Client(auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET),

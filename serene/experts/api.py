@@ -117,7 +117,7 @@ def expert_as_json(request: HttpRequest, expert: Expert, *, detail: bool = False
                     "display": format_money(amount, expert.currency)}
                    for minutes, amount in expert.durations_with_prices()],
         "requiresApproval": expert.requires_approval,
-        "url": request.build_absolute_uri(reverse("experts:profile", kwargs={"slug": expert.slug})),
+        "url": request.build_absolute_uri(reverse("marketplace:profile", kwargs={"slug": expert.slug})),
         "verified": expert.is_verified,
     }
     if detail:

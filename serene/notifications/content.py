@@ -92,15 +92,15 @@ def _amount(booking: Booking) -> str:
 
 
 def _receipt_url(booking: Booking) -> str:
-    return _absolute(reverse("payments:receipt", args=[booking.public_id]))
+    return _absolute(reverse("customer:receipt", args=[booking.public_id]))
 
 
 def _dashboard_url() -> str:
-    return _absolute(reverse("bookings:dashboard"))
+    return _absolute(reverse("customer:dashboard"))
 
 
 def _profile_url(booking: Booking) -> str:
-    return _absolute(reverse("experts:profile", args=[booking.expert.slug]))
+    return _absolute(reverse("marketplace:profile", args=[booking.expert.slug]))
 
 
 def _customer(kind: str, booking: Booking, **fields) -> Email:

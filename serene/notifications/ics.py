@@ -24,7 +24,7 @@ ALARM_BEFORE = timedelta(minutes=15)
 
 def session_url(booking: Booking) -> str:
     """The session's own page: what emails and invites link to."""
-    return settings.SITE_URL + reverse("payments:session", args=[booking.public_id])
+    return settings.SITE_URL + reverse("customer:session", args=[booking.public_id])
 
 
 def _summary(booking: Booking) -> str:

@@ -118,7 +118,7 @@ def notices_for_booking_event(*, event: BookingEvent) -> None:
         return
     notice = Notice(key=f"booking:{booking.pk}:event:{event.pk}:{kind}", user=expert_user, booking=booking,
                     kind=kind, text=_text_or_fallback(kind, event, booking)[:300],
-                    link=reverse("payments:session", args=[booking.public_id]))
+                    link=reverse("customer:session", args=[booking.public_id]))
     Notice.objects.bulk_create([notice], ignore_conflicts=True)
 
 

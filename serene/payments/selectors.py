@@ -35,6 +35,13 @@ def payments_paid_for(*, bookings: list[Booking]) -> dict[int, Payment]:
     return found
 
 
+def payment_history_for(*, customer):
+    """Every payment a customer made (captured, refunded or failed: whatever reached the gateway),
+    with its booking and expert and its refunds prefetched; the page orders it (keyset on created_at)."""
+    return (Payment.objects.filter(booking__customer=customer).exclude(gateway_payment_id=None)
+            .select_related("booking__expert__user").prefetch_related("refunds"))
+
+
 def payment_refunded_minor(*, payment: Payment) -> int:
     """What has actually gone back to the customer from this payment."""
     if "refunds" in getattr(payment, "_prefetched_objects_cache", {}):

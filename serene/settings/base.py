@@ -34,6 +34,11 @@ INSTALLED_APPS = [
     "serene.notifications",
     "serene.payments.sandbox",  # tables only; its URLs are mounted when PAYMENTS_SANDBOX is on
     "serene.video",
+    # The composition layer: pages and the sessions API, by audience, above the domain apps.
+    "serene.marketplace",
+    "serene.customer",
+    "serene.desk",
+    "serene.staff",
     "csp",
 ]
 
@@ -78,8 +83,8 @@ TEMPLATES = [
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "experts:browse"
-LOGOUT_REDIRECT_URL = "experts:browse"
+LOGIN_REDIRECT_URL = "marketplace:browse"
+LOGOUT_REDIRECT_URL = "marketplace:browse"
 
 # --- Language and time --------------------------------------------------------------------------
 LANGUAGE_CODE = "en-in"

@@ -35,7 +35,7 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
         "viewer_zone": (booking.customer_time_zone or booking.expert.time_zone) if seat.role == "customer"
                        else request.user.time_zone or booking.expert.time_zone,
         "provider": settings.VIDEO_PROVIDER,
-        "session_url": reverse("payments:session", args=[booking.public_id]),
+        "session_url": reverse("customer:session", args=[booking.public_id]),
     }
     if state == "open":
         room_id = booking_room_id(booking=booking)

@@ -28,7 +28,7 @@ def test_the_note_is_kept_on_the_booking_and_shown_to_the_expert(client, sandbox
     assert Booking.objects.get().customer_note == "Trouble sleeping since I changed jobs."
     assert verify(client, pay(sandbox, response.json()["orderId"])).status_code == 200
     client.force_login(sarah.user)
-    page = client.get(reverse("bookings:expert_dashboard"))
+    page = client.get(reverse("desk:dashboard"))
     assert "Trouble sleeping since I changed jobs." in page.content.decode()
 
 

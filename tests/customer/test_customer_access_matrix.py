@@ -11,7 +11,7 @@ import pytest
 from serene.bookings.models import Booking, BookingStatus
 from serene.payments.models import Payment, PaymentStatus
 
-from .test_expert_access_matrix import ROLES, as_, booking_for, people  # noqa: F401 (fixture)
+from tests.desk.test_expert_access_matrix import ROLES, as_, booking_for, people  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
 LOGIN = "/accounts/login/"

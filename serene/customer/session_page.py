@@ -1,5 +1,6 @@
-"""Pages of a payment's result: the success page, the failure page with a retry on the same order,
-and the receipt. They read bookings; bookings never read payments."""
+"""A session's own page, for its customer, its expert and staff (what emails and calendar invites link
+to): the booking with its payment and refund, its Join button, moves, timeline and review. The page
+the customer lands on after paying is the same one; the receipt PDF is its download."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -11,15 +12,13 @@ from django.views.decorators.http import require_GET
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
 from serene.bookings.customer import timeline_for
-from serene.bookings.policy import reschedule_sentence
+from serene.bookings.policy import cancellation_policy_for, reschedule_sentence
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
-from serene.core.security import payment_page
 from serene.notifications.ics import google_calendar_url
-
-from .models import PaymentStatus
-from .selectors import (payment_failure_message, payment_paid_for, payment_refund_shown, payment_refunded_minor,
-                        payment_retryable_for)
+from serene.notifications.selectors import reminders_planned
+from serene.payments.models import PaymentStatus
+from serene.payments.selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor
 
 
 @login_required
@@ -39,9 +38,6 @@ def session(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResponse:
-    from serene.bookings.policy import cancellation_policy_for
-    from serene.notifications.selectors import reminders_planned
-
     is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
@@ -63,25 +59,6 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
         "timeline": timeline_for(booking=booking),
         "refunded_minor": payment_refunded_minor(payment=payment) if payment else 0,
     })
-
-
-@require_GET
-@payment_page  # "Retry payment" opens Razorpay Checkout again
-def failed(request: HttpRequest) -> HttpResponse:
-    reason = request.GET.get("error", "")[:60]
-    booking = None
-    if request.user.is_authenticated and request.GET.get("sessionId"):
-        try:
-            booking = booking_selectors.booking_get_for(user=request.user, public_id=request.GET["sessionId"],
-                                                        customer_only=True)
-        except NotFound:
-            booking = None
-    payment = payment_retryable_for(booking=booking) if booking else None
-    return render(request, "bookings/failed.html", {
-        "message": payment_failure_message(reason=reason), "reason": reason, "booking": booking,
-        "payment": payment, "checkout_js": settings.RAZORPAY_CHECKOUT_JS,
-        "key_id": settings.RAZORPAY_KEY_ID,
-    }, status=200)
 
 
 @login_required

@@ -12,7 +12,7 @@ from serene.bookings.policy import cancellation_policy_text, late_booking_policy
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import ExpertFactory, UserFactory
 
-from .helpers import create_order, pay, verify
+from tests.payments.helpers import create_order, pay, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_http_methods
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.models import Booking
 from serene.bookings.moves import booking_approve, booking_mark_no_show
-from serene.bookings.templatetags.expert_actions import ACTION_TEXT
 from serene.core.errors import AppError, NotFound
+from serene.payments.cancellations import booking_cancel_with_refund, booking_reject_with_refund
 
-from .cancellations import booking_cancel_with_refund, booking_reject_with_refund
+from .templatetags.expert_actions import ACTION_TEXT
 
 REASON_MAX = 240
 DONE = {
@@ -46,7 +46,7 @@ def _next_url(request: HttpRequest) -> str:
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                                   require_https=request.is_secure()):
         return target
-    return reverse("bookings:expert_dashboard")
+    return reverse("desk:dashboard")
 
 
 def _page(request: HttpRequest, name: str, public_id: str) -> HttpResponse:

@@ -8,9 +8,9 @@ from serene.bookings.customer import customer_actions_for, join_button_for
 register = template.Library()
 
 ACTIONS = {
-    "reschedule": {"label": "Reschedule", "url_name": "bookings:reschedule", "danger": False},
-    "cancel": {"label": "Cancel session", "url_name": "payments:customer_cancel", "danger": True},
-    "review": {"label": "Rate this session", "url_name": "bookings:review", "danger": False},
+    "reschedule": {"label": "Reschedule", "url_name": "customer:reschedule", "danger": False},
+    "cancel": {"label": "Cancel session", "url_name": "customer:cancel", "danger": True},
+    "review": {"label": "Rate this session", "url_name": "customer:review", "danger": False},
 }
 
 

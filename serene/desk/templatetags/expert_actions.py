@@ -25,8 +25,7 @@ ACTION_TEXT = {
                 "title": "Mark this session as a no-show?",
                 "body": "Record that the client did not come. The payment is kept."},
 }
-URL_NAMES = {"accept": "payments:expert_accept", "reject": "payments:expert_reject",
-             "cancel": "payments:expert_cancel", "no_show": "payments:expert_no_show"}
+URL_NAMES = {"accept": "desk:accept", "reject": "desk:reject", "cancel": "desk:cancel", "no_show": "desk:no_show"}
 
 
 @register.filter

@@ -1,6 +1,6 @@
-"""Booking pages of the customer: the dashboard of their sessions, the reschedule page with its
-slot picker, and the review form. (The session page, the cancel page with its refund and the
-payment history are the payments app's; the calendar file is the notifications app's.)"""
+"""The customer's moves, as pages: cancel a session (what comes back is shown before confirming, by
+the same rule the cancellation applies), reschedule it with a slot picker, and review it. Each acts
+through the domain's services and goes back to the session page."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -13,62 +13,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from serene.availability.selectors import slot_list_for_day
+from serene.bookings import selectors as booking_selectors
+from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
+from serene.bookings.policy import cancel_preview, reschedule_refusal
+from serene.bookings.reviews import booking_review
+from serene.bookings.services import booking_reschedule
 from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import AppError, InvalidInput, SlotTaken
-from serene.core.timefmt import canonical_time_zone, format_date, format_time
+from serene.core.timefmt import format_date, format_time
+from serene.payments.cancellations import booking_cancel_with_refund
+from serene.payments.models import MONEY_MOVED_STATUSES
+from serene.payments.selectors import payment_paid_for
 
-from . import selectors
-from .models import Booking
-from .policy import reschedule_refusal
-from .reviews import booking_review
-from .services import booking_reschedule
-
-
-@login_required
-@require_GET
-def my_sessions(request: HttpRequest) -> HttpResponse:
-    """The customer's dashboard. An expert is sent to theirs, unless they ask for the sessions they
-    booked themselves (?as=client)."""
-    as_client = request.GET.get("as") == "client"
-    if request.user.is_expert and not as_client:
-        return redirect("bookings:expert_dashboard")
-    return render(request, "bookings/my_sessions.html", {
-        "sessions": selectors.customer_sessions(user=request.user),
-        "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
-        "as_client": as_client,
-    })
-
-
-CUSTOMER_LISTS = {"upcoming": "Upcoming sessions", "past": "Past sessions"}
-
-
-@login_required
-@require_GET
-def customer_session_list(request: HttpRequest) -> HttpResponse:
-    """Every session the user booked, upcoming (soonest first, cancelled ones included) or past
-    (newest first), a page at a time."""
-    when = request.GET.get("when", "upcoming")
-    if when not in CUSTOMER_LISTS:
-        when = "upcoming"
-    cursor = request.GET.get("cursor") or None
-    error, status = None, 200
-    try:
-        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer",
-                                          cursor=cursor)
-    except InvalidInput as problem:
-        error, status, cursor = problem.message, 400, None
-        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer")
-    return render(request, "bookings/customer_sessions.html", {
-        "page": page, "when": when, "title": CUSTOMER_LISTS[when], "error": error, "first_page": cursor is None,
-        "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
-    }, status=status)
+REASON_MAX = 240
 
 
 def _customer_booking(request: HttpRequest, public_id: str) -> Booking:
-    return selectors.booking_get_for(user=request.user, public_id=public_id, customer_only=True)
+    return booking_selectors.booking_get_for(user=request.user, public_id=public_id, customer_only=True)
 
 
 def _viewer_zone(booking: Booking) -> str:
@@ -118,7 +82,7 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, f"Moved to {format_date(moved.starts_at, zone)}, "
                                       f"{format_time(moved.starts_at, zone)}. Both of you get the updated calendar "
                                       "invite.")
-            return redirect("payments:session", public_id=booking.public_id)
+            return redirect("customer:session", public_id=booking.public_id)
         booking.refresh_from_db()
         context["refusal"] = reschedule_refusal(booking=booking, now=timezone.now())
     elif request.method == "POST":
@@ -163,8 +127,46 @@ def review(request: HttpRequest, public_id: str) -> HttpResponse:
         booking_review(booking_id=booking.pk, by=request.user, rating=rating, review=request.POST.get("review", ""))
     except AppError as error:
         messages.error(request, error.message)
-        return redirect(reverse("payments:session", args=[booking.public_id]) + "#review")
+        return redirect(reverse("customer:session", args=[booking.public_id]) + "#review")
     messages.success(request, f"Thank you: your review of {booking.expert.name} is on their profile.")
-    return redirect("payments:session", public_id=booking.public_id)
+    return redirect("customer:session", public_id=booking.public_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cancel(request: HttpRequest, public_id: str) -> HttpResponse:
+    booking = _customer_booking(request, public_id)
+    payment = payment_paid_for(booking=booking)
+    paid_minor = payment.amount_minor if payment is not None and payment.status in MONEY_MOVED_STATUSES else 0
+    cancellable = booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL) \
+        and booking.starts_at > timezone.now()
+    context = {"booking": booking, "viewer_zone": _viewer_zone(booking),
+               "preview": cancel_preview(booking=booking, paid_minor=paid_minor), "paid_minor": paid_minor,
+               "cancellable": cancellable, "reason": "", "error": None}
+    if request.method == "GET":
+        return render(request, "bookings/customer_cancel.html", context)
+    reason = request.POST.get("reason", "").strip()
+    context["reason"] = reason
+    if len(reason) > REASON_MAX:
+        context["error"] = f"Please keep the reason under {REASON_MAX} characters."
+        return render(request, "bookings/customer_cancel.html", context, status=400)
+    try:
+        cancelled = booking_cancel_with_refund(booking_id=booking.pk, by=request.user, reason=reason)
+    except AppError as error:
+        booking.refresh_from_db()
+        context.update(error=error.message, cancellable=False)
+        return render(request, "bookings/customer_cancel.html", context, status=error.status)
+    messages.success(request, _cancelled_message(cancelled.money_outcome))
+    return redirect("customer:session", public_id=booking.public_id)
+
+
+def _cancelled_message(outcome: str) -> str:
+    return {
+        MoneyOutcome.REFUNDED_IN_FULL: "Cancelled. We refunded the full amount; banks usually show it within 5–7 "
+                                       "working days.",
+        MoneyOutcome.REFUND_PENDING: "Cancelled. Your full refund is on its way.",
+        MoneyOutcome.NOT_REFUNDED: "Cancelled. As it was within the cancellation window, no refund is due.",
+        MoneyOutcome.REFUND_FAILED: "Cancelled. Your refund hit a problem at the payment provider; our team is on it.",
+    }.get(outcome, "Cancelled. The time is free again.")
 
 

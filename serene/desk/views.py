@@ -1,5 +1,5 @@
-"""The expert's dashboard: what waits for an answer, today's agenda, what is ahead and behind, and
-earnings. Its buttons post to the payments app's action pages (a decline or a cancel refunds)."""
+"""The expert's dashboard (what waits for an answer, today's agenda, what is ahead and behind, and
+earnings) and the session lists behind it. Its buttons go to the answer pages in actions.py."""
 from __future__ import annotations
 
 from django.conf import settings
@@ -11,15 +11,15 @@ from django.views.decorators.http import require_GET
 
 from serene.core.errors import InvalidInput
 
-from .agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
-from .earnings import earnings_for_expert
+from serene.bookings.agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
+from serene.bookings.earnings import earnings_for_expert
 
 CHART_MONTHS = 6
 
 
 @login_required
 @require_GET
-def expert_dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: HttpRequest) -> HttpResponse:
     expert = expert_of(user=request.user)
     now = timezone.now()
     agenda = expert_agenda(expert=expert, now=now)
@@ -42,7 +42,7 @@ SESSIONS_TITLES = {"later": "Upcoming sessions", "past": "Past sessions"}
 
 @login_required
 @require_GET
-def expert_sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: HttpRequest) -> HttpResponse:
     """Every session of the expert after today (?when=later) or before (?when=past), a page at a time."""
     expert = expert_of(user=request.user)
     when = request.GET.get("when", "later")

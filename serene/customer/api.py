@@ -1,7 +1,8 @@
-"""Sessions API (the brief's name for bookings): report a paid booking, read one, list mine.
+"""The sessions API (the brief's name for bookings): report a paid booking, read one, list mine, and
+the moves of either side (accept, decline, cancel, no-show, reschedule, review).
 
-It lives in payments because a session's answer carries its payment and refund; bookings never
-reads payments."""
+A session's answer carries its payment, refund and video room, so it is composed here, above the
+domain apps, like the session page."""
 from __future__ import annotations
 
 import json
@@ -15,18 +16,19 @@ from pydantic import WithJsonSchema
 from serene.bookings import selectors
 from serene.bookings.models import Booking
 from serene.bookings.moves import actor_for, booking_approve, booking_mark_no_show
+from serene.bookings.reviews import booking_review
+from serene.bookings.services import booking_reschedule
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import InvalidInput
 from serene.core.money import minor_to_major
 from serene.core.pagination import CURSOR_MAX_LENGTH, DEFAULT_LIMIT, MAX_LIMIT
 from serene.experts.api import EXPERT_ID_PATTERN, SessionLength, avatar_url
+from serene.payments.cancellations import booking_cancel_with_refund, booking_reject_with_refund
+from serene.payments.checkout import session_report
+from serene.payments.models import Payment
+from serene.payments.selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor, payments_paid_for
 from serene.video.api import session_room_json
-
-from .cancellations import booking_cancel_with_refund, booking_reject_with_refund
-from .checkout import session_report
-from .models import Payment
-from .selectors import payment_paid_for, payment_refund_shown, payment_refunded_minor, payments_paid_for
 
 router = Router(tags=["sessions"])
 
@@ -291,8 +293,6 @@ class ReviewIn(Schema):
                          "slot_taken when someone else holds or booked that time. Both sides get the updated "
                          "calendar invite (same UID, higher SEQUENCE).")
 def reschedule_session(request: HttpRequest, session_id: SessionId, body: RescheduleIn):
-    from serene.bookings.services import booking_reschedule
-
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     starts_at = instant_from_text(body.startsAt, field="startsAt")
     return _moved(request, booking_reschedule(booking_id=booking.pk, by=request.user, starts_at=starts_at))
@@ -305,8 +305,6 @@ def reschedule_session(request: HttpRequest, session_id: SessionId, body: Resche
                          "forbidden for anyone but its customer; 409 already_reviewed the second time. The expert's "
                          "average and count are recomputed from the real reviews.")
 def review_session(request: HttpRequest, session_id: SessionId, body: ReviewIn):
-    from serene.bookings.reviews import booking_review
-
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _moved(request, booking_review(booking_id=booking.pk, by=request.user, rating=body.rating,
                                           review=body.review))

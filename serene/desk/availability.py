@@ -1,4 +1,5 @@
-"""The expert's availability editor page and its 7-day preview."""
+"""The expert's availability editor page (it saves through PUT /api/v1/experts/availability) and its
+7-day preview."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -13,11 +14,9 @@ from django.views.decorators.http import require_GET
 from serene.core.timezones import available_time_zones
 from serene.experts.models import OFFERED_DURATION_CHOICES
 
-from . import selectors, services
+from serene.availability import selectors, services
 
 PREVIEW_DAYS = 7
-
-
 
 
 @login_required

@@ -137,6 +137,17 @@ def _refund_sentence(booking: Booking) -> str:
     }.get(booking.money_outcome, "")
 
 
+def has_booked(*, user: User) -> bool:
+    """Whether this person ever booked a session as a customer (an expert who did gets a link to them)."""
+    return Booking.objects.filter(customer=user).exists()
+
+
+def holds_in_flight(*, now: datetime | None = None) -> QuerySet[Booking]:
+    """Every customer paying right now, soonest to run out first: for staff, not scoped to a person."""
+    return (Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__gt=now or timezone.now())
+            .select_related("expert__user", "customer").order_by("hold_expires_at"))
+
+
 def blocking_overlap_pairs() -> int:
     """How many pairs of blocking bookings of one expert overlap (invariant 1 says: none). An audit."""
     with connection.cursor() as cursor:

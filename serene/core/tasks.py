@@ -14,14 +14,16 @@ import inspect
 import logging
 import random
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_tasks import TaskContext, TaskResultStatus, task
 from django_tasks.base import Task
+from django_tasks_db.models import DBTaskResult
 
 from .errors import AppError
 
@@ -137,3 +139,8 @@ def worker_heartbeat() -> None:
 
     WorkerHeartbeat.objects.update_or_create(
         name="worker", defaults={"seen_at": timezone.now(), "host": f"{socket.gethostname()} pid {os.getpid()}"[:200]})
+
+
+def task_results_failed_since(*, since: datetime) -> QuerySet[DBTaskResult]:
+    """Background tasks that raised (after their retries) since then, latest first: for staff."""
+    return DBTaskResult.objects.failed().filter(finished_at__gte=since).order_by("-finished_at")

@@ -13,6 +13,7 @@ from serene.core.errors import InvalidInput
 
 from serene.bookings.agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
 from serene.bookings.earnings import earnings_for_expert
+from serene.bookings.selectors import has_booked
 
 CHART_MONTHS = 6
 
@@ -33,7 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "expert": expert, "agenda": agenda, "earnings": earnings, "chart": chart, "actions": actions,
         "viewer_zone": expert.time_zone, "approval_deadline_hours": settings.APPROVAL_DEADLINE_HOURS,
         "recent_earnings": earnings.sessions[:10],
-        "booked_as_client": request.user.bookings.exists(),
+        "booked_as_client": has_booked(user=request.user),
     })
 
 

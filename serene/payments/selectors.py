@@ -1,13 +1,15 @@
 """Reads of payments."""
 from __future__ import annotations
 
-from django.db.models import Sum
+from datetime import datetime
+
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingStatus
 
 from .gateway import failure_message
-from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .models import Payment, PaymentStatus, Refund, RefundStatus, WebhookEvent
 
 
 def payment_retryable_for(*, booking: Booking) -> Payment | None:
@@ -60,3 +62,21 @@ def payment_refund_shown(*, payment: Payment) -> Refund | None:
 def payment_failure_message(*, reason: str) -> str:
     """Plain words for the gateway's reason a payment failed."""
     return failure_message(reason)
+
+
+# --- for staff: what needs a look, across every customer ---------------------------------------------
+
+def payments_flagged() -> QuerySet[Payment]:
+    """Payments whose every refund attempt failed, left for staff (latest first)."""
+    return Payment.objects.filter(needs_attention=True).select_related("booking__customer").order_by("-updated_at")
+
+
+def refunds_failed_since(*, since: datetime) -> QuerySet[Refund]:
+    """Refund attempts the gateway failed since then (latest first)."""
+    return (Refund.objects.filter(status=RefundStatus.FAILED, updated_at__gte=since).select_related("payment")
+            .order_by("-updated_at"))
+
+
+def webhook_events_unhandled() -> QuerySet[WebhookEvent]:
+    """Webhook events stored but not yet applied (latest first)."""
+    return WebhookEvent.objects.filter(handled_at__isnull=True).order_by("-received_at")

@@ -1,5 +1,5 @@
-"""What the operations page reads: everything that is in flight or stuck, across the apps. Each
-section is a count and its latest rows; none of it changes anything."""
+"""What the operations page reads: everything that is in flight or stuck, across the apps, each through
+its app's selectors. Each section is a count and its latest rows; none of it changes anything."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,12 +7,12 @@ from datetime import timedelta
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
 
-from serene.bookings.models import Booking, BookingStatus
-from serene.notifications.models import Message, MessageStatus
-from serene.payments.models import Payment, Refund, RefundStatus, WebhookEvent
+from serene.bookings.selectors import holds_in_flight
+from serene.core.tasks import task_results_failed_since
+from serene.notifications.selectors import messages_in_trouble
 from serene.payments.reconciliation import payments_owing_refunds, payments_without_an_end
+from serene.payments.selectors import payments_flagged, refunds_failed_since, webhook_events_unhandled
 
 ROWS = 20
 RECENT_DAYS = 7
@@ -50,13 +50,10 @@ def operations_overview(*, now=None) -> list[Section]:
         _section("needs-attention", "Payments flagged for staff",
                  "The gateway failed every refund attempt. Refund them in the Razorpay Dashboard (or with the "
                  "admin action); the refund's webhook clears the flag.",
-                 Payment.objects.filter(needs_attention=True).select_related("booking__customer")
-                 .order_by("-updated_at"), "/admin/payments/payment/?needs_attention__exact=1", "alarm"),
+                 payments_flagged(), "/admin/payments/payment/?needs_attention__exact=1", "alarm"),
         _section("failed-refunds", f"Failed refund attempts, last {RECENT_DAYS} days",
                  "Each failed attempt is asked for again up to REFUND_ATTEMPTS times before the payment is flagged.",
-                 Refund.objects.filter(status=RefundStatus.FAILED, updated_at__gte=recent)
-                 .select_related("payment").order_by("-updated_at"),
-                 "/admin/payments/refund/?status__exact=failed", "warn"),
+                 refunds_failed_since(since=recent), "/admin/payments/refund/?status__exact=failed", "warn"),
         _section("refunds-under-way", "Refunds under way",
                  f"Money owed back that the gateway has not finished refunding yet: every refund still open, and "
                  f"the payments whose refund was decided in the last {MONEY_DAYS} days.",
@@ -67,19 +64,15 @@ def operations_overview(*, now=None) -> list[Section]:
                  "An email whose content could not be rendered (a broken template) is rendered again by the mail "
                  "sweep; one still failing after MAIL_GIVE_UP_AFTER_SECONDS is given up. Send them again from the "
                  "admin (Messages → Send again).",
-                 Message.objects.filter(status__in=[MessageStatus.FAILED, MessageStatus.RENDER_FAILED])
-                 .order_by("-created_at"), "/admin/notifications/message/?trouble=stuck", "warn"),
+                 messages_in_trouble(), "/admin/notifications/message/?trouble=stuck", "warn"),
         _section("unhandled-webhooks", "Webhook events not handled",
                  "Stored but not yet applied; the sweep re-drives them after WEBHOOK_REDRIVE_AFTER_SECONDS.",
-                 WebhookEvent.objects.filter(handled_at__isnull=True).order_by("-received_at"),
-                 "/admin/payments/webhookevent/", "warn"),
+                 webhook_events_unhandled(), "/admin/payments/webhookevent/", "warn"),
         _section("task-failures", f"Background tasks that failed, last {RECENT_DAYS} days",
                  "A task that raised (after its retries). The traceback is on the task result in the admin.",
-                 DBTaskResult.objects.failed().filter(finished_at__gte=recent).order_by("-finished_at"),
+                 task_results_failed_since(since=recent),
                  "/admin/django_tasks_database/dbtaskresult/?status__exact=FAILED", "warn"),
         _section("holds", "Holds in flight",
                  "Customers paying right now: each holds its time until it runs out (HOLD_MINUTES).",
-                 Booking.objects.filter(status=BookingStatus.PENDING, hold_expires_at__gt=now)
-                 .select_related("expert__user", "customer").order_by("hold_expires_at"),
-                 "/admin/bookings/booking/?status__exact=pending", "info"),
+                 holds_in_flight(now=now), "/admin/bookings/booking/?status__exact=pending", "info"),
     ]

@@ -90,7 +90,7 @@ def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
     days = reschedule_days(booking=booking, zone=zone, now=now) if not context["refusal"] else []
     context["days"] = days
     context["shown"] = _day_shown(days, request.GET.get("day", ""), context["chosen"], zone)
-    return render(request, "bookings/reschedule.html", context, status=status)
+    return render(request, "customer/reschedule.html", context, status=status)
 
 
 def _day_shown(days: list[dict], asked: str, chosen: str, zone: str) -> dict | None:
@@ -144,18 +144,18 @@ def cancel(request: HttpRequest, public_id: str) -> HttpResponse:
                "preview": cancel_preview(booking=booking, paid_minor=paid_minor), "paid_minor": paid_minor,
                "cancellable": cancellable, "reason": "", "error": None}
     if request.method == "GET":
-        return render(request, "bookings/customer_cancel.html", context)
+        return render(request, "customer/cancel.html", context)
     reason = request.POST.get("reason", "").strip()
     context["reason"] = reason
     if len(reason) > REASON_MAX:
         context["error"] = f"Please keep the reason under {REASON_MAX} characters."
-        return render(request, "bookings/customer_cancel.html", context, status=400)
+        return render(request, "customer/cancel.html", context, status=400)
     try:
         cancelled = booking_cancel_with_refund(booking_id=booking.pk, by=request.user, reason=reason)
     except AppError as error:
         booking.refresh_from_db()
         context.update(error=error.message, cancellable=False)
-        return render(request, "bookings/customer_cancel.html", context, status=error.status)
+        return render(request, "customer/cancel.html", context, status=error.status)
     messages.success(request, _cancelled_message(cancelled.money_outcome))
     return redirect("customer:session", public_id=booking.public_id)
 

@@ -41,7 +41,7 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
     is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
-    return render(request, "bookings/success.html", {
+    return render(request, "customer/session.html", {
         "just_paid": just_paid, "is_customer": is_customer,
         "reminders": reminders_planned(booking=booking),
         "reminder_soon_minutes": settings.REMINDER_SOON_MINUTES,

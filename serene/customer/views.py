@@ -22,7 +22,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     as_client = request.GET.get("as") == "client"
     if request.user.is_expert and not as_client:
         return redirect("desk:dashboard")
-    return render(request, "bookings/my_sessions.html", {
+    return render(request, "customer/dashboard.html", {
         "sessions": selectors.customer_sessions(user=request.user),
         "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
         "as_client": as_client,
@@ -48,7 +48,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
     except InvalidInput as problem:
         error, status, cursor = problem.message, 400, None
         page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer")
-    return render(request, "bookings/customer_sessions.html", {
+    return render(request, "customer/sessions.html", {
         "page": page, "when": when, "title": CUSTOMER_LISTS[when], "error": error, "first_page": cursor is None,
         "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
     }, status=status)
@@ -71,7 +71,7 @@ def payment_history(request: HttpRequest) -> HttpResponse:
     except InvalidInput as problem:
         error, status, cursor = problem.message, 400, None
         page = keyset_page(payments, key="created_at", newest_first=True, limit=HISTORY_PAGE)
-    return render(request, "bookings/payment_history.html", {
+    return render(request, "customer/payment_history.html", {
         "payments": page.items, "page": page, "first_page": cursor is None, "error": error,
         "viewer_zone": request.user.time_zone or "Asia/Kolkata",
     }, status=status)

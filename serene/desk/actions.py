@@ -57,20 +57,20 @@ def _page(request: HttpRequest, name: str, public_id: str) -> HttpResponse:
     context = {"booking": booking, "action": {"name": name, **text}, "next": _next_url(request),
                "viewer_zone": booking.expert.time_zone, "reason": "", "error": None}
     if request.method == "GET":
-        return render(request, "bookings/expert_action.html", context)
+        return render(request, "desk/action.html", context)
     reason = request.POST.get("reason", "").strip()
     context["reason"] = reason
     if text["reason"] == "required" and not reason:
         context["error"] = "Please give a reason: the client will read it."
-        return render(request, "bookings/expert_action.html", context, status=400)
+        return render(request, "desk/action.html", context, status=400)
     if len(reason) > REASON_MAX:
         context["error"] = f"Please keep the reason under {REASON_MAX} characters."
-        return render(request, "bookings/expert_action.html", context, status=400)
+        return render(request, "desk/action.html", context, status=400)
     try:
         _act(name, booking, request.user, reason)
     except AppError as error:
         context["error"] = error.message
-        return render(request, "bookings/expert_action.html", context, status=error.status)
+        return render(request, "desk/action.html", context, status=error.status)
     messages.success(request, DONE[name].format(client=booking.customer.name or "The client"))
     return redirect(context["next"])
 

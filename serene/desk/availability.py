@@ -23,7 +23,7 @@ PREVIEW_DAYS = 7
 @require_GET
 def editor(request: HttpRequest) -> HttpResponse:
     expert = selectors.expert_of_user(user=request.user)
-    return render(request, "availability/editor.html", {
+    return render(request, "desk/availability.html", {
         "expert": expert,
         "rules": services.availability_as_json(expert=expert),
         "time_zones": available_time_zones(),
@@ -45,4 +45,4 @@ def preview(request: HttpRequest) -> HttpResponse:
         slots = selectors.slot_list_for_day(expert=expert, day=day, duration_minutes=duration, now=now)
         days.append({"day": day, "free": [slot for slot in slots if slot.available],
                      "taken": sum(1 for slot in slots if slot.reason == "booked")})
-    return render(request, "availability/_preview.html", {"days": days, "duration": duration, "expert": expert})
+    return render(request, "desk/_availability_preview.html", {"days": days, "duration": duration, "expert": expert})

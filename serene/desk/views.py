@@ -30,7 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
              for month in earnings.months]
     actions = {booking.pk: expert_actions_for(booking=booking, now=now)
                for booking in [*agenda.awaiting, *agenda.today, *agenda.upcoming, *agenda.past]}
-    return render(request, "bookings/expert_dashboard.html", {
+    return render(request, "desk/dashboard.html", {
         "expert": expert, "agenda": agenda, "earnings": earnings, "chart": chart, "actions": actions,
         "viewer_zone": expert.time_zone, "approval_deadline_hours": settings.APPROVAL_DEADLINE_HOURS,
         "recent_earnings": earnings.sessions[:10],
@@ -56,7 +56,7 @@ def sessions(request: HttpRequest) -> HttpResponse:
     except InvalidInput as problem:
         error, status = problem.message, 400
         page = expert_sessions_page(expert=expert, when=when, now=now)
-    return render(request, "bookings/expert_sessions.html", {
+    return render(request, "desk/sessions.html", {
         "expert": expert, "when": when, "title": SESSIONS_TITLES[when], "page": page, "error": error,
         "first_page": not request.GET.get("cursor") or error is not None,
         "actions": {booking.pk: expert_actions_for(booking=booking, now=now) for booking in page.items},

@@ -52,7 +52,7 @@ def browse(request: HttpRequest) -> HttpResponse:
         "sorts": SORTS,
         "raw": request.GET,
     }
-    return render(request, "experts/browse.html", context, status=status)
+    return render(request, "marketplace/browse.html", context, status=status)
 
 
 @require_GET
@@ -60,7 +60,7 @@ def browse(request: HttpRequest) -> HttpResponse:
 def profile(request: HttpRequest, slug: str) -> HttpResponse:
     expert = expert_selectors.expert_get(slug=slug)
     _attach_next_slots([expert])
-    return render(request, "experts/profile.html", {"expert": expert,
+    return render(request, "marketplace/profile.html", {"expert": expert,
                                                     "wizard_config": _wizard_config(request, expert),
                                                     "reviews": review_list_for_expert(expert=expert),
                                                     "wizard_zone_groups": _zone_groups(),
@@ -78,7 +78,7 @@ def reviews(request: HttpRequest, slug: str) -> HttpResponse:
     except InvalidInput as problem:
         error, status, cursor = problem.message, 400, None
         page = review_page_for_expert(expert=expert)
-    return render(request, "experts/reviews.html", {"expert": expert, "page": page, "first_page": cursor is None,
+    return render(request, "marketplace/reviews.html", {"expert": expert, "page": page, "first_page": cursor is None,
                                                     "error": error}, status=status)
 
 
@@ -132,7 +132,7 @@ def failed(request: HttpRequest) -> HttpResponse:
         except NotFound:
             booking = None
     payment = payment_retryable_for(booking=booking) if booking else None
-    return render(request, "bookings/failed.html", {
+    return render(request, "marketplace/failed.html", {
         "message": payment_failure_message(reason=reason), "reason": reason, "booking": booking,
         "payment": payment, "checkout_js": settings.RAZORPAY_CHECKOUT_JS,
         "key_id": settings.RAZORPAY_KEY_ID,

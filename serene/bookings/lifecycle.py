@@ -12,7 +12,9 @@ each, which states block the expert's time, and the one function that applies a 
        │
        └──paid late, time still free──▶ confirmed / awaiting_approval
 
-Every move is written to BookingEvent (from, to, when, who, why). Callers lock the booking first
+Every move is written to BookingEvent (from, to, when, who, why) and published as a domain event
+(signals.py: booking_moved, and booking_created, booking_rescheduled, booking_money_outcome_set for
+the timeline's other lines), in the move's transaction. Callers lock the booking first
 (serene.core.locking.lock_rows); `booking_move` refuses to run outside a transaction.
 """
 from __future__ import annotations
@@ -27,6 +29,7 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.core.errors import Conflict
 
+from . import signals
 from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
 
 S = BookingStatus
@@ -114,9 +117,11 @@ def move_allowed(*, source: str, target: str, actor: str) -> bool:
 
 def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = None, reason: str = "",
                  now: datetime | None = None) -> Booking:
-    """Move a locked booking to `to` and record the move, or refuse with MoveNotAllowed (409).
+    """Move a locked booking to `to`, record the move and publish it (signals.booking_moved), or
+    refuse with MoveNotAllowed (409).
 
-    The caller holds the booking's row lock (lock_rows) inside its transaction.
+    The caller holds the booking's row lock (lock_rows) inside its transaction; the event's receivers
+    run in it (notifications writes the move's emails there).
     """
     if not connection.in_atomic_block:
         raise RuntimeError("booking_move must run inside the transaction that locked the booking")
@@ -137,31 +142,38 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
         booking.cancellation_reason = reason[:240]
         fields += ["cancelled_at", "cancelled_by", "cancellation_reason"]
     booking.save(update_fields=fields)
-    _record(booking=booking, source=source, actor=actor, by=by, reason=reason, at=now)
+    event = _record(booking=booking, source=source, actor=actor, by=by, reason=reason, at=now)
+    signals.booking_change_publish(signals.booking_moved, booking=booking, event=event, by=by)
     return booking
 
 
 def _record(*, booking: Booking, source: str, actor: str, by: User | None, reason: str, at: datetime,
-            money_outcome: str = "", moved_from: datetime | None = None) -> None:
-    BookingEvent.objects.create(booking=booking, from_status=source, to_status=booking.status, at=at, actor=actor,
-                                actor_user=by, reason=reason[:240], money_outcome=money_outcome, moved_from=moved_from)
+            money_outcome: str = "", moved_from: datetime | None = None) -> BookingEvent:
+    return BookingEvent.objects.create(booking=booking, from_status=source, to_status=booking.status, at=at,
+                                       actor=actor, actor_user=by, reason=reason[:240], money_outcome=money_outcome,
+                                       moved_from=moved_from)
 
 
 def booking_record_created(*, booking: Booking, actor: str, by: User | None, reason: str = "") -> None:
-    """The first line of a booking's timeline."""
-    _record(booking=booking, source="", actor=actor, by=by, reason=reason, at=booking.created_at)
+    """The first line of a booking's timeline, published as booking_created."""
+    event = _record(booking=booking, source="", actor=actor, by=by, reason=reason, at=booking.created_at)
+    signals.booking_change_publish(signals.booking_created, booking=booking, event=event, by=by)
 
 
 def booking_record_note(*, booking: Booking, actor: str, by: User | None, reason: str,
                         moved_from: datetime | None = None) -> None:
-    """A line of the timeline that is not a change of state: a reschedule gives the start it left."""
-    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
-            moved_from=moved_from)
+    """A line of the timeline that is not a change of state. A reschedule gives the start it left
+    (moved_from) and is published as booking_rescheduled; a plain note is published as nothing."""
+    event = _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
+                    moved_from=moved_from)
+    if moved_from is not None:
+        signals.booking_change_publish(signals.booking_rescheduled, booking=booking, event=event, by=by)
 
 
 def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, actor: str = SYSTEM,
                               by: User | None = None) -> Booking:
-    """Record what became of a locked booking's money (a refund under way, done, failed, or none due)."""
+    """Record what became of a locked booking's money (a refund under way, done, failed, or none due),
+    published as booking_money_outcome_set."""
     if not connection.in_atomic_block:
         raise RuntimeError("booking_set_money_outcome must run inside the transaction that locked the booking")
     MoneyOutcome(outcome)
@@ -169,6 +181,7 @@ def booking_set_money_outcome(*, booking: Booking, outcome: str, reason: str, ac
         return booking
     booking.money_outcome = outcome
     booking.save(update_fields=["money_outcome", "updated_at"])
-    _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
-            money_outcome=outcome)
+    event = _record(booking=booking, source=booking.status, actor=actor, by=by, reason=reason, at=timezone.now(),
+                    money_outcome=outcome)
+    signals.booking_change_publish(signals.booking_money_outcome_set, booking=booking, event=event, by=by)
     return booking

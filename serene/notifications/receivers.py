@@ -1,29 +1,36 @@
-"""Bookings record every move as a BookingEvent; this app listens and writes what people are told,
-in the same transaction. Bookings never import notifications."""
+"""What notifications does when a booking changes: it subscribes to the domain events of bookings
+(serene/bookings/signals.py; connected in apps.py) and writes what people are told, in the change's
+own transaction, so a move is never committed without its emails and no email exists for a move
+that rolled back. Bookings never import notifications.
+
+    booking_move ─▶ booking_moved ─▶ booking_change_tell ─▶ outbox.messages_for_booking_event (emails, reminders)
+                                                         └▶ notices.notices_for_booking_event (the expert's notices)
+
+A reschedule (booking_rescheduled) and a change of the money outcome (booking_money_outcome_set)
+take the same path; a booking's creation tells nobody, and history (demo data) is not news."""
 from __future__ import annotations
 
 import logging
 
 from django.db import transaction
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 
-from serene.bookings.models import BookingEvent
+from serene.bookings.signals import BookingChange
+
+from .notices import notices_for_booking_event
+from .outbox import messages_for_booking_event
 
 logger = logging.getLogger(__name__)
 
 
-@receiver(post_save, sender=BookingEvent, dispatch_uid="notifications_for_booking_event")
-def _booking_event_recorded(sender, instance: BookingEvent, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
+def booking_change_tell(sender, *, change: BookingChange, **kwargs) -> None:
+    if change.history:
         return
-    from .notices import notices_for_booking_event
-    from .outbox import messages_for_booking_event
+    event = change.event
     # Each guards itself: what cannot be rendered is still written, with the error, and logged at
     # ERROR; the move goes on either way (a broken template must never undo a paid confirmation).
-    messages_for_booking_event(event=instance)
+    messages_for_booking_event(event=event)
     try:
         with transaction.atomic():
-            notices_for_booking_event(event=instance)
+            notices_for_booking_event(event=event)
     except Exception:  # the notice's own insert failed; its text has a fallback of its own
-        logger.exception("Could not write the notice for booking event %s", instance.pk)
+        logger.exception("Could not write the notice for booking event %s", event.pk)

@@ -18,7 +18,8 @@ stays attempted. No path writes `failed`; an order row in it (never written by a
 still take its capture. Once money moved, the status follows the payment's live refunds (created or
 processed), and a refund the gateway later fails gives its part back: those moves go both ways.
 
-Every move and every creation is recorded as a PaymentEvent (from, to, when, what moved it, why).
+Every move and every creation is recorded as a PaymentEvent (from, to, when, what moved it, why)
+and published as signals.payment_moved, in the same transaction.
 The caller holds the payment's row lock, taken with its expert and booking in the fixed order
 (serene.core.locking), or, creating a row, its booking's; both functions refuse to run outside a
 transaction. Payment status is never written anywhere else.
@@ -35,6 +36,7 @@ from django.utils import timezone
 from serene.core.errors import Conflict
 
 from .models import Payment, PaymentEvent, PaymentSource, PaymentStatus
+from .signals import payment_change_publish
 
 NEW = ""  # the from-status of a payment's creation
 CHECKOUT, GATEWAY, REFUNDS, DEMO = (PaymentSource.CHECKOUT, PaymentSource.GATEWAY, PaymentSource.REFUNDS,
@@ -77,7 +79,7 @@ def payment_move_allowed(*, from_status: str, to_status: str, source: str) -> bo
 def payment_move(*, payment: Payment, to: str, source: str, reason: str = "",
                  changes: Mapping[str, Any] | None = None, at: datetime | None = None) -> Payment:
     """Move a locked payment to `to`, writing `changes` (the step's other fields) in the same save,
-    and record the move; refuse with PaymentMoveNotAllowed (409) a move the table does not allow.
+    record the move and publish it (signals.payment_moved); refuse with PaymentMoveNotAllowed (409) a move the table does not allow.
 
     The first move into captured stamps captured_at with the move's time.
     """
@@ -93,13 +95,15 @@ def payment_move(*, payment: Payment, to: str, source: str, reason: str = "",
         setattr(payment, field, value)
     payment.status = to
     payment.save(update_fields=["status", "updated_at", *changes])
-    PaymentEvent.objects.create(payment=payment, from_status=from_status, to_status=to, at=at, source=source,
-                                reason=reason[:240])
+    event = PaymentEvent.objects.create(payment=payment, from_status=from_status, to_status=to, at=at, source=source,
+                                        reason=reason[:240])
+    payment_change_publish(payment=payment, event=event)
     return payment
 
 
 def payment_create(*, source: str, reason: str = "", at: datetime | None = None, **fields: Any) -> Payment:
-    """A new payment (its status among `fields`), its creation recorded as its first move.
+    """A new payment (its status among `fields`), its creation recorded as its first move and
+    published (signals.payment_moved, from "").
 
     A payment created captured has captured_at stamped with the creation's time unless given."""
     if not connection.in_atomic_block:
@@ -110,8 +114,9 @@ def payment_create(*, source: str, reason: str = "", at: datetime | None = None,
     if status == PaymentStatus.CAPTURED:
         fields.setdefault("captured_at", at)
     payment = Payment.objects.create(**fields)
-    PaymentEvent.objects.create(payment=payment, from_status=NEW, to_status=payment.status, at=at, source=source,
-                                reason=reason[:240])
+    event = PaymentEvent.objects.create(payment=payment, from_status=NEW, to_status=payment.status, at=at,
+                                        source=source, reason=reason[:240])
+    payment_change_publish(payment=payment, event=event)
     return payment
 
 

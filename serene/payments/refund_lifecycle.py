@@ -6,8 +6,8 @@
      failed ◀───────┘
 
 A failed refund is final for that attempt, but the money is still owed (refunds.py asks again, up
-to REFUND_ATTEMPTS, then flags the payment for staff). Every move is recorded as a RefundEvent, under
-the payment's lock (taken with its expert and booking, the fixed order). From its refunds follow the
+to REFUND_ATTEMPTS, then flags the payment for staff). Every move is recorded as a RefundEvent and
+published as signals.refund_moved, under the payment's lock (taken with its expert and booking, the fixed order). From its refunds follow the
 payment's status (captured, partially refunded, refunded: moves of payment_lifecycle.py) and its
 booking's money outcome.
 Used by refunds.py (issuing) and refund_sync.py (what the gateway reports).
@@ -26,6 +26,7 @@ from serene.core.money import format_money
 
 from .models import MONEY_MOVED_STATUSES, Payment, PaymentSource, PaymentStatus, Refund, RefundEvent, RefundStatus
 from .payment_lifecycle import payment_move
+from .signals import refund_change_publish
 
 logger = logging.getLogger(__name__)
 
@@ -45,28 +46,31 @@ class RefundMoveNotAllowed(Conflict):
 
 
 def refund_move(*, refund: Refund, to: str, reason: str = "") -> Refund:
-    """Move a refund (its payment locked by the caller) and record the move; refuse what the table does not allow."""
+    """Move a refund (its payment locked by the caller), record the move and publish it
+    (signals.refund_moved); refuse what the table does not allow."""
     if not connection.in_atomic_block:
         raise RuntimeError("refund_move must run inside the transaction that locked the payment")
     if refund.status == to:
         return refund
     if (refund.status, to) not in REFUND_MOVES:
         raise RefundMoveNotAllowed(f"A {refund.status} refund cannot become {to}.")
-    RefundEvent.objects.create(refund=refund, from_status=refund.status, to_status=to, reason=reason[:240])
+    event = RefundEvent.objects.create(refund=refund, from_status=refund.status, to_status=to, reason=reason[:240])
     refund.status = to
     fields = ["status", "updated_at"]
     if to == R.FAILED:
         refund.failure_reason = reason[:240]
         fields.append("failure_reason")
     refund.save(update_fields=fields)
+    refund_change_publish(refund=refund, event=event)
     _log_refund(refund, f"{refund.status}" + (f": {reason[:120]}" if to == R.FAILED and reason else ""))
     return refund
 
 
 def refund_create(**fields) -> Refund:
-    """A new refund, its first move recorded."""
+    """A new refund, its first move recorded and published (signals.refund_moved, from "")."""
     refund = Refund.objects.create(**fields)
-    RefundEvent.objects.create(refund=refund, from_status="", to_status=refund.status, reason=refund.reason)
+    event = RefundEvent.objects.create(refund=refund, from_status="", to_status=refund.status, reason=refund.reason)
+    refund_change_publish(refund=refund, event=event)
     _log_refund(refund, f"{refund.status} (asked for)" if refund.status == R.CREATED else refund.status)
     return refund
 

@@ -6,4 +6,9 @@ class VideoConfig(AppConfig):
     verbose_name = "Video rooms"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (a call ends when its booking's recorded move says so)
+        # The domain event this app reacts to (receivers.py): a call ends when its booking's move says so.
+        from serene.bookings.signals import booking_moved
+
+        from .receivers import booking_moved_end_call
+
+        booking_moved.connect(booking_moved_end_call, dispatch_uid="video_call_ends_with_its_booking")

@@ -1,9 +1,12 @@
 """Reviews: after a completed session its customer rates it 1 to 5, with optional words, once. The
-expert's average and count are computed from these real reviews (never typed in), under the
-expert's row lock, so two reviews at once both count."""
+expert's average and count are computed here from these real reviews (never typed in), under the
+expert's row lock, so two reviews at once both count, and written by the experts app
+(experts.services.expert_rating_set), which owns them. Each review is published as
+signals.booking_reviewed."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
@@ -15,7 +18,9 @@ from serene.core.errors import Conflict, Forbidden, InvalidInput
 from serene.core.locking import lock_booking, retry_on_lock_conflict
 from serene.core.pagination import Page, keyset_page
 from serene.experts.models import Expert
+from serene.experts.services import expert_rating_set
 
+from . import signals
 from .lifecycle import CUSTOMER
 from .models import Booking, BookingStatus
 from .moves import actor_for
@@ -41,8 +46,9 @@ def review_allowed(*, booking: Booking, user: User) -> bool:
 
 @retry_on_lock_conflict
 @transaction.atomic
-def booking_review(*, booking_id: int, by: User, rating: int, review: str = "") -> Booking:
-    """Record the customer's rating of a completed session, once, and refresh the expert's average."""
+def booking_review(*, booking_id: int, by: User, rating: int, review: str = "", at: datetime | None = None) -> Booking:
+    """Record the customer's rating of a completed session, once, refresh the expert's average, and
+    publish the review (signals.booking_reviewed). `at` is now, unless the demo data write the past."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidInput("Please choose a rating from 1 to 5 stars.", field="rating")
     review = review.strip()
@@ -56,9 +62,11 @@ def booking_review(*, booking_id: int, by: User, rating: int, review: str = "") 
         raise AlreadyReviewed("You have already reviewed this session.")
     if booking.status != BookingStatus.COMPLETED:
         raise InvalidInput("A session can be reviewed once it has taken place.", code="not_completed")
-    booking.rating, booking.review, booking.reviewed_at = rating, review, timezone.now()
+    booking.rating, booking.review, booking.reviewed_at = rating, review, at or timezone.now()
     booking.save(update_fields=["rating", "review", "reviewed_at", "updated_at"])
     expert_rating_refresh(expert=locked.expert)
+    signals.booking_reviewed.send(sender=Booking, review=signals.BookingReview(
+        booking=booking, rating=rating, at=booking.reviewed_at, history=signals.is_recording_history()))
     return booking
 
 
@@ -70,11 +78,9 @@ def expert_rating_of(*, expert_id: int) -> Rating:
 
 
 def expert_rating_refresh(*, expert: Expert) -> Expert:
-    """Write the expert's average and count from their reviews (call it holding the expert's lock)."""
+    """Have the expert's average and count set from their reviews (call it holding the expert's lock)."""
     rating = expert_rating_of(expert_id=expert.pk)
-    expert.rating_average, expert.rating_count = rating.average, rating.count
-    expert.save(update_fields=["rating_average", "rating_count", "updated_at"])
-    return expert
+    return expert_rating_set(expert=expert, average=rating.average, count=rating.count)
 
 
 PROFILE_REVIEWS = 10

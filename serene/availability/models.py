@@ -1,6 +1,8 @@
 """An expert's availability rules: weekly hours, breaks and date overrides, in wall-clock time.
 
-The time zone and policy knobs (interval, durations, buffer, notice, horizon) live on Expert.
+The time zone and policy knobs (interval, durations, buffer, notice, horizon) live on Expert, which
+the experts app writes (experts.services.expert_booking_settings_update). RulesStamp is this app's
+own record of when an expert's rules last changed: the version in the key of their cached rules.
 """
 from __future__ import annotations
 
@@ -55,3 +57,18 @@ class DateOverride(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.expert}: {self.start_date}–{self.end_date}"
+
+
+class RulesStamp(models.Model):
+    """When an expert's weekly hours, breaks or date overrides last changed: the version in the key of
+    their cached rules (selectors.rules_cache_key). Moved on in the transaction of every change, by
+    services.availability_update and, for edits made elsewhere (the admin), by receivers.py.
+
+    No row means no change since the stamps began (migration 0002 gave every expert one), and the
+    key says "none"; the first change makes the row."""
+
+    expert = models.OneToOneField(Expert, on_delete=models.CASCADE, primary_key=True, related_name="rules_stamp")
+    changed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Rules of {self.expert_id} changed at {self.changed_at:%Y-%m-%d %H:%M:%S.%f}"

@@ -17,7 +17,7 @@ from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
 from . import engine
 from .memo import BoundedMemo
-from .models import MAX_BUFFER_MINUTES, DateOverride, WeeklySchedule, default_weekly_hours
+from .models import MAX_BUFFER_MINUTES, DateOverride, RulesStamp, WeeklySchedule, default_weekly_hours
 
 # A session is at most 120 minutes plus a buffer; reading busy time this far either side of a
 # window catches every booking that could touch a slot in it.
@@ -73,11 +73,14 @@ def rules_build(*, expert: Expert, weekly_hours: dict, breaks: list, overrides: 
 
 
 # --- the cache of each expert's expanded rules ----------------------------------------------------
-# An expert's weekly hours, breaks and date overrides, parsed, under a key holding the expert's
-# updated_at and time zone. Every change to the schedule, the overrides or the expert's settings moves
-# updated_at on (in the same transaction: Expert.save, availability_update, and signals.py for edits
-# made anywhere else), so a reader that has just read the expert row never finds rules older than
-# that row, in this process or any other; an entry left behind is never read again and ages out.
+# An expert's weekly hours, breaks and date overrides, parsed, under a key holding two versions: the
+# stamp of the rules' last change (RulesStamp, this app's) and the expert row's updated_at (the
+# experts app's, which every save of the expert moves on: its time zone, slot interval...), with the
+# time zone itself. Every change to the schedule or the overrides moves the stamp on in the same
+# transaction (availability_update, and receivers.py for edits made anywhere else), so a reader that
+# has just read the expert row and the stamp never finds rules older than them, in this process or
+# any other; an entry left behind is never read again and ages out. The expert's other settings
+# (buffer, notice, horizon) are never cached: they come from the expert row read on each request.
 RULES_CACHE = "availability"
 RULES_CACHE_SECONDS = 3600
 # Cached overrides start this many days before the first of the month that was current this many days
@@ -102,7 +105,7 @@ class CachedRules:
 
 
 def _version(instant: datetime | str | None) -> str:
-    """updated_at as one string whichever way it was read (ORM, or raw SQL on SQLite or PostgreSQL)."""
+    """The rules stamp as one string whichever way it was read (ORM, or raw SQL on SQLite or PostgreSQL)."""
     if isinstance(instant, str):  # SQLite's raw text
         instant = datetime.fromisoformat(instant)
     if instant is None:
@@ -112,8 +115,23 @@ def _version(instant: datetime | str | None) -> str:
     return str(round(instant.timestamp() * 1_000_000))
 
 
+# Where the stamp read with an expert row is kept on that instance (the slot endpoints read it in
+# their one query; other readers on first need, once per instance, as they read the row once).
+_STAMP = "_availability_rules_stamp"
+
+
+def rules_stamp_of(expert: Expert) -> str:
+    """The version of the expert's rules: when they last changed (RulesStamp), or "none" (no change
+    since the stamps began)."""
+    stamp = expert.__dict__.get(_STAMP)
+    if stamp is None:
+        stamp = _version(RulesStamp.objects.filter(expert_id=expert.pk).values_list("changed_at", flat=True).first())
+        expert.__dict__[_STAMP] = stamp
+    return stamp
+
+
 def rules_cache_key(expert: Expert) -> str:
-    return f"rules:{expert.pk}:{_version(expert.updated_at)}:{expert.time_zone}"
+    return f"rules:{expert.pk}:{rules_stamp_of(expert)}:{_version(expert.updated_at)}:{expert.time_zone}"
 
 
 def cached_rules(expert: Expert, *, now: datetime) -> CachedRules:
@@ -197,7 +215,8 @@ SLOT_FIELDS = ("id", "slug", "time_zone", "slot_interval_minutes", "buffer_minut
 
 
 def _expert_from_slot_row(row) -> Expert:
-    values = dict(zip(SLOT_FIELDS, row))
+    """An Expert from SLOT_FIELDS and the stamp of their rules (the row's last value)."""
+    values = dict(zip(SLOT_FIELDS, row[:-1]))
     if isinstance(values["offered_durations"], str):  # JSON arrives as text from both backends
         values["offered_durations"] = json.loads(values["offered_durations"])
     if isinstance(values["updated_at"], str):
@@ -206,14 +225,18 @@ def _expert_from_slot_row(row) -> Expert:
         values["updated_at"] = values["updated_at"].replace(tzinfo=UTC)
     # from_db takes the values in the model's field order, the rest deferred.
     names = [field.attname for field in Expert._meta.concrete_fields if field.attname in values]
-    return Expert.from_db(connection.alias, names, [values[name] for name in names])
+    expert = Expert.from_db(connection.alias, names, [values[name] for name in names])
+    expert.__dict__[_STAMP] = _version(row[-1])
+    return expert
 
 
 def _expert_sql(extra_column: str) -> str:
-    """An active expert's SLOT_FIELDS by slug (with an active user), and one more column."""
+    """An active expert's SLOT_FIELDS by slug (with an active user), the stamp of their rules, and one
+    more column."""
     expert_table, user_table = Expert._meta.db_table, Expert._meta.get_field("user").related_model._meta.db_table
     columns = ", ".join(f"e.{name}" for name in SLOT_FIELDS)
-    return (f"SELECT {columns}, {extra_column} FROM {expert_table} e JOIN {user_table} u ON u.id = e.user_id "
+    return (f"SELECT {columns}, s.changed_at, {extra_column} FROM {expert_table} e "
+            f"JOIN {user_table} u ON u.id = e.user_id LEFT JOIN {RulesStamp._meta.db_table} s ON s.expert_id = e.id "
             "WHERE e.slug = %s AND e.is_active AND u.is_active")
 
 
@@ -249,9 +272,9 @@ def _busy_aggregate_sql() -> str:
 
 
 def expert_and_busy_for_slots(*, slug: str, first_day: date, last_day: date, now: datetime) -> tuple[Expert, BusyRead]:
-    """An active expert's slot settings (and updated_at, the key of their cached rules) and their busy
-    time around the dates first_day to last_day, in one query: the availability endpoints' only
-    database read once the rules are cached. Plain SQL, as busy_intervals: compiling the equivalent
+    """An active expert's slot settings (with updated_at and the stamp of their rules, the key of
+    their cache) and their busy time around the dates first_day to last_day, in one query: the
+    availability endpoints' only database read once the rules are cached. Plain SQL, as busy_intervals: compiling the equivalent
     queryset cost more than the query itself."""
     start = datetime.combine(first_day, time(0), tzinfo=UTC) - ZONE_SPREAD
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + ZONE_SPREAD + REACH_READ

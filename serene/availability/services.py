@@ -1,4 +1,6 @@
-"""Writes of availability: validate the brief's availability body and save it in one transaction.
+"""Writes of availability: validate the brief's availability body and save it in one transaction,
+and the stamp that versions the cache of an expert's rules (RulesStamp). The booking settings that
+live on Expert are stored by the experts app (experts.services.expert_booking_settings_update).
 
 Every bad value raises InvalidInput naming its field (e.g. "workingHours.1.ranges.0.end"), so the
 API answers 400 and nothing is half-written.
@@ -18,8 +20,9 @@ from serene.core.errors import InvalidInput
 from serene.core.locking import lock_rows, retry_on_lock_conflict
 from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, time_zone_or_none
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
+from serene.experts.services import BOOKING_SETTING_FIELDS, expert_booking_settings_update
 
-from .models import MAX_BUFFER_MINUTES, DateOverride, WeeklySchedule
+from .models import MAX_BUFFER_MINUTES, DateOverride, RulesStamp, WeeklySchedule
 from .selectors import schedule_of
 
 TIME_PATTERN = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -236,7 +239,9 @@ def availability_parse(*, expert: Expert, body: Any) -> AvailabilityChange:
 def availability_update(*, expert: Expert, change: AvailabilityChange) -> Expert:
     """Save a parsed change: the schedule, the overrides (replaced as a whole) and the policy knobs.
 
-    Under the expert's lock, so a change never lands in the middle of a hold checking the rules.
+    Under the expert's lock, so a change never lands in the middle of a hold checking the rules. A
+    change of the rules moves their stamp on, in this transaction: the key of the expert's cached
+    rules (selectors.py) holds it, with the time zone and slot interval, which the experts app stores.
     """
     expert = lock_rows(expert_id=expert.pk).expert
     if change.weekly_hours is not None or change.breaks is not None:
@@ -249,17 +254,23 @@ def availability_update(*, expert: Expert, change: AvailabilityChange) -> Expert
     if change.overrides is not None:
         DateOverride.objects.filter(expert=expert).delete()
         DateOverride.objects.bulk_create(DateOverride(expert=expert, **item) for item in change.overrides)
-    fields = []
-    for name in ("time_zone", "slot_interval_minutes", "offered_durations", "buffer_minutes",
-                 "minimum_notice_hours", "booking_horizon_days"):
-        value = getattr(change, name)
-        if value is not None:
-            setattr(expert, name, value)
-            fields.append(name)
-    # updated_at moves on with any change: it is the key of the expert's cached rules (selectors.py).
-    if fields or change.weekly_hours is not None or change.breaks is not None or change.overrides is not None:
-        expert.save(update_fields=fields + ["updated_at"])
-    return expert
+    if change.weekly_hours is not None or change.breaks is not None or change.overrides is not None:
+        rules_stamp_move(expert_id=expert.pk)
+    settings_changed = {name: getattr(change, name) for name in BOOKING_SETTING_FIELDS
+                        if getattr(change, name) is not None}
+    return expert_booking_settings_update(expert=expert, **settings_changed)
+
+
+def rules_stamp_move(*, expert_id: int, existing_only: bool = False) -> None:
+    """Mark the expert's rules changed now, in the transaction of the change (if it has one): every
+    cached copy of them is out of date from here (selectors.rules_cache_key). existing_only moves a
+    stamp only if there is one (a deletion, which may be part of deleting the expert)."""
+    now = timezone.now()
+    if existing_only:
+        RulesStamp.objects.filter(expert_id=expert_id).update(changed_at=now)
+        return
+    RulesStamp.objects.bulk_create([RulesStamp(expert_id=expert_id, changed_at=now)], update_conflicts=True,
+                                   unique_fields=["expert"], update_fields=["changed_at"])
 
 
 def availability_as_json(*, expert: Expert) -> dict:

@@ -1,5 +1,6 @@
 """Writes of the booking ledger that claim time: hold, confirm after payment, reschedule, and the
-expiry of holds that ran out. (Moves people ask for, and completion, are in moves.py.)
+expiry of holds that ran out; the holds of demo data, and a booking's video room id. (Moves people
+ask for, and completion, are in moves.py.)
 
 booking_hold is where invariant 1 (no double booking) is kept. On PostgreSQL the exclusion
 constraint booking_no_overlap is the guarantee and the check here only gives the friendly answer
@@ -31,7 +32,7 @@ from serene.experts.models import Expert
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
                         booking_record_created, booking_record_note)
 from .moves import actor_for, customer_window_open
-from .models import Booking, BookingStatus
+from .models import Booking, BookingStatus, new_room_id
 
 EXCLUSION_VIOLATION = "23P01"
 UNAVAILABLE_MESSAGES = {
@@ -312,3 +313,16 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     return booking
 
 
+
+
+def booking_video_room_ensure(*, booking: Booking) -> str:
+    """The booking's unguessable video room id, made the first time anyone needs it (a booking from
+    before ids were given at creation); the video app asks for it here, bookings writes it.
+
+    Two requests racing here both get the same id: the conditional update lets only the first write,
+    and everyone reads back what is stored."""
+    if booking.video_room:
+        return booking.video_room
+    Booking.objects.filter(pk=booking.pk, video_room="").update(video_room=new_room_id())
+    booking.video_room = Booking.objects.values_list("video_room", flat=True).get(pk=booking.pk)
+    return booking.video_room

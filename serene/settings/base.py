@@ -115,7 +115,8 @@ AVATAR_MAX_BYTES = env.int("AVATAR_MAX_BYTES", 2 * 1024 * 1024)
 
 # --- Caches -------------------------------------------------------------------------------------
 # "availability": each expert's parsed availability rules, per process (selectors.cached_rules). Its
-# keys hold the expert's updated_at, which every rules change moves on, so it needs no shared store.
+# keys hold the stamp of the rules' last change (availability's RulesStamp), which every change moves
+# on, so it needs no shared store.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "availability": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "serene-availability",

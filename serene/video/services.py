@@ -1,28 +1,23 @@
-"""Writes of the video room: a booking's room id (made once, on first need) and the visits log."""
+"""Writes of the video room: the visits log. A booking's room id is the booking's own field, made
+by bookings (booking_video_room_ensure); the room asks for it through booking_room_id."""
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
 from serene.bookings.models import Booking
+from serene.bookings.services import booking_video_room_ensure
 from serene.core.locking import lock_booking
 
 from .models import RoomVisit
 
 
 def booking_room_id(*, booking: Booking) -> str:
-    """The booking's unguessable room id, made the first time anyone needs it.
-
-    Two requests racing here both get the same id: the conditional update lets only the first write,
-    and everyone reads back what is stored."""
-    if booking.video_room:
-        return booking.video_room
-    Booking.objects.filter(pk=booking.pk, video_room="").update(video_room=secrets.token_urlsafe(24))
-    booking.video_room = Booking.objects.values_list("video_room", flat=True).get(pk=booking.pk)
-    return booking.video_room
+    """The booking's unguessable room id; bookings makes it the first time anyone needs it (racing
+    requests all get the one stored)."""
+    return booking_video_room_ensure(booking=booking)
 
 
 @transaction.atomic

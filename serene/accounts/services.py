@@ -60,6 +60,21 @@ def user_create_customer(*, email: str, name: str, password: str, time_zone: str
 
 
 @transaction.atomic
+def user_demo_ensure(*, email: str, name: str, password: str, role: str, time_zone: str, phone: str = "",
+                     superuser: bool = False) -> User:
+    """A demo login of seed_demo: the account with this email, or a new one (no sign-up throttle: the
+    platform makes it, not a visitor). A superuser is made staff and superuser if it is not yet."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email.strip().lower(), password=password, name=name, role=role,
+                                        time_zone=time_zone, phone=phone)
+    if superuser and not (user.is_staff and user.is_superuser):
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    return user
+
+
+@transaction.atomic
 def user_update_profile(*, user: User, name: str, phone: str, time_zone: str) -> User:
     zone = time_zone_or_none(time_zone)
     if zone is None:

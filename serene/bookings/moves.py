@@ -120,13 +120,16 @@ def bookings_complete_finished(*, now: datetime | None = None, limit: int = 500)
                .order_by("ends_at").values_list("pk", flat=True)[:limit])
     completed = 0
     for booking_id in due:
-        completed += _complete_one(booking_id=booking_id, now=now)
+        completed += booking_complete(booking_id=booking_id, now=now)
     return completed
 
 
 @retry_on_lock_conflict
 @transaction.atomic
-def _complete_one(*, booking_id: int, now: datetime) -> int:
+def booking_complete(*, booking_id: int, now: datetime) -> int:
+    """A confirmed session whose end has passed by `now` becomes completed (1), else nothing (0).
+
+    The periodic job calls it for each finished session; the demo data, at each past session's end."""
     booking = lock_rows(booking_ids=[booking_id]).booking
     if booking.status != BookingStatus.CONFIRMED or booking.ends_at > now:
         return 0

@@ -160,6 +160,32 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     return booking
 
 
+@transaction.atomic
+def booking_hold_record(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
+                        held_at: datetime, customer_note: str = "") -> Booking:
+    """A hold made at `held_at`, written down afterwards: the demo sessions of seed_demo, most of them
+    in the past. Priced and recorded as booking_hold's hold is (created at `held_at` by the customer,
+    held for HOLD_MINUTES from then), but the engine is not asked whether the time may be booked now,
+    which a past session may not: for demo data only, never a person's request. The no-overlap
+    constraint still holds. The booking then lives through the product's own moves
+    (booking_confirm_paid, booking_move, booking_complete, booking_review), each recorded.
+    """
+    expert = lock_rows(expert_id=expert.pk).expert
+    starts_at = starts_at.astimezone(engine.UTC)
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    with transaction.atomic():  # a savepoint, as booking_hold's insert
+        booking = Booking.objects.create(
+            customer=customer, expert=expert, starts_at=starts_at, ends_at=ends_at,
+            blocked_until=ends_at + timedelta(minutes=expert.buffer_minutes), duration_minutes=duration_minutes,
+            price_minor=price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=duration_minutes),
+            currency=expert.currency, status=HOLD_STATUS, hold_expires_at=held_at + timedelta(minutes=settings.HOLD_MINUTES),
+            customer_time_zone=canonical_time_zone(customer.time_zone), customer_note=customer_note)
+    Booking.objects.filter(pk=booking.pk).update(created_at=held_at)
+    booking.created_at = held_at
+    booking_record_created(booking=booking, actor=CUSTOMER, by=customer, reason="Held for payment.")
+    return booking
+
+
 def lapsed_holds_in_the_way(*, booking: Booking, now: datetime):
     return _overlapping(Booking.objects.filter(expert_id=booking.expert_id, status=HOLD_STATUS, hold_expires_at__lte=now),
                         starts_at=booking.starts_at, blocked_until=booking.blocked_until).exclude(pk=booking.pk)

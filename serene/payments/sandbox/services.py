@@ -350,6 +350,17 @@ def order_pay_captured(order_id: str, data: dict) -> SandboxPayment:
     return payment
 
 
+@transaction.atomic
+def order_paid_for_demo(*, amount: int, currency: str, receipt: str, notes: dict, email: str) -> SandboxPayment:
+    """Emulator control for seed_demo: an order already paid by card and its captured payment, with
+    no webhooks (the demo data records the payment in Serene as if they had come)."""
+    order = SandboxOrder.objects.create(id=gateway_id("order"), amount=amount, currency=currency, receipt=receipt,
+                                        status="paid", attempts=1, amount_paid=amount, notes=notes)
+    return SandboxPayment.objects.create(id=gateway_id("pay"), order=order, amount=amount, currency=currency,
+                                         status="captured", method="card", captured=True, email=email,
+                                         card_last4="1111", card_network="Visa")
+
+
 def checkout_result(payment: SandboxPayment) -> dict:
     """What Checkout hands the page's success handler: ids and Razorpay's signature over them."""
     return {"razorpay_payment_id": payment.id, "razorpay_order_id": payment.order_id,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from serene.accounts.models import Role, User
+from serene.accounts.services import user_demo_ensure
 from serene.experts.models import Category, Expert, Language
 from serene.experts.services import expert_credentials_update, expert_mark_verified
 
@@ -135,7 +136,8 @@ class Command(BaseCommand):
         for code, name in LANGUAGES:
             languages[code], _ = Language.objects.update_or_create(code=code, defaults={"name": name})
 
-        staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata")
+        staff = self._user(email=DEMO_STAFF, name="Serene Staff", role=Role.STAFF, time_zone="Asia/Kolkata",
+                           superuser=True)
         created = 0
         for (email, name, slug, category, headline, language_codes, rate, zone, _rating, _reviews, years,
              durations, approval, bio) in EXPERTS:
@@ -157,18 +159,13 @@ class Command(BaseCommand):
 
         self._user(email=DEMO_CUSTOMER, name="Asha Verma", role=Role.CUSTOMER, time_zone="Asia/Kolkata",
                    phone="+91 98765 43210")
-        if not (staff.is_staff and staff.is_superuser):
-            staff.is_staff = staff.is_superuser = True
-            staff.save(update_fields=["is_staff", "is_superuser"])
 
         # Sessions, payments and reviews: ratings come from these real reviews, never from this file.
         call_command("seed_demo_sessions", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS(
             f"Demo data ready: {Expert.objects.count()} experts ({created} new), {Category.objects.count()} categories."))
 
-    def _user(self, *, email: str, name: str, role: str, time_zone: str, phone: str = "") -> User:
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, role=role,
-                                            time_zone=time_zone, phone=phone)
-        return user
+    def _user(self, *, email: str, name: str, role: str, time_zone: str, phone: str = "",
+              superuser: bool = False) -> User:
+        return user_demo_ensure(email=email, name=name, password=DEMO_PASSWORD, role=role, time_zone=time_zone,
+                                phone=phone, superuser=superuser)

@@ -3,6 +3,13 @@ bookings ahead, so both dashboards, the profiles and the browse list show real r
 typed-in figures. Each paid demo booking has its order and captured payment in the built-in
 emulator too, so cancelling one refunds it through the gateway like any other.
 
+Every session lives through the product's own services, at the times it would have: held
+(bookings.services.booking_hold_record), paid and confirmed (booking_confirm_paid) or left waiting
+for approval and approved (booking_move), completed after its end (booking_complete) and reviewed
+(booking_review, which has the experts app store the rating), so each has its whole timeline. It
+all runs as history (bookings.signals.recording_history): the events say it is not news, and
+nobody is emailed or notified about the demo past.
+
 Idempotent: it does nothing once the demo customer has bookings."""
 from __future__ import annotations
 
@@ -10,16 +17,21 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from serene.accounts.models import Role, User
+from serene.accounts.services import user_demo_ensure
 from serene.availability.selectors import busy_intervals
 from serene.bookings.join import booking_joinable
-from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
-from serene.bookings.reviews import expert_rating_refresh
-from serene.core.money import price_for_duration
+from serene.bookings.lifecycle import EXPERT, booking_move
+from serene.bookings.models import Booking, BookingStatus
+from serene.bookings.moves import booking_complete
+from serene.bookings.reviews import booking_review
+from serene.bookings.services import booking_confirm_paid, booking_hold_record
+from serene.bookings.signals import recording_history
+from serene.core.locking import lock_booking
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_PASSWORD
 from serene.experts.models import Expert
 
@@ -44,8 +56,11 @@ REVIEWS = [
 class Command(BaseCommand):
     help = "Demo sessions: completed ones with reviews, and paid bookings ahead for both dashboards."
 
-    @transaction.atomic
     def handle(self, *args, **options):
+        with transaction.atomic(), recording_history():
+            self._seed()
+
+    def _seed(self) -> None:
         customer = User.objects.filter(email__iexact=DEMO_CUSTOMER).first()
         experts = list(Expert.objects.filter(is_active=True).select_related("user").order_by("pk"))
         if customer is None or not experts:
@@ -62,11 +77,12 @@ class Command(BaseCommand):
         for index, expert in enumerate(experts[:8]):
             for number in range(2 + index % 3):
                 rating, words = REVIEWS[(index + number) % len(REVIEWS)]
-                booking = self._booking(expert=expert, customer=reviewers[(index + number) % len(reviewers)],
+                reviewer = reviewers[(index + number) % len(reviewers)]
+                booking = self._booking(expert=expert, customer=reviewer,
                                         starts=self._at(expert, now, days=-(4 + 6 * number + index), hour=9 + number),
                                         status=S.COMPLETED)
-                booking.rating, booking.review, booking.reviewed_at = rating, words, booking.ends_at + timedelta(hours=3)
-                booking.save(update_fields=["rating", "review", "reviewed_at"])
+                booking_review(booking_id=booking.pk, by=reviewer, rating=rating, review=words,
+                               at=booking.ends_at + timedelta(hours=3))
                 made += 1
         sarah, others = experts[0], experts[1:]
         approver = next((expert for expert in others if expert.requires_approval), others[0])
@@ -78,15 +94,13 @@ class Command(BaseCommand):
         self._booking(expert=sarah, customer=customer, starts=self._at(sarah, now, days=-9, hour=12), status=S.COMPLETED)
         rated = self._booking(expert=others[1], customer=customer, starts=self._at(others[1], now, days=-20, hour=10),
                               status=S.COMPLETED)
-        rated.rating, rated.review, rated.reviewed_at = 5, "Thoughtful and well prepared.", rated.ends_at + timedelta(hours=2)
-        rated.save(update_fields=["rating", "review", "reviewed_at"])
+        booking_review(booking_id=rated.pk, by=customer, rating=5, review="Thoughtful and well prepared.",
+                       at=rated.ends_at + timedelta(hours=2))
         # The demo expert (Sarah): clients ahead, one of them today if the day has room.
         for days, hour, who in ((1, 15, 0), (2, 10, 1), (6, 17, 2)):
             self._booking(expert=sarah, customer=reviewers[who], starts=self._at(sarah, now, days=days, hour=hour),
                           status=S.CONFIRMED, note="Follow-up on last time's plan.")
         made += 8
-        for expert in experts:
-            expert_rating_refresh(expert=expert)
         self.stdout.write(self.style.SUCCESS(f"Demo sessions ready: {made} bookings with their payments."))
         self._session_to_join(customer, sarah)
 
@@ -113,9 +127,8 @@ class Command(BaseCommand):
             f"dashboards (it starts at {local:%H:%M} {local.tzname()}, for an hour)."))
 
     def _user(self, email: str, name: str) -> User:
-        user = User.objects.filter(email__iexact=email).first()
-        return user or User.objects.create_user(email=email, password=DEMO_PASSWORD, name=name, role=Role.CUSTOMER,
-                                                time_zone="Asia/Kolkata")
+        return user_demo_ensure(email=email, name=name, password=DEMO_PASSWORD, role=Role.CUSTOMER,
+                                time_zone="Asia/Kolkata")
 
     @staticmethod
     def _at(expert: Expert, now: datetime, *, days: int, hour: int) -> datetime:
@@ -124,49 +137,39 @@ class Command(BaseCommand):
         return datetime.combine(day, time(hour), tzinfo=zone).astimezone(ZoneInfo("UTC"))
 
     def _booking(self, *, expert: Expert, customer: User, starts: datetime, status: str, note: str = "") -> Booking:
-        minutes = 60
-        price = price_for_duration(hourly_rate_minor=expert.hourly_rate_minor, duration_minutes=minutes)
-        ends = starts + timedelta(minutes=minutes)
-        booking = Booking.objects.create(
-            customer=customer, expert=expert, starts_at=starts, ends_at=ends,
-            blocked_until=ends + timedelta(minutes=expert.buffer_minutes), duration_minutes=minutes, price_minor=price,
-            currency=expert.currency, status=S.PENDING, customer_time_zone=customer.time_zone or "Asia/Kolkata",
-            customer_note=note)
+        """A paid 60-minute session brought to `status` (confirmed, awaiting approval or completed)
+        through the moves the product makes, each at the time it would have been made."""
         paid_at = min(starts - timedelta(days=2), timezone.now() - timedelta(minutes=5))
-        Booking.objects.filter(pk=booking.pk).update(created_at=paid_at - timedelta(minutes=3))
-        booking.refresh_from_db()
-        BookingEvent.objects.bulk_create([BookingEvent(booking=booking, from_status="", to_status=S.PENDING,
-                                                       at=booking.created_at, actor=Actor.CUSTOMER, actor_user=customer,
-                                                       reason="Held for payment.")])
-        kept = S.AWAITING_APPROVAL if status == S.AWAITING_APPROVAL else S.CONFIRMED
-        self._event(booking, S.PENDING, kept, paid_at, "Paid.")
-        if status == S.COMPLETED:
-            self._event(booking, S.CONFIRMED, S.COMPLETED, ends, "The session's time ended.")
-        Booking.objects.filter(pk=booking.pk).update(status=status)
-        booking.status = status
+        booking = booking_hold_record(customer=customer, expert=expert, starts_at=starts, duration_minutes=60,
+                                      held_at=paid_at - timedelta(minutes=3), customer_note=note)
+        locked = lock_booking(booking_id=booking.pk)
+        if not booking_confirm_paid(locked=locked, now=paid_at):
+            raise CommandError(f"Could not keep the demo session of {expert} at {starts:%Y-%m-%d %H:%M} UTC.")
+        booking = locked.booking
         self._payment(booking, paid_at)
+        if booking.status == S.AWAITING_APPROVAL and status != S.AWAITING_APPROVAL:
+            # Answered within two hours, and before the session and now, whichever comes first.
+            approved_at = paid_at + min(timedelta(hours=2), (min(starts, timezone.now()) - paid_at) / 2)
+            booking_move(booking=booking, to=S.CONFIRMED, actor=EXPERT, by=expert.user, reason="Approved.",
+                         now=approved_at)
+        if status == S.COMPLETED:
+            booking_complete(booking_id=booking.pk, now=booking.ends_at)
+            booking.refresh_from_db()
         return booking
-
-    @staticmethod
-    def _event(booking: Booking, source: str, target: str, at: datetime, reason: str) -> None:
-        # bulk_create sends no post_save: demo history is not news, so nobody is emailed about it.
-        BookingEvent.objects.bulk_create([BookingEvent(booking=booking, from_status=source, to_status=target, at=at,
-                                                       actor=Actor.SYSTEM, reason=reason)])
 
     @staticmethod
     def _payment(booking: Booking, paid_at: datetime) -> None:
         """The captured payment, in Serene's records and (in sandbox mode) in the emulator's."""
-        from serene.payments.sandbox.models import SandboxOrder, SandboxPayment, gateway_id
+        from serene.payments.sandbox.models import gateway_id
+        from serene.payments.sandbox.services import order_paid_for_demo
 
-        order_id, payment_id = gateway_id("order"), gateway_id("pay")
         if settings.PAYMENTS_SANDBOX:
-            order = SandboxOrder.objects.create(id=order_id, amount=booking.price_minor, currency=booking.currency,
-                                                receipt=str(booking.public_id), status="paid", attempts=1,
-                                                amount_paid=booking.price_minor,
-                                                notes={"sessionId": str(booking.public_id)})
-            SandboxPayment.objects.create(id=payment_id, order=order, amount=booking.price_minor,
-                                          currency=booking.currency, status="captured", method="card", captured=True,
-                                          email=booking.customer.email, card_last4="1111", card_network="Visa")
+            paid = order_paid_for_demo(amount=booking.price_minor, currency=booking.currency,
+                                       receipt=str(booking.public_id), notes={"sessionId": str(booking.public_id)},
+                                       email=booking.customer.email)
+            order_id, payment_id = paid.order_id, paid.id
+        else:
+            order_id, payment_id = gateway_id("order"), gateway_id("pay")
         payment_create(source=PaymentSource.DEMO, reason="A demo session, paid.", at=paid_at, booking=booking,
                        gateway_order_id=order_id, receipt=str(booking.public_id), gateway_payment_id=payment_id,
                        amount_minor=booking.price_minor, currency=booking.currency, status=PaymentStatus.CAPTURED,

@@ -339,8 +339,6 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     return booking
 
 
-
-
 def booking_video_room_ensure(*, booking: Booking) -> str:
     """The booking's unguessable video room id, made the first time anyone needs it (a booking from
     before ids were given at creation); the video app asks for it here, bookings writes it.

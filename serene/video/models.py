@@ -1,5 +1,5 @@
 """Who was in a session's room and when: one row per connection, so staff can check "the expert
-never came". Kept apart from BookingEvent, which records the booking's moves (and sends emails)."""
+never came". Kept apart from BookingEvent, which records the booking's moves (the timeline)."""
 from __future__ import annotations
 
 from django.conf import settings

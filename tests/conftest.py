@@ -12,6 +12,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from .factories import *  # noqa: E402,F401,F403
+from .writes import foreign_writes, watch_writes  # noqa: E402
 
 # --clock: the whole suite at a moved clock (tests/clock.py).
 pytest_plugins = ["tests.clock"]
@@ -233,3 +234,14 @@ def sdk(sandbox, settings):
     import razorpay
     return razorpay.Client(auth=(settings.RAZORPAY_KEY_ID, settings.RAZORPAY_KEY_SECRET),
                            base_url=f"{sandbox.url}/sandbox/razorpay")
+
+
+@pytest.fixture(autouse=True)
+def each_app_writes_only_its_own_models():
+    """docs/architecture.md, "Each app writes only its own models": a test whose code (a module of
+    serene) wrote another app's table fails, naming the module and the table (tests/writes.py)."""
+    with watch_writes() as seen:
+        yield
+    offenders = foreign_writes(seen)
+    if offenders:
+        pytest.fail("A module wrote another app's model:\n" + "\n".join(offenders), pytrace=False)

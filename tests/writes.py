@@ -6,7 +6,12 @@ the table, so a test can assert that each app writes only its own models (docs/a
 A write with no serene module on the stack (a test's own setup, Django's admin or auth) is nobody's
 and is not counted; nor are the tables of apps outside serene (the task queue, sessions). `core`
 owns no table the others write: a write whose innermost serene frame is core's (the request
-middleware around a Django view) is not attributed to it.
+middleware around a Django view) is not attributed to it. A module of serene outside any installed
+app (a page package) counts as its package, which owns no table.
+
+tests/conftest.py watches every test this way and fails one whose code wrote another app's table.
+Watches nest: a write is counted by the innermost one only, so a test may watch a block itself.
+Writes made on other threads' connections (live servers, race tests) are not seen.
 """
 from __future__ import annotations
 
@@ -54,11 +59,14 @@ def _writer(frame) -> tuple[str, str] | None:
         filename = frame.f_code.co_filename
         if filename.startswith(SERENE) and "/migrations/" not in filename:
             module = frame.f_globals.get("__name__", "")
-            config = apps.get_containing_app_config(module)
-            if config is not None:
-                return module, config.label
+            if module.startswith("serene."):
+                config = apps.get_containing_app_config(module)
+                return module, config.label if config is not None else module.split(".")[1]
         frame = frame.f_back
     return None
+
+
+_watching: list[list[Write]] = []
 
 
 @contextmanager
@@ -68,7 +76,7 @@ def watch_writes() -> Iterator[list[Write]]:
     seen: list[Write] = []
 
     def trace(execute, sql, params, many, context):
-        match = WRITE.match(sql)
+        match = WRITE.match(sql) if _watching and _watching[-1] is seen else None
         if match and match.group(1) in owners:
             found = _writer(sys._getframe(1))
             if found is not None and found[1] != "core":
@@ -76,8 +84,12 @@ def watch_writes() -> Iterator[list[Write]]:
                                   table=match.group(1)))
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(trace):
-        yield seen
+    _watching.append(seen)
+    try:
+        with connection.execute_wrapper(trace):
+            yield seen
+    finally:
+        _watching.remove(seen)
 
 
 def foreign_writes(seen: list[Write]) -> list[str]:

@@ -1,8 +1,8 @@
-"""Each app writes only its own models, through its own services (docs/architecture.md): every
-write of the paths that once crossed (a review's rating, the video room id, the rules cache's stamp,
-the demo seed) and of a booking's life is traced to the module that asked for it (tests/writes.py),
-and none writes a table of another app. A static scan adds that no module writes another app's
-model through its manager."""
+"""Each app writes only its own models, through its own services (docs/architecture.md). Every test
+runs under the watch of tests/writes.py (tests/conftest.py); these walk the paths that once crossed
+(a review's rating, the video room id, the rules cache's stamp, the demo seed) and a booking's life,
+and check that each table is written by its own app's module. A static scan adds that no module
+writes another app's model through its manager."""
 import ast
 import json
 from datetime import timedelta

@@ -14,7 +14,6 @@ from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
 from .policy import reschedule_refusal
 from .reviews import review_allowed
 
-S = BookingStatus
 
 
 def customer_actions_for(*, booking: Booking, user: User, now: datetime | None = None) -> list[str]:
@@ -25,7 +24,7 @@ def customer_actions_for(*, booking: Booking, user: User, now: datetime | None =
     actions = []
     if not reschedule_refusal(booking=booking, now=now):
         actions.append("reschedule")
-    if booking.status in (S.CONFIRMED, S.AWAITING_APPROVAL) and booking.starts_at > now:
+    if booking.status in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL) and booking.starts_at > now:
         actions.append("cancel")
     if review_allowed(booking=booking, user=user):
         actions.append("review")
@@ -53,17 +52,17 @@ def join_button_for(*, booking: Booking, now: datetime | None = None) -> JoinBut
 
 
 TIMELINE_WORDS = {
-    ("", S.PENDING): "Time held for payment",
-    (S.PENDING, S.CONFIRMED): "Paid and confirmed",
-    (S.EXPIRED, S.CONFIRMED): "Paid and confirmed",
-    (S.PENDING, S.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
-    (S.EXPIRED, S.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
-    (S.AWAITING_APPROVAL, S.CONFIRMED): "Accepted by the expert: confirmed",
-    (S.AWAITING_APPROVAL, S.REJECTED): "Declined",
-    (S.PENDING, S.EXPIRED): "Hold ended before payment",
-    (S.CONFIRMED, S.COMPLETED): "Session time ended",
-    (S.CONFIRMED, S.NO_SHOW): "Marked as a no-show",
-    (S.COMPLETED, S.NO_SHOW): "Marked as a no-show",
+    ("", BookingStatus.PENDING): "Time held for payment",
+    (BookingStatus.PENDING, BookingStatus.CONFIRMED): "Paid and confirmed",
+    (BookingStatus.EXPIRED, BookingStatus.CONFIRMED): "Paid and confirmed",
+    (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
+    (BookingStatus.EXPIRED, BookingStatus.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED): "Accepted by the expert: confirmed",
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.REJECTED): "Declined",
+    (BookingStatus.PENDING, BookingStatus.EXPIRED): "Hold ended before payment",
+    (BookingStatus.CONFIRMED, BookingStatus.COMPLETED): "Session time ended",
+    (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW): "Marked as a no-show",
+    (BookingStatus.COMPLETED, BookingStatus.NO_SHOW): "Marked as a no-show",
 }
 MONEY_WORDS = {
     MoneyOutcome.REFUND_PENDING: "Refund under way",
@@ -94,7 +93,7 @@ def timeline_for(*, booking: Booking) -> list[TimelineLine]:
             title = MONEY_WORDS.get(event.money_outcome, event.money_outcome)
         elif event.moved_from is not None:
             title = "Moved to a new time"
-        elif event.to_status == S.CANCELLED:
+        elif event.to_status == BookingStatus.CANCELLED:
             title = "Cancelled"
         elif event.from_status == event.to_status:
             title = event.reason or "Note"

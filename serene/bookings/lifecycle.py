@@ -32,7 +32,6 @@ from serene.core.errors import Conflict
 from . import signals
 from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
 
-S = BookingStatus
 CUSTOMER, EXPERT, STAFF, SYSTEM = Actor.CUSTOMER, Actor.EXPERT, Actor.STAFF, Actor.SYSTEM
 
 
@@ -43,39 +42,39 @@ class State:
 
 
 STATES: dict[str, State] = {
-    S.PENDING: State(blocks_time=True, final=False),
-    S.AWAITING_APPROVAL: State(blocks_time=True, final=False),
-    S.CONFIRMED: State(blocks_time=True, final=False),
-    S.EXPIRED: State(blocks_time=False, final=False),
-    S.CANCELLED: State(blocks_time=False, final=True),
-    S.REJECTED: State(blocks_time=False, final=True),
-    S.COMPLETED: State(blocks_time=False, final=False),
-    S.NO_SHOW: State(blocks_time=False, final=True),
+    BookingStatus.PENDING: State(blocks_time=True, final=False),
+    BookingStatus.AWAITING_APPROVAL: State(blocks_time=True, final=False),
+    BookingStatus.CONFIRMED: State(blocks_time=True, final=False),
+    BookingStatus.EXPIRED: State(blocks_time=False, final=False),
+    BookingStatus.CANCELLED: State(blocks_time=False, final=True),
+    BookingStatus.REJECTED: State(blocks_time=False, final=True),
+    BookingStatus.COMPLETED: State(blocks_time=False, final=False),
+    BookingStatus.NO_SHOW: State(blocks_time=False, final=True),
 }
 
 # (from, to) → who may make that move.
 MOVES: dict[tuple[str, str], frozenset[str]] = {
-    (S.PENDING, S.CONFIRMED): frozenset({SYSTEM}),                    # payment captured
-    (S.PENDING, S.AWAITING_APPROVAL): frozenset({SYSTEM}),            # paid; the expert approves by hand
-    (S.PENDING, S.EXPIRED): frozenset({SYSTEM, CUSTOMER}),            # hold ran out, or was given back
-    (S.PENDING, S.CANCELLED): frozenset({CUSTOMER, STAFF}),
-    (S.EXPIRED, S.CONFIRMED): frozenset({SYSTEM}),                    # paid late, the time still free
-    (S.EXPIRED, S.AWAITING_APPROVAL): frozenset({SYSTEM}),
-    (S.AWAITING_APPROVAL, S.CONFIRMED): frozenset({EXPERT, STAFF}),   # approved
-    (S.AWAITING_APPROVAL, S.REJECTED): frozenset({EXPERT, STAFF, SYSTEM}),
-    (S.AWAITING_APPROVAL, S.CANCELLED): frozenset({CUSTOMER, STAFF}),
-    (S.CONFIRMED, S.CANCELLED): frozenset({CUSTOMER, EXPERT, STAFF}),
-    (S.CONFIRMED, S.COMPLETED): frozenset({SYSTEM, STAFF}),           # by itself after the session ends
-    (S.CONFIRMED, S.NO_SHOW): frozenset({EXPERT, STAFF}),
-    (S.COMPLETED, S.NO_SHOW): frozenset({EXPERT, STAFF}),             # marked after the automatic completion
+    (BookingStatus.PENDING, BookingStatus.CONFIRMED): frozenset({SYSTEM}),                    # payment captured
+    (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL): frozenset({SYSTEM}),            # paid; the expert approves by hand
+    (BookingStatus.PENDING, BookingStatus.EXPIRED): frozenset({SYSTEM, CUSTOMER}),            # hold ran out, or was given back
+    (BookingStatus.PENDING, BookingStatus.CANCELLED): frozenset({CUSTOMER, STAFF}),
+    (BookingStatus.EXPIRED, BookingStatus.CONFIRMED): frozenset({SYSTEM}),                    # paid late, the time still free
+    (BookingStatus.EXPIRED, BookingStatus.AWAITING_APPROVAL): frozenset({SYSTEM}),
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED): frozenset({EXPERT, STAFF}),   # approved
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.REJECTED): frozenset({EXPERT, STAFF, SYSTEM}),
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.CANCELLED): frozenset({CUSTOMER, STAFF}),
+    (BookingStatus.CONFIRMED, BookingStatus.CANCELLED): frozenset({CUSTOMER, EXPERT, STAFF}),
+    (BookingStatus.CONFIRMED, BookingStatus.COMPLETED): frozenset({SYSTEM, STAFF}),           # by itself after the session ends
+    (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW): frozenset({EXPERT, STAFF}),
+    (BookingStatus.COMPLETED, BookingStatus.NO_SHOW): frozenset({EXPERT, STAFF}),             # marked after the automatic completion
 }
 
 BLOCKING_STATUSES: tuple[str, ...] = tuple(status for status, state in STATES.items() if state.blocks_time)
 # Of those, the one that blocks only while its hold lives.
-HOLD_STATUS = S.PENDING
+HOLD_STATUS = BookingStatus.PENDING
 FIRMLY_BLOCKING_STATUSES: tuple[str, ...] = tuple(status for status in BLOCKING_STATUSES if status != HOLD_STATUS)
 # A booking in these states is kept: the customer's money stays paid for it.
-PAID_AND_KEPT_STATUSES: tuple[str, ...] = (S.AWAITING_APPROVAL, S.CONFIRMED, S.COMPLETED, S.NO_SHOW)
+PAID_AND_KEPT_STATUSES: tuple[str, ...] = (BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW)
 
 assert all(source in STATES and target in STATES for source, target in MOVES)
 assert not any(STATES[source].final for source, _ in MOVES)
@@ -137,7 +136,7 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
         # sweeps use to find an order still open on it (paid in another tab, say).
         booking.hold_expires_at = None
         fields.append("hold_expires_at")
-    if to in (S.CANCELLED, S.REJECTED):
+    if to in (BookingStatus.CANCELLED, BookingStatus.REJECTED):
         booking.cancelled_at, booking.cancelled_by = now, by
         booking.cancellation_reason = reason[:240]
         fields += ["cancelled_at", "cancelled_by", "cancellation_reason"]

@@ -23,7 +23,6 @@ from django.utils import timezone
 from .models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
-M = MessageStatus
 
 
 def message_as_email(message: Message) -> EmailMultiAlternatives:
@@ -43,8 +42,8 @@ def message_as_email(message: Message) -> EmailMultiAlternatives:
 def message_deliver(*, message_id: int, now: datetime | None = None) -> bool:
     """Send one message if it is due and nobody else is sending it; True if it went out now."""
     now = now or timezone.now()
-    claimed = (Message.objects.filter(pk=message_id, status=M.PENDING, next_attempt_at__lte=now)
-               .update(status=M.SENDING, claimed_at=now, attempts=F("attempts") + 1))
+    claimed = (Message.objects.filter(pk=message_id, status=MessageStatus.PENDING, next_attempt_at__lte=now)
+               .update(status=MessageStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1))
     if not claimed:
         return False
     message = Message.objects.get(pk=message_id)
@@ -56,7 +55,7 @@ def message_deliver(*, message_id: int, now: datetime | None = None) -> bool:
     except Exception as error:  # the mail server refused or could not be reached: try again later
         _note_failure(message=message, error=error, now=now)
         return False
-    Message.objects.filter(pk=message_id, status=M.SENDING).update(status=M.SENT, sent_at=timezone.now(), last_error="")
+    Message.objects.filter(pk=message_id, status=MessageStatus.SENDING).update(status=MessageStatus.SENT, sent_at=timezone.now(), last_error="")
     logger.info("Sent %s message %s to %s", message.kind, message.pk, message.to_email)
     return True
 
@@ -70,11 +69,11 @@ def _note_failure(*, message: Message, error: Exception, now: datetime) -> None:
     text = f"{type(error).__name__}: {error}"[:2000]
     next_attempt = now + retry_wait(attempts=message.attempts)
     if next_attempt > message.retry_until:
-        Message.objects.filter(pk=message.pk, status=M.SENDING).update(status=M.FAILED, last_error=text)
+        Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(status=MessageStatus.FAILED, last_error=text)
         logger.error("Gave up on %s message %s to %s after %d attempts: %s", message.kind, message.pk,
                      message.to_email, message.attempts, text)
         return
-    Message.objects.filter(pk=message.pk, status=M.SENDING).update(status=M.PENDING, next_attempt_at=next_attempt,
+    Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(status=MessageStatus.PENDING, next_attempt_at=next_attempt,
                                                                    last_error=text)
     logger.warning("Could not send %s message %s (attempt %d, next at %s): %s", message.kind, message.pk,
                    message.attempts, next_attempt.isoformat(timespec="seconds"), text)
@@ -87,10 +86,10 @@ def messages_deliver_due(*, now: datetime | None = None, limit: int = 200) -> in
     now = now or timezone.now()
     messages_render_due(now=now, limit=limit)
     lease = now - timedelta(seconds=settings.MAIL_SENDING_LEASE_SECONDS)
-    stale = Message.objects.filter(status=M.SENDING, claimed_at__lt=lease)
+    stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=lease)
     for message in stale:
         _note_failure(message=message, error=RuntimeError("The worker sending it stopped before it finished."), now=now)
-    due = list(Message.objects.filter(status=M.PENDING, next_attempt_at__lte=now)
+    due = list(Message.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
                .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
     return sum(message_deliver(message_id=message_id, now=now) for message_id in due)
 
@@ -101,8 +100,8 @@ def messages_resend(*, message_ids: list[int], now: datetime | None = None) -> i
     now = now or timezone.now()
     window = timedelta(seconds=settings.MAIL_GIVE_UP_AFTER_SECONDS)
     chosen = Message.objects.filter(pk__in=message_ids)
-    rendered = (chosen.filter(Q(status=M.FAILED) | Q(status=M.SENT), rendered_at__isnull=False)
-                .update(status=M.PENDING, next_attempt_at=now, retry_until=now + window, attempts=0, last_error=""))
-    unrendered = (chosen.filter(Q(status=M.FAILED) | Q(status=M.RENDER_FAILED), rendered_at__isnull=True)
-                  .update(status=M.RENDER_FAILED, next_attempt_at=now, retry_until=now + window, render_failures=0))
+    rendered = (chosen.filter(Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.SENT), rendered_at__isnull=False)
+                .update(status=MessageStatus.PENDING, next_attempt_at=now, retry_until=now + window, attempts=0, last_error=""))
+    unrendered = (chosen.filter(Q(status=MessageStatus.FAILED) | Q(status=MessageStatus.RENDER_FAILED), rendered_at__isnull=True)
+                  .update(status=MessageStatus.RENDER_FAILED, next_attempt_at=now, retry_until=now + window, render_failures=0))
     return rendered + unrendered

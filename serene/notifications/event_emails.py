@@ -15,7 +15,6 @@ from serene.bookings.models import Booking, BookingEvent, BookingStatus, MoneyOu
 from . import content, reminders
 from .content import CUSTOMER, EXPERT, Email
 
-S = BookingStatus
 
 
 @dataclass(frozen=True)
@@ -34,18 +33,18 @@ def planned_emails(*, event: BookingEvent, booking: Booking) -> list[PlannedEmai
         return [_moved(booking=booking, role=role, moved_from=event.moved_from) for role in (CUSTOMER, EXPERT)]
     if source == target or not source:
         return []
-    if target == S.CONFIRMED and source in (S.PENDING, S.EXPIRED):
+    if target == BookingStatus.CONFIRMED and source in (BookingStatus.PENDING, BookingStatus.EXPIRED):
         return [_confirmed(event=event, booking=booking, approved=False),
                 PlannedEmail("booking_new", EXPERT, lambda: content.booking_new_for_expert(booking))]
-    if target == S.CONFIRMED and source == S.AWAITING_APPROVAL:
+    if target == BookingStatus.CONFIRMED and source == BookingStatus.AWAITING_APPROVAL:
         return [_confirmed(event=event, booking=booking, approved=True)]
-    if target == S.AWAITING_APPROVAL:
+    if target == BookingStatus.AWAITING_APPROVAL:
         return [PlannedEmail("approval_requested", EXPERT, lambda: content.approval_requested(booking)),
                 PlannedEmail("approval_pending", CUSTOMER, lambda: content.approval_pending(booking))]
-    if target == S.REJECTED:
+    if target == BookingStatus.REJECTED:
         return [PlannedEmail("booking_rejected", CUSTOMER, lambda: content.booking_rejected(
             booking, reason=event.reason if event.actor != "system" else "", by_system=event.actor == "system"))]
-    if target == S.CANCELLED and source in (S.CONFIRMED, S.AWAITING_APPROVAL):
+    if target == BookingStatus.CANCELLED and source in (BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL):
         return [_cancelled(event=event, booking=booking, role=role) for role in (CUSTOMER, EXPERT)]
     return []
 
@@ -56,8 +55,8 @@ def no_longer_applies(*, event: BookingEvent, booking: Booking, session_starts_a
     so a later message tells the person what happened since, and this one would contradict it (a
     confirmation with its invite after the cancellation, say)."""
     if booking.status != event.to_status:
-        return (f"The session is {S(booking.status).label.lower()} now; the email about its move to "
-                f"{S(event.to_status).label.lower()} would no longer be true.")
+        return (f"The session is {BookingStatus(booking.status).label.lower()} now; the email about its move to "
+                f"{BookingStatus(event.to_status).label.lower()} would no longer be true.")
     if session_starts_at is not None and booking.starts_at != session_starts_at:
         return "The session has moved since; the email about the move gives its new time."
     return ""
@@ -79,13 +78,13 @@ def _cancelled(*, event: BookingEvent, booking: Booking, role: str) -> PlannedEm
         refund_due = cancellation_refund_due(booking=booking, actor=event.actor, now=event.at, status=event.from_status)
         reason = event.reason if not event.reason.startswith("Cancelled by the ") else ""
         return content.booking_cancelled(booking, role=role, by_whom=event.actor, reason=reason, refund_due=refund_due,
-                                         was_confirmed=event.from_status == S.CONFIRMED)
+                                         was_confirmed=event.from_status == BookingStatus.CONFIRMED)
     return PlannedEmail("booking_cancelled", role, build)
 
 
 def _money_emails(*, event: BookingEvent, booking: Booking) -> list[PlannedEmail]:
     outcome = event.money_outcome
-    if outcome == MoneyOutcome.REFUND_PENDING and booking.status in (S.EXPIRED, S.PENDING):
+    if outcome == MoneyOutcome.REFUND_PENDING and booking.status in (BookingStatus.EXPIRED, BookingStatus.PENDING):
         return [PlannedEmail("payment_time_lost", CUSTOMER, lambda: content.payment_time_lost(booking))]
     if outcome in (MoneyOutcome.REFUNDED_IN_FULL, MoneyOutcome.REFUNDED_IN_PART):
         def build() -> Email | None:

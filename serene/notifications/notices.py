@@ -24,7 +24,6 @@ from serene.core.timefmt import canonical_time_zone, format_short_day, format_ti
 from .models import Notice
 
 logger = logging.getLogger(__name__)
-S = BookingStatus
 
 
 class NoticeKind:
@@ -36,12 +35,12 @@ class NoticeKind:
 
 # The recorded moves the expert hears about, by (from, to). A reschedule is told by its moved_from.
 _KIND_OF_MOVE: dict[tuple[str, str], str] = {
-    (S.PENDING, S.CONFIRMED): NoticeKind.NEW_BOOKING,
-    (S.EXPIRED, S.CONFIRMED): NoticeKind.NEW_BOOKING,  # paid after the hold ran out, the time still free
-    (S.PENDING, S.AWAITING_APPROVAL): NoticeKind.APPROVAL_WAITING,
-    (S.EXPIRED, S.AWAITING_APPROVAL): NoticeKind.APPROVAL_WAITING,
-    (S.CONFIRMED, S.CANCELLED): NoticeKind.CANCELLED,
-    (S.AWAITING_APPROVAL, S.CANCELLED): NoticeKind.CANCELLED,
+    (BookingStatus.PENDING, BookingStatus.CONFIRMED): NoticeKind.NEW_BOOKING,
+    (BookingStatus.EXPIRED, BookingStatus.CONFIRMED): NoticeKind.NEW_BOOKING,  # paid after the hold ran out, the time still free
+    (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL): NoticeKind.APPROVAL_WAITING,
+    (BookingStatus.EXPIRED, BookingStatus.AWAITING_APPROVAL): NoticeKind.APPROVAL_WAITING,
+    (BookingStatus.CONFIRMED, BookingStatus.CANCELLED): NoticeKind.CANCELLED,
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.CANCELLED): NoticeKind.CANCELLED,
 }
 
 

@@ -29,7 +29,6 @@ from .ics import booking_ics
 from .models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
-S = BookingStatus
 
 
 def messages_for_booking_event(*, event: BookingEvent) -> list[Message]:
@@ -46,7 +45,7 @@ def messages_for_booking_event(*, event: BookingEvent) -> list[Message]:
     except Exception:  # a bug outside any one message's rendering; never let it undo the move itself
         logger.exception("Could not write the messages for booking event %s: none was written", event.pk)
         return []
-    if booking.status == S.CONFIRMED and (event.moved_from or event.to_status != event.from_status):
+    if booking.status == BookingStatus.CONFIRMED and (event.moved_from or event.to_status != event.from_status):
         try:  # apart from the messages, so a failure here cannot take them back; the reminder sweep covers it
             reminders.reminders_schedule(booking=booking, fixed_at=event.at)
         except Exception:

@@ -31,13 +31,12 @@ from .models import Message, MessageStatus
 from .outbox import error_text, message_content
 
 logger = logging.getLogger(__name__)
-M = MessageStatus
 
 
 def messages_render_due(*, now: datetime | None = None, limit: int = 200) -> int:
     """Render again every message whose rendering failed and whose wait is over; how many were."""
     now = now or timezone.now()
-    due = list(Message.objects.filter(status=M.RENDER_FAILED, next_attempt_at__lte=now)
+    due = list(Message.objects.filter(status=MessageStatus.RENDER_FAILED, next_attempt_at__lte=now)
                .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
     rendered = 0
     for message_id in due:
@@ -56,7 +55,7 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
     """Render one message whose rendering failed, if it is due and nobody else is doing it; True if it
     is now waiting to be sent."""
     now = now or timezone.now()
-    due = Message.objects.filter(pk=message_id, status=M.RENDER_FAILED, next_attempt_at__lte=now)
+    due = Message.objects.filter(pk=message_id, status=MessageStatus.RENDER_FAILED, next_attempt_at__lte=now)
     found = due.values("booking_id").first()
     if found is None:
         return False
@@ -72,7 +71,7 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
     message = Message.objects.select_related("event", "booking__customer", "booking__expert__user").get(pk=message_id)
     planned, reason = _plan_again(message=message, now=now)
     if planned is None:
-        Message.objects.filter(pk=message_id).update(status=M.SKIPPED, skip_reason=reason[:300])
+        Message.objects.filter(pk=message_id).update(status=MessageStatus.SKIPPED, skip_reason=reason[:300])
         logger.warning("Did not send the %s email %s to %s: %s", message.kind, message.pk, message.to_email, reason)
         return False
     try:
@@ -84,11 +83,11 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
         return False
     if rendered is None or not email.recipient.email:
         reason = "There is nothing to say any more." if rendered is None else "Its recipient has no email address now."
-        Message.objects.filter(pk=message_id).update(status=M.SKIPPED, skip_reason=reason)
+        Message.objects.filter(pk=message_id).update(status=MessageStatus.SKIPPED, skip_reason=reason)
         logger.warning("Did not send the %s email %s: %s", message.kind, message.pk, reason)
         return False
-    Message.objects.filter(pk=message_id, status=M.RENDER_FAILED).update(
-        status=M.PENDING, rendered_at=timezone.now(), next_attempt_at=now, to_email=email.recipient.email, **rendered)
+    Message.objects.filter(pk=message_id, status=MessageStatus.RENDER_FAILED).update(
+        status=MessageStatus.PENDING, rendered_at=timezone.now(), next_attempt_at=now, to_email=email.recipient.email, **rendered)
     logger.info("Rendered the %s email %s to %s after %d failure(s)", message.kind, message.pk, message.to_email,
                 message.render_failures)
     return True
@@ -121,7 +120,7 @@ def _note_render_failure(*, message: Message, error: Exception, now: datetime) -
     text = error_text(error)
     next_attempt = now + retry_wait(attempts=failures)
     if next_attempt > message.retry_until:
-        Message.objects.filter(pk=message.pk).update(status=M.FAILED, render_failures=failures, last_error=text)
+        Message.objects.filter(pk=message.pk).update(status=MessageStatus.FAILED, render_failures=failures, last_error=text)
         logger.error("Gave up rendering the %s email %s to %s after %d tries: %s", message.kind, message.pk,
                      message.to_email, failures, text, exc_info=error)
         return

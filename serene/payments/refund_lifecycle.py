@@ -30,14 +30,13 @@ from .signals import refund_change_publish
 
 logger = logging.getLogger(__name__)
 
-R = RefundStatus
 REFUND_MOVES: frozenset[tuple[str, str]] = frozenset({
-    (R.CREATED, R.PROCESSED),
-    (R.CREATED, R.FAILED),
-    (R.PROCESSED, R.FAILED),  # the gateway's later word wins: the money came back to us
+    (RefundStatus.CREATED, RefundStatus.PROCESSED),
+    (RefundStatus.CREATED, RefundStatus.FAILED),
+    (RefundStatus.PROCESSED, RefundStatus.FAILED),  # the gateway's later word wins: the money came back to us
 })
 # Refunds in these states count against what a payment owes back.
-LIVE_STATUSES = (R.CREATED, R.PROCESSED)
+LIVE_STATUSES = (RefundStatus.CREATED, RefundStatus.PROCESSED)
 DASHBOARD_REASON = "Refunded in the Razorpay Dashboard"
 
 
@@ -57,12 +56,12 @@ def refund_move(*, refund: Refund, to: str, reason: str = "") -> Refund:
     event = RefundEvent.objects.create(refund=refund, from_status=refund.status, to_status=to, reason=reason[:240])
     refund.status = to
     fields = ["status", "updated_at"]
-    if to == R.FAILED:
+    if to == RefundStatus.FAILED:
         refund.failure_reason = reason[:240]
         fields.append("failure_reason")
     refund.save(update_fields=fields)
     refund_change_publish(refund=refund, event=event)
-    _log_refund(refund, f"{refund.status}" + (f": {reason[:120]}" if to == R.FAILED and reason else ""))
+    _log_refund(refund, f"{refund.status}" + (f": {reason[:120]}" if to == RefundStatus.FAILED and reason else ""))
     return refund
 
 
@@ -71,7 +70,7 @@ def refund_create(**fields) -> Refund:
     refund = Refund.objects.create(**fields)
     event = RefundEvent.objects.create(refund=refund, from_status="", to_status=refund.status, reason=refund.reason)
     refund_change_publish(refund=refund, event=event)
-    _log_refund(refund, f"{refund.status} (asked for)" if refund.status == R.CREATED else refund.status)
+    _log_refund(refund, f"{refund.status} (asked for)" if refund.status == RefundStatus.CREATED else refund.status)
     return refund
 
 
@@ -119,13 +118,13 @@ def booking_outcome_from_refunds(*, payment: Payment, booking: Booking) -> None:
     if payment.stray_of_id is not None:
         return
     refunds = list(payment.refunds.all())
-    processed = sum(refund.amount_minor for refund in refunds if refund.status == R.PROCESSED)
+    processed = sum(refund.amount_minor for refund in refunds if refund.status == RefundStatus.PROCESSED)
     external = any(refund.external and refund.status in LIVE_STATUSES for refund in refunds)
     if processed >= payment.amount_minor:
         outcome, reason = MoneyOutcome.REFUNDED_IN_FULL, "Refunded in full."
     elif payment.needs_attention:
         outcome, reason = MoneyOutcome.REFUND_FAILED, payment.attention_reason
-    elif payment.refund_reason or any(refund.status == R.CREATED for refund in refunds):
+    elif payment.refund_reason or any(refund.status == RefundStatus.CREATED for refund in refunds):
         outcome, reason = MoneyOutcome.REFUND_PENDING, payment.refund_reason or "A refund is under way."
     elif processed:
         outcome, reason = MoneyOutcome.REFUNDED_IN_PART, "Refunded in part."

@@ -22,9 +22,8 @@ from .models import Payment, PaymentStatus, Refund, RefundStatus
 from .refund_lifecycle import (DASHBOARD_REASON, LIVE_STATUSES, REFUND_MOVES, booking_outcome_from_refunds, payment_flag,
                                payment_lock, payment_status_from_refunds, refund_create, refund_move)
 
-R = RefundStatus
-FROM_GATEWAY = {GatewayRefundStatus.PENDING: R.CREATED, GatewayRefundStatus.PROCESSED: R.PROCESSED,
-                GatewayRefundStatus.FAILED: R.FAILED}
+FROM_GATEWAY = {GatewayRefundStatus.PENDING: RefundStatus.CREATED, GatewayRefundStatus.PROCESSED: RefundStatus.PROCESSED,
+                GatewayRefundStatus.FAILED: RefundStatus.FAILED}
 
 
 def payment_refunds_sync(*, payment_id: int) -> None:
@@ -47,7 +46,7 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
     locked = payment_lock(payment_id)
     payment, booking = locked.payment, locked.booking
     ours = {refund.gateway_refund_id: refund for refund in payment.refunds.exclude(gateway_refund_id=None)}
-    claims = {refund.receipt: refund for refund in payment.refunds.filter(gateway_refund_id=None, status=R.CREATED)}
+    claims = {refund.receipt: refund for refund in payment.refunds.filter(gateway_refund_id=None, status=RefundStatus.CREATED)}
     new_external = []
     for item in gateway_refunds:
         if item.payment_id != payment.gateway_payment_id:
@@ -65,8 +64,8 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
         target = FROM_GATEWAY[item.status]
         if (refund.status, target) in REFUND_MOVES:
             refund_move(refund=refund, to=target, reason="The payment provider reported it failed."
-                        if target == R.FAILED else "")
-            if target == R.FAILED and refund.external and not payment.refund_reason:
+                        if target == RefundStatus.FAILED else "")
+            if target == RefundStatus.FAILED and refund.external and not payment.refund_reason:
                 payment_flag(payment=payment, booking=booking, reason=(
                     f"A refund of {format_money(refund.amount_minor, payment.currency)} made in the Razorpay "
                     "Dashboard failed after it was under way; the booking was left as that refund made it. "
@@ -74,7 +73,7 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
     if complete:
         for claim in claims.values():
             if claim.created_at <= timezone.now() - claim_stale_after():
-                refund_move(refund=claim, to=R.FAILED, reason="The request never reached the payment provider.")
+                refund_move(refund=claim, to=RefundStatus.FAILED, reason="The request never reached the payment provider.")
     payment_status_from_refunds(payment)
     if payment.needs_attention and _attention_resolved(payment):
         # Staff refunded it by hand (or the gateway came round): nothing is left to attend to.
@@ -89,14 +88,14 @@ def _attention_resolved(payment: Payment) -> bool:
     """A flagged payment is settled: refunded in full, or (flagged for a failed Dashboard refund, with
     nothing owed by Serene) refunded again in the Dashboard since; and no refund is still open."""
     refunds = list(payment.refunds.order_by("pk"))
-    if any(refund.status == R.CREATED for refund in refunds):
+    if any(refund.status == RefundStatus.CREATED for refund in refunds):
         return False
     if payment.status == PaymentStatus.REFUNDED:
         return True
     if payment.refund_reason:
         return False
-    failed = [refund.pk for refund in refunds if refund.external and refund.status == R.FAILED]
-    return bool(failed) and any(refund.external and refund.status == R.PROCESSED and refund.pk > max(failed)
+    failed = [refund.pk for refund in refunds if refund.external and refund.status == RefundStatus.FAILED]
+    return bool(failed) and any(refund.external and refund.status == RefundStatus.PROCESSED and refund.pk > max(failed)
                                 for refund in refunds)
 
 

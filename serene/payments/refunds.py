@@ -24,7 +24,6 @@ from .refund_lifecycle import (LIVE_STATUSES, booking_outcome_from_refunds, paym
                                refund_move)
 from .refund_sync import payment_refunds_sync, refunds_record
 
-R = RefundStatus
 RECEIPT_PREFIX = "serene-refund-"
 
 
@@ -62,7 +61,7 @@ def payment_refund_settle(*, payment_id: int, sync: bool = False) -> None:
 
 
 def _has_open_refunds(payment_id: int) -> bool:
-    return Refund.objects.filter(payment_id=payment_id, status=R.CREATED).exists()
+    return Refund.objects.filter(payment_id=payment_id, status=RefundStatus.CREATED).exists()
 
 
 @retry_on_lock_conflict
@@ -74,19 +73,19 @@ def _refund_claim(*, payment_id: int) -> Refund | None:
     if not payment.refund_reason or payment.needs_attention or payment.status not in MONEY_MOVED_STATUSES:
         return None
     refunds = list(payment.refunds.order_by("pk"))
-    if any(refund.status == R.CREATED and refund.gateway_refund_id is None for refund in refunds):
+    if any(refund.status == RefundStatus.CREATED and refund.gateway_refund_id is None for refund in refunds):
         return None  # a request is in flight (or stranded: the sweep's sync resolves it)
     owed = payment.amount_minor - sum(refund.amount_minor for refund in refunds if refund.status in LIVE_STATUSES)
     if owed <= 0:
         return None
-    failed = [refund for refund in refunds if refund.status == R.FAILED and not refund.external]
+    failed = [refund for refund in refunds if refund.status == RefundStatus.FAILED and not refund.external]
     if len(failed) >= settings.REFUND_ATTEMPTS:
         payment_flag(payment=payment, booking=booking, reason=(
             f"The payment provider failed {len(failed)} refunds of this payment; the last: "
             f"{(failed[-1].failure_reason or 'no reason given').rstrip('.')}. Refund it by hand."))
         return None
     claim = refund_create(payment=payment, receipt=f"{RECEIPT_PREFIX}{payment.pk}-{len(refunds) + 1}",
-                          amount_minor=owed, reason=payment.refund_reason, status=R.CREATED)
+                          amount_minor=owed, reason=payment.refund_reason, status=RefundStatus.CREATED)
     booking_outcome_from_refunds(payment=payment, booking=booking)
     return claim
 
@@ -97,6 +96,6 @@ def _refund_refused(*, refund_id: int, reason: str) -> None:
     payment_id = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
     locked = payment_lock(payment_id)
     refund = Refund.objects.get(pk=refund_id)
-    if refund.status == R.CREATED and refund.gateway_refund_id is None:
-        refund_move(refund=refund, to=R.FAILED, reason=reason)
+    if refund.status == RefundStatus.CREATED and refund.gateway_refund_id is None:
+        refund_move(refund=refund, to=RefundStatus.FAILED, reason=reason)
     booking_outcome_from_refunds(payment=locked.payment, booking=locked.booking)

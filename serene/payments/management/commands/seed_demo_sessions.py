@@ -38,7 +38,6 @@ from serene.experts.models import Expert
 from ...models import PaymentSource, PaymentStatus
 from ...payment_lifecycle import payment_create
 
-S = BookingStatus
 REVIEWERS = [("priya.demo@serene.test", "Priya Nair"), ("rahul.demo@serene.test", "Rahul Mehta"),
              ("fatima.demo@serene.test", "Fatima Sheikh"), ("arjun.demo@serene.test", "Arjun Rao")]
 REVIEWS = [
@@ -80,26 +79,26 @@ class Command(BaseCommand):
                 reviewer = reviewers[(index + number) % len(reviewers)]
                 booking = self._booking(expert=expert, customer=reviewer,
                                         starts=self._at(expert, now, days=-(4 + 6 * number + index), hour=9 + number),
-                                        status=S.COMPLETED)
+                                        status=BookingStatus.COMPLETED)
                 booking_review(booking_id=booking.pk, by=reviewer, rating=rating, review=words,
                                at=booking.ends_at + timedelta(hours=3))
                 made += 1
         sarah, others = experts[0], experts[1:]
         approver = next((expert for expert in others if expert.requires_approval), others[0])
         # The demo customer: sessions ahead (one waiting for approval), and past ones to rate.
-        self._booking(expert=sarah, customer=customer, starts=self._at(sarah, now, days=3, hour=11), status=S.CONFIRMED,
+        self._booking(expert=sarah, customer=customer, starts=self._at(sarah, now, days=3, hour=11), status=BookingStatus.CONFIRMED,
                       note="Work has been overwhelming; I would like to talk about switching off in the evenings.")
         self._booking(expert=approver, customer=customer, starts=self._at(approver, now, days=5, hour=16),
-                      status=S.AWAITING_APPROVAL, note="First session: I would like to understand my options.")
-        self._booking(expert=sarah, customer=customer, starts=self._at(sarah, now, days=-9, hour=12), status=S.COMPLETED)
+                      status=BookingStatus.AWAITING_APPROVAL, note="First session: I would like to understand my options.")
+        self._booking(expert=sarah, customer=customer, starts=self._at(sarah, now, days=-9, hour=12), status=BookingStatus.COMPLETED)
         rated = self._booking(expert=others[1], customer=customer, starts=self._at(others[1], now, days=-20, hour=10),
-                              status=S.COMPLETED)
+                              status=BookingStatus.COMPLETED)
         booking_review(booking_id=rated.pk, by=customer, rating=5, review="Thoughtful and well prepared.",
                        at=rated.ends_at + timedelta(hours=2))
         # The demo expert (Sarah): clients ahead, one of them today if the day has room.
         for days, hour, who in ((1, 15, 0), (2, 10, 1), (6, 17, 2)):
             self._booking(expert=sarah, customer=reviewers[who], starts=self._at(sarah, now, days=days, hour=hour),
-                          status=S.CONFIRMED, note="Follow-up on last time's plan.")
+                          status=BookingStatus.CONFIRMED, note="Follow-up on last time's plan.")
         made += 8
         self.stdout.write(self.style.SUCCESS(f"Demo sessions ready: {made} bookings with their payments."))
         self._session_to_join(customer, sarah)
@@ -109,7 +108,7 @@ class Command(BaseCommand):
         opens SESSION_JOIN_OPENS_MINUTES before the start), made again on each run when the last one
         has passed, so `make run` always has a call to try from both dashboards."""
         now = timezone.now()
-        upcoming = Booking.objects.filter(customer=customer, expert=expert, status=S.CONFIRMED, ends_at__gt=now)
+        upcoming = Booking.objects.filter(customer=customer, expert=expert, status=BookingStatus.CONFIRMED, ends_at__gt=now)
         if any(booking_joinable(booking, now) for booking in upcoming):
             return
         # The next five-minute mark at least five minutes away: inside the join window at once.
@@ -119,7 +118,7 @@ class Command(BaseCommand):
         if busy_intervals(expert_ids=[expert.pk], start=starts, end=ends, now=now):
             self.stdout.write("The demo expert is booked for the next hour: no session to join this time.")
             return
-        booking = self._booking(expert=expert, customer=customer, starts=starts, status=S.CONFIRMED,
+        booking = self._booking(expert=expert, customer=customer, starts=starts, status=BookingStatus.CONFIRMED,
                                 note="A demo call: join from both dashboards to try the video room.")
         local = booking.starts_at.astimezone(ZoneInfo(customer.time_zone or "Asia/Kolkata"))
         self.stdout.write(self.style.SUCCESS(
@@ -147,12 +146,12 @@ class Command(BaseCommand):
             raise CommandError(f"Could not keep the demo session of {expert} at {starts:%Y-%m-%d %H:%M} UTC.")
         booking = locked.booking
         self._payment(booking, paid_at)
-        if booking.status == S.AWAITING_APPROVAL and status != S.AWAITING_APPROVAL:
+        if booking.status == BookingStatus.AWAITING_APPROVAL and status != BookingStatus.AWAITING_APPROVAL:
             # Answered within two hours, and before the session and now, whichever comes first.
             approved_at = paid_at + min(timedelta(hours=2), (min(starts, timezone.now()) - paid_at) / 2)
-            booking_move(booking=booking, to=S.CONFIRMED, actor=EXPERT, by=expert.user, reason="Approved.",
+            booking_move(booking=booking, to=BookingStatus.CONFIRMED, actor=EXPERT, by=expert.user, reason="Approved.",
                          now=approved_at)
-        if status == S.COMPLETED:
+        if status == BookingStatus.COMPLETED:
             booking_complete(booking_id=booking.pk, now=booking.ends_at)
             booking.refresh_from_db()
         return booking

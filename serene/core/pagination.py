@@ -16,6 +16,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 from django.db.models import Q, QuerySet
@@ -84,3 +85,27 @@ def keyset_page(queryset: QuerySet, *, key: str, newest_first: bool, cursor: str
         return Page(items=rows, next_cursor=None)
     last = rows[limit - 1]
     return Page(items=rows[:limit], next_cursor=cursor_encode(getattr(last, key), last.pk))
+
+
+@dataclass(frozen=True)
+class ListedPage(Generic[T]):
+    """What a list page shows: the page, whether it is the first, and why the asked-for one was not
+    shown (a cursor that could not be read: the page then answers 400 with the first page)."""
+    page: Page[T]
+    first_page: bool
+    error: str | None = None
+
+    @property
+    def status(self) -> int:
+        return 400 if self.error else 200
+
+
+def page_after(read: Callable[[str | None], Page[T]], cursor: str | None) -> ListedPage[T]:
+    """The page `read` gives after `cursor`, or its first page, with the reason, when the cursor
+    cannot be read: a list page's one way of answering bad positions, never a 500."""
+    if not cursor:
+        return ListedPage(page=read(None), first_page=True)
+    try:
+        return ListedPage(page=read(cursor), first_page=False)
+    except InvalidInput as problem:
+        return ListedPage(page=read(None), first_page=True, error=problem.message)

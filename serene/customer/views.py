@@ -8,8 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from serene.bookings import selectors
-from serene.core.errors import InvalidInput
-from serene.core.pagination import keyset_page
+from serene.core.pagination import keyset_page, page_after
 from serene.core.timefmt import canonical_time_zone
 from serene.payments.selectors import payment_history_for
 
@@ -40,18 +39,12 @@ def session_list(request: HttpRequest) -> HttpResponse:
     when = request.GET.get("when", "upcoming")
     if when not in CUSTOMER_LISTS:
         when = "upcoming"
-    cursor = request.GET.get("cursor") or None
-    error, status = None, 200
-    try:
-        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer",
-                                          cursor=cursor)
-    except InvalidInput as problem:
-        error, status, cursor = problem.message, 400, None
-        page = selectors.booking_page_for(user=request.user, upcoming=when == "upcoming", role="customer")
+    listed = page_after(lambda cursor: selectors.booking_page_for(
+        user=request.user, upcoming=when == "upcoming", role="customer", cursor=cursor), request.GET.get("cursor"))
     return render(request, "customer/sessions.html", {
-        "page": page, "when": when, "title": CUSTOMER_LISTS[when], "error": error, "first_page": cursor is None,
-        "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
-    }, status=status)
+        "page": listed.page, "when": when, "title": CUSTOMER_LISTS[when], "error": listed.error,
+        "first_page": listed.first_page, "viewer_zone": canonical_time_zone(request.user.time_zone) or "Asia/Kolkata",
+    }, status=listed.status)
 
 
 HISTORY_PAGE = 20
@@ -64,14 +57,9 @@ def payment_history(request: HttpRequest) -> HttpResponse:
     newest first, a page at a time (keyset on created_at: the cost of a page is flat however long
     the history)."""
     payments = payment_history_for(customer=request.user)
-    cursor = request.GET.get("cursor") or None
-    error, status = None, 200
-    try:
-        page = keyset_page(payments, key="created_at", newest_first=True, cursor=cursor, limit=HISTORY_PAGE)
-    except InvalidInput as problem:
-        error, status, cursor = problem.message, 400, None
-        page = keyset_page(payments, key="created_at", newest_first=True, limit=HISTORY_PAGE)
+    listed = page_after(lambda cursor: keyset_page(payments, key="created_at", newest_first=True, cursor=cursor,
+                                                   limit=HISTORY_PAGE), request.GET.get("cursor"))
     return render(request, "customer/payment_history.html", {
-        "payments": page.items, "page": page, "first_page": cursor is None, "error": error,
+        "payments": listed.page.items, "page": listed.page, "first_page": listed.first_page, "error": listed.error,
         "viewer_zone": request.user.time_zone or "Asia/Kolkata",
-    }, status=status)
+    }, status=listed.status)

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from serene.core.errors import InvalidInput
+from serene.core.pagination import page_after
 
 from serene.bookings.agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
 from serene.bookings.earnings import earnings_for_expert
@@ -50,15 +50,11 @@ def sessions(request: HttpRequest) -> HttpResponse:
     if when not in SESSIONS_TITLES:
         when = "later"
     now = timezone.now()
-    error, status = None, 200
-    try:
-        page = expert_sessions_page(expert=expert, when=when, cursor=request.GET.get("cursor") or None, now=now)
-    except InvalidInput as problem:
-        error, status = problem.message, 400
-        page = expert_sessions_page(expert=expert, when=when, now=now)
+    listed = page_after(lambda cursor: expert_sessions_page(expert=expert, when=when, cursor=cursor, now=now),
+                        request.GET.get("cursor"))
     return render(request, "desk/sessions.html", {
-        "expert": expert, "when": when, "title": SESSIONS_TITLES[when], "page": page, "error": error,
-        "first_page": not request.GET.get("cursor") or error is not None,
-        "actions": {booking.pk: expert_actions_for(booking=booking, now=now) for booking in page.items},
+        "expert": expert, "when": when, "title": SESSIONS_TITLES[when], "page": listed.page, "error": listed.error,
+        "first_page": listed.first_page,
+        "actions": {booking.pk: expert_actions_for(booking=booking, now=now) for booking in listed.page.items},
         "viewer_zone": expert.time_zone,
-    }, status=status)
+    }, status=listed.status)

@@ -16,6 +16,7 @@ from serene.bookings.policy import cancellation_policy_text, late_booking_policy
 from serene.bookings.reviews import review_list_for_expert, review_page_for_expert
 from serene.core.errors import InvalidInput, NotFound
 from serene.core.money import format_money
+from serene.core.pagination import page_after
 from serene.core.security import payment_page
 from serene.core.timefmt import canonical_time_zone
 from serene.core.timezones import available_time_zones
@@ -71,15 +72,10 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
 def reviews(request: HttpRequest, slug: str) -> HttpResponse:
     """Every review of the expert, newest first, a page at a time."""
     expert = expert_selectors.expert_get(slug=slug, with_languages=False)
-    cursor = request.GET.get("cursor") or None
-    error, status = None, 200
-    try:
-        page = review_page_for_expert(expert=expert, cursor=cursor)
-    except InvalidInput as problem:
-        error, status, cursor = problem.message, 400, None
-        page = review_page_for_expert(expert=expert)
-    return render(request, "marketplace/reviews.html", {"expert": expert, "page": page, "first_page": cursor is None,
-                                                    "error": error}, status=status)
+    listed = page_after(lambda cursor: review_page_for_expert(expert=expert, cursor=cursor), request.GET.get("cursor"))
+    return render(request, "marketplace/reviews.html", {"expert": expert, "page": listed.page,
+                                                        "first_page": listed.first_page, "error": listed.error},
+                  status=listed.status)
 
 
 def _zone_groups() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -73,7 +73,8 @@ def test_a_scheduled_task_still_waiting_in_the_queue_is_not_queued_again(setting
     assert scheduled_task_enqueue(task_path=SWEEP) is True
 
 
-def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path, stop):
     processes = parse_procfile((ROOT / "Procfile").read_text()).processes
     assert set(processes) == {"web", "ws", "worker", "scheduler"}
     development = parse_procfile((ROOT / "Procfile.dev").read_text()).processes  # make run's
@@ -87,6 +88,7 @@ def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
     argv = command.split()
     argv[0] = sys.executable if not (ROOT / argv[0]).exists() else str(ROOT / argv[0])
     scheduler = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    signum = signal.Signals[stop]
     try:
         announced = _lines(scheduler, count=8)
         assert announced == [f"Scheduled: {SWEEP} every 180 s",
@@ -98,12 +100,18 @@ def test_the_procfile_starts_the_scheduler_which_runs_until_stopped(tmp_path):
                              "Scheduled: serene.core.tasks.worker_heartbeat every 60 s",
                              f"Scheduled: {AT_START} at start"]
         assert scheduler.poll() is None  # still running
-    finally:
-        scheduler.send_signal(signal.SIGTERM)
-        # It finishes the job it is running first (the at-start one may still be starting up): under the
-        # full suite on two busy cores that took more than 30 s once, so allow as long as _lines does.
+        # Sent as soon as the last line is read: the scheduler may not be waiting for it yet. Until the
+        # signals were blocked and taken with sigwait, a signal in that moment was handled after
+        # signal.pause() had begun, which then slept on, and the process never stopped.
+        scheduler.send_signal(signum)
+        # It finishes the job it is running first (the at-start one may still be starting up).
         returncode = scheduler.wait(timeout=60)
-    assert returncode == 0
+        assert returncode == 0
+        assert _lines(scheduler, count=1) == [f"Stopping on {signal.Signals(signum).name}"]
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+            scheduler.wait()
 
 
 def _lines(process: subprocess.Popen, *, count: int) -> list[str]:

@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: lint run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench bench-scale clean
+.PHONY: lint typecheck imports run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench bench-scale clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -20,6 +20,14 @@ install: $(VENV)/.installed
 # ruff, with the rule set of pyproject.toml ([tool.ruff]); .ci/run runs it before the suite.
 lint: install
 	$(VENV)/bin/ruff check serene tests bench
+
+# mypy with django-stubs on serene/ ([tool.mypy] in pyproject.toml); .ci/run runs it with lint.
+typecheck: install
+	$(VENV)/bin/mypy
+
+# import-linter: the layers and independence contracts of pyproject.toml ([tool.importlinter]).
+imports: install
+	$(VENV)/bin/lint-imports
 
 # axe-core, the accessibility checker the browser tests run on every page (from the npm registry).
 AXE_VERSION := 4.14.1

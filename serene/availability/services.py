@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from serene.core.date_input import calendar_day_checked
 from serene.core.errors import InvalidInput
-from serene.core.locking import lock_rows, retry_on_lock_conflict
+from serene.core.locking import retry_on_lock_conflict
+from serene.experts.locks import lock_expert
 from serene.core.timezones import CALENDAR_FIRST_DAY, CALENDAR_LAST_DAY, time_zone_or_none
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 from serene.experts.services import BOOKING_SETTING_FIELDS, expert_booking_settings_update
@@ -243,7 +244,7 @@ def availability_update(*, expert: Expert, change: AvailabilityChange) -> Expert
     change of the rules moves their stamp on, in this transaction: the key of the expert's cached
     rules (selectors.py) holds it, with the time zone and slot interval, which the experts app stores.
     """
-    expert = lock_rows(expert_id=expert.pk).expert
+    expert = lock_expert(expert_id=expert.pk)
     if change.weekly_hours is not None or change.breaks is not None:
         schedule, _ = WeeklySchedule.objects.get_or_create(expert=expert)
         if change.weekly_hours is not None:

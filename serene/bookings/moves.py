@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from serene.accounts.models import User
 from serene.core.errors import Forbidden, InvalidInput, NotFound
-from serene.core.locking import lock_booking, lock_rows, retry_on_lock_conflict
+from serene.core.locking import retry_on_lock_conflict
 
+from .locks import lock_booking, lock_bookings
 from .lifecycle import CUSTOMER, EXPERT, STAFF, SYSTEM, booking_move
 from .models import Booking, BookingStatus
 
@@ -130,7 +131,7 @@ def booking_complete(*, booking_id: int, now: datetime) -> int:
     """A confirmed session whose end has passed by `now` becomes completed (1), else nothing (0).
 
     The periodic job calls it for each finished session; the demo data, at each past session's end."""
-    booking = lock_rows(booking_ids=[booking_id]).booking
+    [booking] = lock_bookings(booking_ids=[booking_id])
     if booking.status != BookingStatus.CONFIRMED or booking.ends_at > now:
         return 0
     booking_move(booking=booking, to=BookingStatus.COMPLETED, actor=SYSTEM, reason="The session's time ended.", now=now)

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from serene.accounts.models import User
 from serene.core.errors import Conflict, Forbidden, InvalidInput
-from serene.core.locking import lock_booking, retry_on_lock_conflict
+from serene.core.locking import retry_on_lock_conflict
 from serene.core.pagination import Page, keyset_page
 from serene.experts.models import Expert
 from serene.experts.services import expert_rating_set
 
+from .locks import lock_booking
 from . import signals
 from .lifecycle import CUSTOMER
 from .models import Booking, BookingStatus

@@ -6,7 +6,7 @@ booking_hold is where invariant 1 (no double booking) is kept. On PostgreSQL the
 constraint booking_no_overlap is the guarantee and the check here only gives the friendly answer
 first; on SQLite the transaction starts with BEGIN IMMEDIATE (settings), so the check and the
 insert run under the single write lock and cannot interleave. Every write locks its rows through
-serene.core.locking.lock_rows (customer, expert, bookings, payment: always in that order) and moves
+bookings/locks.py (customer, expert, bookings, payment: always in that order) and moves
 a booking only through lifecycle.booking_move, which records the move.
 
 Money is not this module's business: payments decides and moves it, using what these return.
@@ -24,11 +24,13 @@ from serene.accounts.models import User
 from serene.availability import engine
 from serene.availability.selectors import slot_list_for_day
 from serene.core.errors import AppError, Forbidden, InvalidInput, SlotTaken
-from serene.core.locking import Locked, lock_booking, lock_rows, retry_on_lock_conflict
+from serene.core.locking import retry_on_lock_conflict
+from serene.experts.locks import lock_expert
 from serene.core.money import price_for_duration
 from serene.core.timefmt import canonical_time_zone
 from serene.experts.models import Expert
 
+from .locks import BookingLocked, lock_booking, lock_bookings, lock_customer_and_expert
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
                         booking_record_created, booking_record_note)
 from .moves import actor_for, customer_window_open
@@ -115,8 +117,7 @@ def _taken_by_another(*, customer: User, expert: Expert, starts_at: datetime, du
 
 def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime, duration_minutes: int,
                          customer_note: str) -> Booking:
-    locked = lock_rows(customer_id=customer.pk, expert_id=expert.pk)
-    expert = locked.expert
+    _, expert = lock_customer_and_expert(customer_id=customer.pk, expert_id=expert.pk)
     now = timezone.now()
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     blocked_until = ends_at + timedelta(minutes=expert.buffer_minutes)
@@ -131,7 +132,7 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
     # A new choice with this expert replaces the customer's earlier holds with them (one goes back in
     # the wizard to pick another time or length). If an earlier hold is paid after all, it is a late
     # payment: confirmed if its time is free, refunded if not.
-    replaced = lock_rows(booking_ids=[hold.pk for hold in own]).bookings.values()
+    replaced = lock_bookings(booking_ids=[hold.pk for hold in own])
     for hold in replaced:
         if hold.status == HOLD_STATUS:
             booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM,
@@ -170,7 +171,7 @@ def booking_hold_record(*, customer: User, expert: Expert, starts_at: datetime, 
     constraint still holds. The booking then lives through the product's own moves
     (booking_confirm_paid, booking_move, booking_complete, booking_review), each recorded.
     """
-    expert = lock_rows(expert_id=expert.pk).expert
+    expert = lock_expert(expert_id=expert.pk)
     starts_at = starts_at.astimezone(engine.UTC)
     ends_at = starts_at + timedelta(minutes=duration_minutes)
     with transaction.atomic():  # a savepoint, as booking_hold's insert
@@ -210,14 +211,14 @@ def lapsed_holds_expire(*, expert: Expert, starts_at: datetime, blocked_until: d
     if excluding_booking_id is not None:
         lapsed = lapsed.exclude(pk=excluding_booking_id)
     expired = 0
-    for hold in lock_rows(booking_ids=lapsed.values_list("pk", flat=True)).bookings.values():
+    for hold in lock_bookings(booking_ids=lapsed.values_list("pk", flat=True)):
         if hold.status == HOLD_STATUS:
             booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             expired += 1
     return expired
 
 
-def booking_clear_way_to_confirm(*, locked: Locked) -> datetime:
+def booking_clear_way_to_confirm(*, locked: BookingLocked) -> datetime:
     """Before a captured payment's confirmation: expire lapsed holds on the locked booking's time.
 
     Returns the instant it judged by; pass it to booking_confirm_paid, so a hold that runs out
@@ -240,22 +241,22 @@ def bookings_expire_lapsed_holds(*, now: datetime | None = None, limit: int = 50
 @retry_on_lock_conflict
 @transaction.atomic
 def _expire_lapsed_of(*, expert_id: int, now: datetime) -> int:
-    expert = lock_rows(expert_id=expert_id).expert
+    expert = lock_expert(expert_id=expert_id)
     return lapsed_holds_expire(expert=expert, starts_at=datetime.min.replace(tzinfo=engine.UTC),
                                blocked_until=datetime.max.replace(tzinfo=engine.UTC), now=now)
 
 
-def booking_confirm_paid(*, locked: Locked, now: datetime) -> bool:
+def booking_confirm_paid(*, locked: BookingLocked, now: datetime) -> bool:
     """Confirm a booking whose payment was captured, inside the caller's transaction.
 
-    `locked` holds the booking's expert and the booking (lock_rows), and booking_clear_way_to_confirm
+    `locked` holds the booking's expert and the booking (locks.lock_booking), and booking_clear_way_to_confirm
     expired the lapsed holds in its way at `now`, before anything of a later kind (the payment) was
     locked. Returns False when the booking cannot be kept (cancelled or rejected meanwhile, or paid
     after its hold ran out and its time taken since): the caller then refunds. Confirming a booking
     already kept is a no-op.
     """
     booking, expert = locked.booking, locked.expert
-    if expert is None or expert.pk != booking.expert_id:
+    if expert.pk != booking.expert_id:
         raise RuntimeError("booking_confirm_paid needs the booking's expert locked first")
     if booking.status in PAID_AND_KEPT_STATUSES:
         return True

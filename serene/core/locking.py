@@ -1,9 +1,11 @@
-"""Row locks for every write, taken in one fixed order: customer, expert, bookings, then payment.
+"""Lock waits and retries for every write that locks rows: how long a lock may be waited for, and
+what happens when it cannot be had. Which rows are locked, and in which order, is the domain's:
+bookings/locks.py (customer, expert, bookings) and payments/locks.py (then the payment).
 
 Two writers that lock the same rows in different orders can deadlock on PostgreSQL (a late payment
-being confirmed while another customer holds the same slot did). So every write path takes all the
-rows it will change through `lock_rows`, once, at the start of its transaction: the order is fixed
-here, not remembered by each caller. (Only booking_hold locks the customer, to count their holds.)
+being confirmed while another customer holds the same slot did). So every write path takes the rows
+it will change through those lock functions, at the start of its transaction, each of which calls
+`locks_begin` first: it refuses a lock outside a transaction and bounds the lock wait.
 
 A lock that cannot be had (a wait that ran out, a deadlock, SQLite's busy lock) is met by
 `retry_on_lock_conflict`: it runs the whole transaction again after a jittered, growing pause
@@ -21,22 +23,15 @@ its share of the budget.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextvars import ContextVar
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from django.conf import settings
 from django.db import OperationalError, connection
 
 from .backoff import Backoff, OutOfBudget, run_with_backoff
-from .errors import NotFound, ServiceUnavailable
-
-if TYPE_CHECKING:
-    from serene.accounts.models import User
-    from serene.bookings.models import Booking
-    from serene.experts.models import Expert
-    from serene.payments.models import Payment
+from .errors import ServiceUnavailable
 
 DEADLOCK = "40P01"
 SERIALIZATION_FAILURE = "40001"
@@ -64,60 +59,12 @@ class LockOutsideTransaction(RuntimeError):
     """A programming error: a row lock outside a transaction is released at once and protects nothing."""
 
 
-@dataclass
-class Locked:
-    """The rows one transaction holds, freshly read under their locks."""
-    customer: User | None = None
-    expert: Expert | None = None
-    bookings: dict[int, Booking] = field(default_factory=dict)
-    payment: Payment | None = None
-
-    @property
-    def booking(self) -> Booking:
-        if len(self.bookings) != 1:
-            raise LookupError(f"{len(self.bookings)} bookings are locked, not one")
-        return next(iter(self.bookings.values()))
-
-
-def lock_rows(*, customer_id: int | None = None, expert_id: int | None = None, booking_ids: Iterable[int] = (),
-              payment_id: int | None = None) -> Locked:
-    """Lock the given rows in the fixed order and return them as they are now.
-
-    Call it at the start of a transaction with the rows the transaction will change; a later call
-    in the same transaction may only add rows of a later kind (bookings found under the expert's
-    lock, say). Bookings are locked in ascending id order.
-    """
-    from serene.accounts.models import User
-    from serene.bookings.models import Booking
-    from serene.experts.models import Expert
-    from serene.payments.models import Payment
-
+def locks_begin() -> None:
+    """Call before the first row lock of a transaction: refuses to lock outside one (such a lock is
+    released at once and protects nothing) and bounds how long each lock may be waited for."""
     if not connection.in_atomic_block:
-        raise LockOutsideTransaction("lock_rows must run inside transaction.atomic()")
+        raise LockOutsideTransaction("row locks must be taken inside transaction.atomic()")
     _bound_lock_waits()
-    locked = Locked()
-    if customer_id is not None:
-        locked.customer = User.objects.select_for_update(of=("self",)).get(pk=customer_id)
-    if expert_id is not None:
-        locked.expert = Expert.objects.select_for_update(of=("self",)).get(pk=expert_id)
-    for booking_id in sorted(set(booking_ids)):
-        locked.bookings[booking_id] = Booking.objects.select_for_update(of=("self",)).get(pk=booking_id)
-    if payment_id is not None:
-        locked.payment = Payment.objects.select_for_update(of=("self",)).get(pk=payment_id)
-    return locked
-
-
-def lock_booking(*, booking_id: int, payment_id: int | None = None) -> Locked:
-    """Lock a booking after its expert (and a payment of it last): the usual start of a booking's write.
-
-    NotFound when there is no such booking.
-    """
-    from serene.bookings.models import Booking
-
-    expert_id = Booking.objects.filter(pk=booking_id).values_list("expert_id", flat=True).first()
-    if expert_id is None:
-        raise NotFound("There is no session with that id.")
-    return lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
 
 
 def _bound_lock_waits() -> None:
@@ -137,7 +84,7 @@ def _milliseconds(seconds: float) -> int:
 
 
 def _sqlite_busy_wait(seconds: float) -> None:
-    """SQLite waits for the write lock at BEGIN IMMEDIATE, before any lock_rows: set the wait first."""
+    """SQLite waits for the write lock at BEGIN IMMEDIATE, before any row lock: set the wait first."""
     with connection.cursor() as cursor:
         cursor.execute(f"PRAGMA busy_timeout = {_milliseconds(seconds)}")
 

@@ -19,7 +19,8 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from serene.bookings.models import Booking, BookingEvent, BookingStatus
-from serene.core.locking import Busy, lock_booking, retry_on_lock_conflict
+from serene.bookings.locks import lock_booking
+from serene.core.locking import Busy, retry_on_lock_conflict
 
 from .content import CUSTOMER, EXPERT
 

@@ -22,7 +22,8 @@ from django.utils import timezone
 
 from serene.bookings.models import Booking
 from serene.core.errors import NotFound
-from serene.core.locking import Busy, lock_booking, retry_on_lock_conflict
+from serene.bookings.locks import lock_booking
+from serene.core.locking import Busy, retry_on_lock_conflict
 
 from . import reminders
 from .delivery import retry_wait

@@ -25,8 +25,10 @@ from serene.bookings.lifecycle import SYSTEM, booking_move, booking_set_money_ou
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
 from serene.bookings.moves import booking_cancel, booking_reject
 from serene.core.errors import AppError, Conflict
-from serene.core.locking import lock_booking, lock_rows, retry_on_lock_conflict
+from serene.bookings.locks import lock_booking
+from serene.core.locking import retry_on_lock_conflict
 
+from .locks import lock_booking_and_payment, lock_payment
 from .gateway import GatewayUnavailable
 from .models import MONEY_MOVED_STATUSES, Payment
 from .refunds import payment_owe_in_full, payment_refund_settle
@@ -92,7 +94,7 @@ def _keeps_a_booking_ahead(*, payment_id: int) -> bool:
 @retry_on_lock_conflict
 @transaction.atomic
 def _owe_by_staff_in_transaction(*, booking_id: int, payment_id: int) -> None:
-    locked = lock_booking(booking_id=booking_id, payment_id=payment_id)
+    locked = lock_booking_and_payment(booking_id=booking_id, payment_id=payment_id)
     payment, booking = locked.payment, locked.booking
     if payment.status not in MONEY_MOVED_STATUSES:
         raise Conflict("Nothing was captured on this payment, so there is nothing to refund.")
@@ -155,7 +157,7 @@ def _locked_paid_payment(booking: Booking) -> Payment | None:
     """The booking's own captured payment, locked after the booking (the fixed order)."""
     payment_id = (Payment.objects.filter(booking=booking, stray_of=None, status__in=MONEY_MOVED_STATUSES)
                   .values_list("pk", flat=True).first())
-    return lock_rows(payment_id=payment_id).payment if payment_id is not None else None
+    return lock_payment(payment_id=payment_id) if payment_id is not None else None
 
 
 def _settle(payment_id: int | None) -> None:

@@ -33,10 +33,12 @@ from serene.bookings.lifecycle import PAID_AND_KEPT_STATUSES, SYSTEM, booking_mo
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core.errors import HoldExpired, InvalidInput, NotFound
-from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
+from serene.bookings.locks import lock_booking, lock_bookings
+from serene.core.locking import retry_on_lock_conflict
 from serene.core.money import format_money, price_for_duration
 from serene.experts.models import Expert
 
+from .locks import PaymentLocked, lock_payment, lock_payment_after
 from .errors import AmountMismatch, InvalidSignature
 from .events import payment_sync
 from .gateway import GatewayOrder, GatewayUnavailable, claim_stale_after, get_gateway
@@ -94,7 +96,7 @@ def payment_start(*, customer: User, expert: Expert, starts_at: datetime, durati
 def _order_claim(*, booking_id: int) -> tuple[Payment, str | None]:
     """The booking's open order, or a claim on opening one. Returns (payment, the receipt to open the
     order with), the receipt None when the order is open already."""
-    booking = lock_rows(booking_ids=[booking_id]).booking
+    [booking] = lock_bookings(booking_ids=[booking_id])
     if booking.status != BookingStatus.PENDING or booking.hold_expires_at <= timezone.now():
         raise HoldExpired()
     existing = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).first()
@@ -115,20 +117,18 @@ def _order_claim(*, booking_id: int) -> tuple[Payment, str | None]:
     return existing, None
 
 
-def _lock_claim(*, payment_id: int, receipt: str) -> Locked | None:
+def _lock_claim(*, payment_id: int, receipt: str) -> PaymentLocked | None:
     """Lock a claim after its expert and booking if it still carries `receipt` (it is still the
     claim of the copy that sent that receipt to the gateway); None once it was renewed by a later
     copy, fulfilled or removed."""
-    row = Payment.objects.filter(pk=payment_id).values_list("booking_id", "booking__expert_id").first()
-    if row is None:
+    booking_id = Payment.objects.filter(pk=payment_id).values_list("booking_id", flat=True).first()
+    if booking_id is None:
         return None
-    booking_id, expert_id = row
-    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id])
+    locked = lock_booking(booking_id=booking_id)
     # Under the booking's lock nobody else records, renews or removes the claim (all lock the booking first).
     if not Payment.objects.filter(pk=payment_id, status=PaymentStatus.CREATING, receipt=receipt).exists():
         return None
-    locked.payment = lock_rows(payment_id=payment_id).payment
-    return locked
+    return lock_payment_after(locked, payment_id=payment_id)
 
 
 @retry_on_lock_conflict
@@ -139,12 +139,12 @@ def _order_claim_fulfil(*, payment_id: int, receipt: str, order: GatewayOrder) -
     row = Payment.objects.filter(pk=payment_id).values_list("booking_id", flat=True).first()
     if row is None:
         return None
-    lock_rows(booking_ids=[row])
+    lock_bookings(booking_ids=[row])
     # Under the booking's lock nobody else records, renews or removes the claim (all lock the booking first).
     payment = Payment.objects.filter(pk=payment_id).first()
     if payment is None or payment.status != PaymentStatus.CREATING:
         return payment  # removed, or a twin's order was recorded first: ours stays unused
-    payment = lock_rows(payment_id=payment_id).payment
+    payment = lock_payment(payment_id=payment_id)
     # The receipt becomes the recorded order's, which support finds in the Dashboard.
     return payment_move(payment=payment, to=PaymentStatus.CREATED, source=CHECKOUT,
                         reason=f"Gateway order {order.id} opened.",

@@ -21,9 +21,11 @@ from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.selectors import LATE_PAYMENT_REFUNDED
 from serene.bookings.services import (HOLD_RAN_OUT, booking_clear_way_to_confirm, booking_confirm_paid,
                                       booking_time_taken)
-from serene.core.locking import Locked, lock_rows, retry_on_lock_conflict
+from serene.bookings.locks import lock_booking
+from serene.core.locking import retry_on_lock_conflict
 from serene.core.money import format_money
 
+from .locks import PaymentLocked, lock_payment_after
 from .captures import KEEPS, STRAYS, Capture, CaptureFacts, CaptureKind, SeenOn, capture_classify, hold_lapsed
 from .gateway import (MONEY_MOVED, GatewayPayment, GatewayPaymentStatus, GatewayRefused, GatewayUnavailable,
                       get_gateway)
@@ -80,16 +82,16 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
     """Record the snapshot. For money that moved, return (its payment row, whether money is owed back,
     whether the gateway's refunds differ from ours)."""
     found = (Payment.objects.filter(gateway_order_id=snapshot.order_id, stray_of=None)
-             .values_list("pk", "booking_id", "booking__expert_id").first())
+             .values_list("pk", "booking_id").first())
     if found is None:
         logger.warning("Gateway payment %s is for order %s, which is not ours", snapshot.id, snapshot.order_id)
         return None
-    payment_pk, booking_id, expert_id = found
-    locked = lock_rows(expert_id=expert_id, booking_ids=[booking_id])
+    payment_pk, booking_id = found
+    booking_locked = lock_booking(booking_id=booking_id)
     judged_at = None
     if snapshot.status in MONEY_MOVED:
-        judged_at = booking_clear_way_to_confirm(locked=locked)  # more bookings: before the payment, in order
-    locked.payment = lock_rows(payment_id=payment_pk).payment
+        judged_at = booking_clear_way_to_confirm(locked=booking_locked)  # more bookings: before the payment, in order
+    locked = lock_payment_after(booking_locked, payment_id=payment_pk)
     payment, booking = locked.payment, locked.booking
 
     if snapshot.status not in MONEY_MOVED:
@@ -126,7 +128,7 @@ def _capture_facts(*, payment: Payment, booking: Booking, snapshot: GatewayPayme
         time_taken=booking_time_taken(booking=booking, now=judged_at) if lapsed and seen_on != SeenOn.STRAY else None)
 
 
-def _decide(*, capture: Capture, locked: Locked, snapshot: GatewayPayment, judged_at: datetime) -> None:
+def _decide(*, capture: Capture, locked: PaymentLocked, snapshot: GatewayPayment, judged_at: datetime) -> None:
     """Apply what the capture means for the booking: keep it, or owe the money back in full."""
     payment, booking = locked.payment, locked.booking
     if capture.kind in (CaptureKind.ALREADY_DECIDED, CaptureKind.ALREADY_KEPT):

@@ -21,7 +21,6 @@ from django.db import connection, transaction
 from serene.bookings.lifecycle import booking_set_money_outcome
 from serene.bookings.models import Booking, MoneyOutcome
 from serene.core.errors import Conflict
-from serene.core.locking import Locked, lock_rows
 from serene.core.money import format_money
 
 from .models import MONEY_MOVED_STATUSES, Payment, PaymentSource, PaymentStatus, Refund, RefundEvent, RefundStatus
@@ -83,12 +82,6 @@ def _log_refund(refund: Refund, what: str) -> None:
     line = ("Refund %s: refund %s payment %s booking %s amount %s%s", what, refund.gateway_refund_id or f"row {refund.pk}",
             payment_id, booking_id, refund.amount_minor, " (external)" if getattr(refund, "external", False) else "")
     transaction.on_commit(lambda: logger.info(*line))
-
-
-def payment_lock(payment_id: int) -> Locked:
-    """Lock a payment with its booking's expert and booking (the fixed order); returns Locked."""
-    booking_id, expert_id = Payment.objects.values_list("booking_id", "booking__expert_id").get(pk=payment_id)
-    return lock_rows(expert_id=expert_id, booking_ids=[booking_id], payment_id=payment_id)
 
 
 def payment_flag(*, payment: Payment, booking: Booking, reason: str) -> None:

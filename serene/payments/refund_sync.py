@@ -19,8 +19,9 @@ from serene.core.money import format_money
 
 from .gateway import GatewayRefund, GatewayRefundStatus, claim_stale_after, get_gateway
 from .models import Payment, PaymentStatus, Refund, RefundStatus
+from .locks import lock_payment_with_booking
 from .refund_lifecycle import (DASHBOARD_REASON, LIVE_STATUSES, REFUND_MOVES, booking_outcome_from_refunds, payment_flag,
-                               payment_lock, payment_status_from_refunds, refund_create, refund_move)
+                               payment_status_from_refunds, refund_create, refund_move)
 
 FROM_GATEWAY = {GatewayRefundStatus.PENDING: RefundStatus.CREATED, GatewayRefundStatus.PROCESSED: RefundStatus.PROCESSED,
                 GatewayRefundStatus.FAILED: RefundStatus.FAILED}
@@ -43,7 +44,7 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
     `complete` means the list is all the gateway has: a claim of ours missing from it whose request
     is surely over never reached the gateway, and fails.
     """
-    locked = payment_lock(payment_id)
+    locked = lock_payment_with_booking(payment_id=payment_id)
     payment, booking = locked.payment, locked.booking
     ours = {refund.gateway_refund_id: refund for refund in payment.refunds.exclude(gateway_refund_id=None)}
     claims = {refund.receipt: refund for refund in payment.refunds.filter(gateway_refund_id=None, status=RefundStatus.CREATED)}

@@ -20,7 +20,8 @@ from serene.core.locking import retry_on_lock_conflict
 
 from .gateway import GatewayRefundStatus, GatewayRefused, get_gateway
 from .models import MONEY_MOVED_STATUSES, Payment, Refund, RefundStatus
-from .refund_lifecycle import (LIVE_STATUSES, booking_outcome_from_refunds, payment_flag, payment_lock, refund_create,
+from .locks import lock_payment_with_booking
+from .refund_lifecycle import (LIVE_STATUSES, booking_outcome_from_refunds, payment_flag, refund_create,
                                refund_move)
 from .refund_sync import payment_refunds_sync, refunds_record
 
@@ -68,7 +69,7 @@ def _has_open_refunds(payment_id: int) -> bool:
 @transaction.atomic
 def _refund_claim(*, payment_id: int) -> Refund | None:
     """Claim the next refund attempt of what the payment still owes, or None when nothing is to be asked now."""
-    locked = payment_lock(payment_id)
+    locked = lock_payment_with_booking(payment_id=payment_id)
     payment, booking = locked.payment, locked.booking
     if not payment.refund_reason or payment.needs_attention or payment.status not in MONEY_MOVED_STATUSES:
         return None
@@ -94,7 +95,7 @@ def _refund_claim(*, payment_id: int) -> Refund | None:
 @transaction.atomic
 def _refund_refused(*, refund_id: int, reason: str) -> None:
     payment_id = Refund.objects.values_list("payment_id", flat=True).get(pk=refund_id)
-    locked = payment_lock(payment_id)
+    locked = lock_payment_with_booking(payment_id=payment_id)
     refund = Refund.objects.get(pk=refund_id)
     if refund.status == RefundStatus.CREATED and refund.gateway_refund_id is None:
         refund_move(refund=refund, to=RefundStatus.FAILED, reason=reason)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from serene.bookings.models import Booking
 from serene.bookings.services import booking_video_room_ensure
-from serene.core.locking import lock_booking
+from serene.bookings.locks import lock_booking
 
 from .models import RoomVisit
 

@@ -7,6 +7,7 @@ import pytest
 from django.db import transaction
 from django.db.models.signals import post_save
 
+from serene.bookings.locks import lock_booking
 from serene.bookings import signals
 from serene.bookings.lifecycle import STAFF, booking_move, booking_set_money_outcome
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
@@ -14,7 +15,6 @@ from serene.bookings.moves import booking_cancel, booking_complete
 from serene.bookings.reviews import booking_review
 from serene.bookings.services import (booking_clear_way_to_confirm, booking_confirm_paid, booking_hold,
                                       booking_reschedule)
-from serene.core.locking import lock_booking, lock_rows
 from serene.notifications.models import Message, Notice
 from serene.notifications.receivers import booking_change_tell
 from serene.video.receivers import booking_moved_end_call
@@ -36,7 +36,7 @@ def expert():
 
 def _confirm(booking: Booking) -> None:
     with transaction.atomic():
-        locked = lock_rows(expert_id=booking.expert_id, booking_ids=[booking.pk])
+        locked = lock_booking(booking_id=booking.pk)
         assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
 
 
@@ -96,7 +96,7 @@ def test_a_move_that_rolls_back_leaves_no_email_and_no_notice_though_it_was_publ
     booking = booking_hold(customer=UserFactory(), expert=expert, starts_at=at(next_weekday(), 10), duration_minutes=60)
     with catch(moved=signals.booking_moved) as caught, pytest.raises(RuntimeError):
         with transaction.atomic():
-            locked = lock_rows(expert_id=expert.pk, booking_ids=[booking.pk])
+            locked = lock_booking(booking_id=booking.pk)
             assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
             assert Message.objects.filter(booking=booking).exists()  # written by notifications, in the move
             raise RuntimeError("the payment's transaction fails after the confirmation")

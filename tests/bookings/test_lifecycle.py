@@ -5,6 +5,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from serene.bookings.locks import lock_booking, lock_bookings
 from serene.bookings import lifecycle
 from serene.bookings.lifecycle import MoveNotAllowed, booking_move
 from serene.bookings.models import Actor, Booking, BookingEvent, BookingStatus
@@ -12,7 +13,6 @@ from serene.bookings.moves import (booking_approve, booking_cancel, booking_mark
                                    bookings_complete_finished)
 from serene.bookings.services import TooManyHolds, booking_hold, booking_reschedule
 from serene.core.errors import Forbidden, InvalidInput, NotFound, SlotTaken
-from serene.core.locking import lock_rows
 from tests.factories import ExpertFactory, UserFactory
 
 from .helpers import at, next_weekday
@@ -29,7 +29,7 @@ def sarah():
 def paid(booking: Booking, status: str = S.CONFIRMED) -> Booking:
     """A held booking moved on as a captured payment would move it."""
     with transaction.atomic():
-        locked = lock_rows(expert_id=booking.expert_id, booking_ids=[booking.pk]).booking
+        locked = lock_booking(booking_id=booking.pk).booking
         return booking_move(booking=locked, to=status, actor=Actor.SYSTEM, reason="Paid.")
 
 
@@ -89,7 +89,7 @@ def test_moves_outside_the_table_are_refused_and_change_nothing(sarah, source, t
     Booking.objects.filter(pk=booking.pk).update(status=source)
     before = BookingEvent.objects.count()
     with pytest.raises(MoveNotAllowed) as error, transaction.atomic():
-        booking_move(booking=lock_rows(booking_ids=[booking.pk]).booking, to=target, actor=actor)
+        booking_move(booking=lock_bookings(booking_ids=[booking.pk])[0], to=target, actor=actor)
     assert error.value.status == 409 and error.value.code == "move_not_allowed"
     booking.refresh_from_db()
     assert booking.status == source and BookingEvent.objects.count() == before

@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 from django.db import connections
 
+from serene.experts.locks import lock_expert
 from serene.bookings.lifecycle import MoveNotAllowed
 from serene.bookings.models import Booking, BookingEvent, BookingStatus
 from serene.bookings.moves import booking_approve, booking_cancel, booking_mark_no_show, bookings_complete_finished
@@ -134,8 +135,7 @@ def test_a_lock_held_too_long_is_a_clean_try_again_not_a_hang_or_a_500(sarah, se
     def hold_the_expert():
         try:
             with transaction.atomic():
-                from serene.core.locking import lock_rows
-                lock_rows(expert_id=sarah.pk)
+                lock_expert(expert_id=sarah.pk)
                 holding.set()
                 done.wait(20)
         finally:

@@ -13,12 +13,12 @@ from django.core.management import call_command
 from django.db import transaction
 
 import serene
+from serene.bookings.locks import lock_booking
 from serene.availability.models import DateOverride, WeeklySchedule
 from serene.bookings.models import Booking
 from serene.bookings.moves import booking_complete
 from serene.bookings.reviews import booking_review
 from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold
-from serene.core.locking import lock_rows
 from serene.payments.cancellations import booking_cancel_with_refund
 from serene.video.services import booking_room_id
 from tests.bookings.helpers import at, next_weekday
@@ -31,7 +31,7 @@ pytestmark = pytest.mark.django_db
 def _confirmed(expert, customer, starts) -> Booking:
     held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=60)
     with transaction.atomic():
-        locked = lock_rows(expert_id=expert.pk, booking_ids=[held.pk])
+        locked = lock_booking(booking_id=held.pk)
         assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
     held.refresh_from_db()
     return held

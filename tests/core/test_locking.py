@@ -2,15 +2,17 @@
 import pytest
 from django.db import OperationalError, transaction
 
+from serene.bookings.locks import lock_booking
+from serene.experts.locks import lock_expert
 from serene.core.backoff import Backoff
 from serene.core.errors import NotFound
-from serene.core.locking import Busy, LockOutsideTransaction, lock_booking, lock_rows, retry_on_lock_conflict
+from serene.core.locking import Busy, LockOutsideTransaction, retry_on_lock_conflict
 
 
 @pytest.mark.django_db(transaction=True)
 def test_locks_outside_a_transaction_are_refused():
     with pytest.raises(LockOutsideTransaction):
-        lock_rows(expert_id=1)
+        lock_expert(expert_id=1)
 
 
 @pytest.mark.django_db
@@ -68,3 +70,4 @@ def test_other_database_errors_are_not_retried():
     with pytest.raises(OperationalError):
         broken()
     assert attempts == [1]
+

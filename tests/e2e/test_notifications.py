@@ -4,8 +4,8 @@ import pytest
 from django.db import transaction
 from playwright.sync_api import expect
 
+from serene.bookings.locks import lock_booking
 from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold
-from serene.core.locking import lock_rows
 from serene.payments.cancellations import booking_cancel_with_refund
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import TEST_PASSWORD, ExpertFactory, UserFactory
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _booked(expert, customer, starts):
     held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=60)
     with transaction.atomic():
-        locked = lock_rows(expert_id=expert.pk, booking_ids=[held.pk])
+        locked = lock_booking(booking_id=held.pk)
         assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
     return held
 

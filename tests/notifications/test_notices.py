@@ -4,11 +4,11 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from serene.bookings.locks import lock_booking
 from serene.accounts.models import Role
 from serene.bookings.models import Booking, BookingEvent, BookingStatus
 from serene.bookings.moves import booking_approve
 from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold, booking_reschedule
-from serene.core.locking import lock_rows
 from serene.core.timefmt import format_short_day
 from serene.notifications.models import Notice
 from serene.notifications.notices import notices_for_booking_event, notices_unread_count
@@ -29,7 +29,7 @@ def booked(expert, customer, starts, duration=60) -> Booking:
     """A hold whose payment was captured, confirmed (or left awaiting approval) as payments do it."""
     held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=duration)
     with transaction.atomic():
-        locked = lock_rows(expert_id=expert.pk, booking_ids=[held.pk])
+        locked = lock_booking(booking_id=held.pk)
         assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
     held.refresh_from_db()
     return held

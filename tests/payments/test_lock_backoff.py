@@ -12,10 +12,10 @@ import pytest
 from django.db import connections, transaction
 from django.urls import get_resolver
 
+from serene.experts.locks import lock_expert
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_hold
 from serene.core import locking
-from serene.core.locking import lock_rows
 from tests.bookings.helpers import at, next_weekday
 from tests.factories import UserFactory
 from tests.interleave import paused_at
@@ -49,7 +49,7 @@ def expert_row_held(sarah):
     def hold() -> None:
         try:
             with transaction.atomic():
-                lock_rows(expert_id=sarah.pk)
+                lock_expert(expert_id=sarah.pk)
                 holding.set()
                 done.wait(60)
         finally:

@@ -10,9 +10,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import transaction
 
+from serene.payments.locks import lock_booking_and_payment, lock_payment
 from serene.bookings.models import Booking
 from serene.bookings.services import booking_hold
-from serene.core.locking import lock_rows
 from serene.payments import payment_lifecycle
 from serene.payments.cancellations import booking_cancel_with_refund
 from serene.payments.events import payment_sync
@@ -50,7 +50,7 @@ def _payment(booking: Booking, status: str) -> Payment:
 
 def _move(payment: Payment, **kwargs) -> Payment:
     with transaction.atomic():
-        locked = lock_rows(expert_id=payment.booking.expert_id, booking_ids=[payment.booking_id], payment_id=payment.pk)
+        locked = lock_booking_and_payment(booking_id=payment.booking_id, payment_id=payment.pk)
         return payment_move(payment=locked.payment, **kwargs)
 
 
@@ -144,7 +144,7 @@ def test_the_refunds_move_the_payment_both_ways(booking):
             Refund.objects.update_or_create(payment=payment, receipt=receipt, defaults={
                 "amount_minor": 50000 if receipt == "part" else 100000, "reason": "Test.", "status": status})
         with transaction.atomic():
-            payment_status_from_refunds(lock_rows(payment_id=payment.pk).payment)
+            payment_status_from_refunds(lock_payment(payment_id=payment.pk))
 
     refunds_say(part=RefundStatus.PROCESSED)
     refunds_say(rest=RefundStatus.CREATED)

@@ -31,7 +31,7 @@ from serene.bookings.moves import booking_complete
 from serene.bookings.reviews import booking_review
 from serene.bookings.services import booking_confirm_paid, booking_hold_record
 from serene.bookings.signals import recording_history
-from serene.core.locking import lock_booking
+from serene.bookings.locks import lock_booking
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_PASSWORD
 from serene.experts.models import Expert
 

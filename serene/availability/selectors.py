@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 from django.core.cache import caches
 from django.db import connection
 
-from serene.bookings.lifecycle import blocking_sql
-from serene.bookings.models import Booking
 from serene.core.errors import Forbidden, NotFound
 from serene.experts.models import OFFERED_DURATION_CHOICES, Expert
 
 from . import engine
+from .busy import BusyTimeSql, busy_time_sql
 from .memo import BoundedMemo
 from .models import MAX_BUFFER_MINUTES, DateOverride, RulesStamp, WeeklySchedule, default_weekly_hours
 
@@ -187,26 +186,27 @@ def busy_intervals(*, expert_ids: list[int], start: datetime, end: datetime, now
     queryset cost ~1.5 ms of ORM compilation against ~0.25 ms for the query itself; turning a busy
     month's 350 rows into aware datetimes cost more than the rest of the request (bench/
     availability.py), so the database hands back whole seconds. Its condition comes from the
-    lifecycle, as blocking_q's does; a test pins that both select the same rows.
+    lifecycle, as blocking_q's does (bookings supplies it: busy.py); a test pins that both select the
+    same rows.
     """
     if not expert_ids:
         return {}
     placeholders = ", ".join(["%s"] * len(expert_ids))
-    blocking_condition, blocking_params = blocking_sql()
+    busy = busy_time_sql(now=now)
     sql = (f"SELECT expert_id, {_epoch_seconds_sql('starts_at', round_up=False)}, "
-           f"{_epoch_seconds_sql('blocked_until', round_up=True)} FROM {Booking._meta.db_table} "
+           f"{_epoch_seconds_sql('blocked_until', round_up=True)} FROM {busy.table} "
            f"WHERE expert_id IN ({placeholders}) AND starts_at < %s AND blocked_until > %s "
-           f"AND {blocking_condition}")
-    params = [*expert_ids, end, start, *blocking_params, now]
+           f"AND {busy.condition}")
+    params = [*expert_ids, end, start, *busy.params]
     if excluding_booking_id is not None:  # a booking being moved does not stand in its own way
         sql += " AND id <> %s"
         params.append(excluding_booking_id)
-    busy: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    found: dict[int, list[tuple[int, int]]] = defaultdict(list)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         for expert_id, starts_at, blocked_until in cursor.fetchall():
-            busy[expert_id].append((starts_at, blocked_until))
-    return busy
+            found[expert_id].append((starts_at, blocked_until))
+    return found
 
 
 # The columns the slot endpoints use; any other field of the Expert they return loads on first use.
@@ -257,18 +257,18 @@ class BusyRead:
     pairs: list[tuple[int, int]]
 
 
-def _busy_aggregate_sql() -> str:
-    """A scalar subquery: the expert's blocking bookings in a window, as one "start,end,start,end"
-    string (one value to fetch, not a row per booking; NULL when there are none)."""
+def _busy_aggregate_sql(busy: BusyTimeSql) -> str:
+    """A scalar subquery: the expert's busy rows (aliased b) in a window, as one "start,end,start,end"
+    string (one value to fetch, not a row per booking; NULL when there are none). Its parameters:
+    the window's end and start, then busy.params."""
     starts = _epoch_seconds_sql("b.starts_at", round_up=False)
     ends = _epoch_seconds_sql("b.blocked_until", round_up=True)
-    condition, _ = blocking_sql(table="b")
     if connection.vendor == "postgresql":
         pair, aggregate = f"({starts})::text || ',' || ({ends})::text", "string_agg"
     else:
         pair, aggregate = f"{starts} || ',' || {ends}", "group_concat"
-    return (f"(SELECT {aggregate}({pair}, ',') FROM {Booking._meta.db_table} b WHERE b.expert_id = e.id "
-            f"AND b.starts_at < %s AND b.blocked_until > %s AND {condition})")
+    return (f"(SELECT {aggregate}({pair}, ',') FROM {busy.table} b WHERE b.expert_id = e.id "
+            f"AND b.starts_at < %s AND b.blocked_until > %s AND {busy.condition})")
 
 
 def expert_and_busy_for_slots(*, slug: str, first_day: date, last_day: date, now: datetime) -> tuple[Expert, BusyRead]:
@@ -278,9 +278,9 @@ def expert_and_busy_for_slots(*, slug: str, first_day: date, last_day: date, now
     queryset cost more than the query itself."""
     start = datetime.combine(first_day, time(0), tzinfo=UTC) - ZONE_SPREAD
     end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=UTC) + ZONE_SPREAD + REACH_READ
-    _, blocking_params = blocking_sql(table="b")
+    busy = busy_time_sql(alias="b", now=now)
     with connection.cursor() as cursor:
-        cursor.execute(_expert_sql(_busy_aggregate_sql()), [end, start, *blocking_params, now, slug])
+        cursor.execute(_expert_sql(_busy_aggregate_sql(busy)), [end, start, *busy.params, slug])
         row = cursor.fetchone()
     if row is None:
         raise NotFound("There is no expert with that id.")

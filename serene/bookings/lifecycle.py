@@ -15,7 +15,7 @@ each, which states block the expert's time, and the one function that applies a 
 Every move is written to BookingEvent (from, to, when, who, why) and published as a domain event
 (signals.py: booking_moved, and booking_created, booking_rescheduled, booking_money_outcome_set for
 the timeline's other lines), in the move's transaction. Callers lock the booking first
-(serene.core.locking.lock_rows); `booking_move` refuses to run outside a transaction.
+(bookings/locks.py); `booking_move` refuses to run outside a transaction.
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from serene.accounts.models import User
+from serene.availability.busy import BusyTimeSql
 from serene.core.errors import Conflict
 
 from . import signals
@@ -101,6 +102,13 @@ def blocking_sql(*, table: str = "") -> tuple[str, list]:
     return sql, [*FIRMLY_BLOCKING_STATUSES, HOLD_STATUS]
 
 
+def booking_busy_time_sql(alias: str, now: datetime) -> BusyTimeSql:
+    """Busy time as availability reads it (availability/busy.py): the bookings blocking at `now`.
+    Bookings supplies it at start (apps.py), so availability never imports bookings."""
+    condition, params = blocking_sql(table=alias)
+    return BusyTimeSql(table=Booking._meta.db_table, condition=condition, params=[*params, now])
+
+
 def constraint_condition_sql() -> str:
     """The exclusion constraint's condition: every blocking status, a pending one whatever its hold.
 
@@ -119,7 +127,7 @@ def booking_move(*, booking: Booking, to: str, actor: str, by: User | None = Non
     """Move a locked booking to `to`, record the move and publish it (signals.booking_moved), or
     refuse with MoveNotAllowed (409).
 
-    The caller holds the booking's row lock (lock_rows) inside its transaction; the event's receivers
+    The caller holds the booking's row lock (locks.lock_booking) inside its transaction; the event's receivers
     run in it (notifications writes the move's emails there).
     """
     if not connection.in_atomic_block:

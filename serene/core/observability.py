@@ -20,11 +20,12 @@ from __future__ import annotations
 import hmac
 import logging
 import time
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Min, Sum
+from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -65,50 +66,32 @@ class RequestMetricsMiddleware:
         return response
 
 
-class DatabaseCollector:
-    """Gauges read from the database at scrape time (see the module's docstring)."""
+# Gauges of the domain apps, read at scrape time: each app registers a function of `now` that yields
+# its GaugeMetricFamily values (bookings/metrics.py, payments/metrics.py), in its AppConfig.ready.
+# So core, which every app imports, imports none of them.
+DomainGauges = Callable[[datetime], Iterable[GaugeMetricFamily]]
+_domain_gauges: list[DomainGauges] = []
 
-    def collect(self):
+
+def database_gauges_register(gauges: DomainGauges) -> None:
+    """Read `gauges(now)` on every scrape of /metrics, after those registered before it."""
+    if gauges not in _domain_gauges:
+        _domain_gauges.append(gauges)
+
+
+class DatabaseCollector:
+    """Gauges read from the database at scrape time (see the module's docstring): the domain apps'
+    registered gauges, then the task queue's and the worker's."""
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
         from django_tasks_db.models import DBTaskResult, get_date_max
         from django_tasks import TaskResultStatus
-
-        from serene.bookings.models import Booking, BookingStatus
-        from serene.payments.models import Payment, PaymentStatus, Refund, RefundStatus
 
         from .models import WorkerHeartbeat
 
         now = timezone.now()
-        bookings = GaugeMetricFamily("serene_bookings", "Bookings by status.", labels=["status"])
-        counts = dict(Booking.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        for status in BookingStatus.values:
-            bookings.add_metric([status], counts.get(status, 0))
-        yield bookings
-
-        payments = GaugeMetricFamily("serene_payments", "Payments (gateway orders and stray captures) by status.",
-                                     labels=["status"])
-        counts = dict(Payment.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        for status in PaymentStatus.values:
-            payments.add_metric([status], counts.get(status, 0))
-        yield payments
-        yield GaugeMetricFamily("serene_payments_needing_attention",
-                                "Payments whose refund failed every attempt: staff must act.",
-                                value=Payment.objects.filter(needs_attention=True).count())
-        yield GaugeMetricFamily("serene_payments_owed_back",
-                                "Captured payments owed back in full whose refunds are not yet processed.",
-                                value=Payment.objects.exclude(refund_reason="")
-                                .filter(status=PaymentStatus.CAPTURED).count())
-
-        refunds = GaugeMetricFamily("serene_refunds", "Refunds by status.", labels=["status"])
-        refunded = GaugeMetricFamily("serene_refunds_amount_minor", "Sum of refunds by status, in minor units.",
-                                     labels=["status", "currency"])
-        counts = dict(Refund.objects.order_by().values_list("status").annotate(n=Count("pk")))
-        for status in RefundStatus.values:
-            refunds.add_metric([status], counts.get(status, 0))
-        for status, currency, amount in (Refund.objects.order_by().values_list("status", "payment__currency")
-                                         .annotate(total=Sum("amount_minor"))):
-            refunded.add_metric([status, currency], amount or 0)
-        yield refunds
-        yield refunded
+        for gauges in _domain_gauges:
+            yield from gauges(now)
 
         ready = DBTaskResult.objects.ready()
         waiting = GaugeMetricFamily("serene_tasks_waiting", "Tasks due to run, not yet picked up by a worker.",

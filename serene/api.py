@@ -9,7 +9,6 @@ from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from serene.accounts.api import router as auth_router
 from serene.availability.api import router as availability_router
 from serene.core.api_common import TextParser, openapi_polish
 from serene.core.errors import AppError
@@ -17,6 +16,7 @@ from serene.core.logs import mark_expected
 from serene.core.pool import pool_busy_response, pool_timeout_in
 from serene.customer.api import router as sessions_router
 from serene.experts.api import router as experts_router
+from serene.marketplace.auth_api import router as auth_router
 from serene.payments.api import router as payments_router
 
 logger = logging.getLogger(__name__)
@@ -45,9 +45,11 @@ second one in New York), or `startsAt` names the instant.
 
 
 # Operation ids are public: clients generate code from them. ninja derives one from its function's
-# module, and the sessions operations were published while they lived in serene.payments.sessions_api;
-# since they moved up to the customer app they keep the ids they were published with.
-PUBLISHED_OPERATION_PREFIXES = {"serene.customer.api": "serene_payments_sessions_api"}
+# module, and the sessions operations were published while they lived in serene.payments.sessions_api,
+# the sign-in ones in serene.accounts.api; since they moved up to the composition layer (customer,
+# marketplace) they keep the ids they were published with.
+PUBLISHED_OPERATION_PREFIXES = {"serene.customer.api": "serene_payments_sessions_api",
+                                "serene.marketplace.auth_api": "serene_accounts_api"}
 
 
 class SereneAPI(NinjaAPI):

@@ -8,7 +8,7 @@ import math
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, login, logout
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -167,3 +167,12 @@ def login_attempt(*, request: HttpRequest | None, email: str, password: str, add
         raise InvalidCredentials()
     login_record_success(email=email)
     return user
+
+
+def session_sign_in(*, request: HttpRequest, user: User) -> None:
+    """Start the user's session (Django's login, which also records `last_login` on the user)."""
+    login(request, user, backend=getattr(user, "backend", None) or "django.contrib.auth.backends.ModelBackend")
+
+
+def session_sign_out(*, request: HttpRequest) -> None:
+    logout(request)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from serene.accounts.models import User
 from serene.core.errors import InvalidInput, NotFound
 
 from .filters import ExpertFilters
@@ -78,6 +79,11 @@ def expert_get(*, slug: str, with_languages: bool = True) -> Expert:
     if expert is None:
         raise NotFound("There is no expert with that id.")
     return expert
+
+
+def expert_slug_of_user(*, user: User) -> str | None:
+    """The public id of the user's expert profile, None for anyone who is not an expert."""
+    return Expert.objects.filter(user=user).values_list("slug", flat=True).first()
 
 
 def category_list() -> list[Category]:

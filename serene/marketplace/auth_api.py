@@ -1,18 +1,17 @@
-"""Sign-in over JSON for a single-page client: a CSRF token, log in, log out, and who am I."""
+"""Sign-in over JSON for a single-page client: a CSRF token, log in, log out, and who am I (with the
+expert profile of an expert, which is why it sits above accounts and experts)."""
 from __future__ import annotations
 
-from django.contrib.auth import login, logout
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from ninja import Field, Router, Schema
 
 from serene.core.api_common import answers, csrf_require, session_auth
 from serene.core.errors import InvalidInput
-from serene.experts.models import Expert
-
-from . import services
-from .forms import SignupForm
-from .models import User
+from serene.accounts import services
+from serene.accounts.forms import SignupForm
+from serene.accounts.models import User
+from serene.experts.selectors import expert_slug_of_user
 
 router = Router(tags=["auth"])
 
@@ -73,7 +72,7 @@ class LogoutOut(Schema):
 
 
 def user_as_json(user: User) -> dict:
-    expert_slug = Expert.objects.filter(user=user).values_list("slug", flat=True).first()
+    expert_slug = expert_slug_of_user(user=user)
     return {"id": str(user.pk), "email": user.email, "name": user.name, "shortName": user.get_short_name(), "role": user.role,
             "timezone": user.time_zone, "expertId": expert_slug}
 
@@ -94,7 +93,7 @@ def post_login(request: HttpRequest, body: LoginIn):
     csrf_require(request)
     user = services.login_attempt(request=request, email=body.email, password=body.password,
                                   address=request.META.get("REMOTE_ADDR"))
-    login(request, user)
+    services.session_sign_in(request=request, user=user)
     return {"success": True, "user": user_as_json(user), "csrfToken": get_token(request)}
 
 
@@ -115,14 +114,14 @@ def post_signup(request: HttpRequest, body: SignupIn):
             time_zone=form.cleaned_data.get("time_zone", ""), address=request.META.get("REMOTE_ADDR"))
     except InvalidInput as error:  # the email is taken
         raise FieldErrors({error.field or "email": [error.message]}) from None
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    services.session_sign_in(request=request, user=user)
     return {"success": True, "user": user_as_json(user), "csrfToken": get_token(request)}
 
 
 @router.post("/auth/logout", auth=session_auth, response=answers({200: LogoutOut}, 400, 401, 403, 413),
              summary="Sign out (needs X-CSRFToken)")
 def post_logout(request: HttpRequest):
-    logout(request)
+    services.session_sign_out(request=request)
     return {"success": True}
 
 

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Body, Field, Path, Query, Router, Schema, Status
 from pydantic import WithJsonSchema
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors
 from serene.bookings.models import Booking
 from serene.bookings.moves import actor_for, booking_approve, booking_mark_no_show
@@ -159,7 +160,7 @@ def _session_response(request: HttpRequest, booking: Booking, payment: Payment |
 @router.post("/sessions", auth=session_auth, response=answers({200: SessionResponse, 201: SessionResponse},
                                                                400, 401, 403, 413),
              summary="The booking a captured payment confirmed (201 first, then 200)")
-def create_session(request: HttpRequest, body: SessionIn):
+def create_session(request: AuthenticatedHttpRequest, body: SessionIn):
     calendar_day_from_text(body.scheduledDate, field="scheduledDate")
     report = session_report(customer=request.user, gateway_payment_id=body.paymentId, expert_slug=body.expertId,
                             scheduled_date=body.scheduledDate, scheduled_time=body.scheduledTime,
@@ -169,7 +170,7 @@ def create_session(request: HttpRequest, body: SessionIn):
 
 @router.get("/sessions", auth=session_auth, response=answers({200: SessionListOut}, 400, 401),
             summary="My sessions, upcoming or past: as the customer, as the expert, or both")
-def list_sessions(request: HttpRequest, params: Query[SessionListQuery]):
+def list_sessions(request: AuthenticatedHttpRequest, params: Query[SessionListQuery]):
     page = selectors.booking_page_for(user=request.user, upcoming=params.when == "upcoming", role=params.role,
                                       cursor=params.cursor, limit=params.limit)
     payments = payments_paid_for(bookings=page.items)  # constant queries, however many sessions
@@ -187,7 +188,7 @@ SessionId = Annotated[str, WithJsonSchema({"type": "string", "format": "uuid"}),
 
 @router.get("/sessions/{session_id}", auth=session_auth, response=answers({200: SessionResponse}, 400, 401, 404),
             summary="One session, to its customer and expert only")
-def get_session(request: HttpRequest, session_id: SessionId):
+def get_session(request: AuthenticatedHttpRequest, session_id: SessionId):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _session_response(request, booking)
 
@@ -217,7 +218,7 @@ def _optional_reason(request: HttpRequest, body: ReasonIn | None, *, required: b
     return _reason(body.reason if body else "", required=required)
 
 
-def _moved(request: HttpRequest, booking: Booking) -> dict:
+def _moved(request: AuthenticatedHttpRequest, booking: Booking) -> dict:
     return _session_response(request, selectors.booking_get_for(user=request.user, public_id=str(booking.public_id)))
 
 
@@ -229,7 +230,7 @@ MOVE_ERRORS = (400, 401, 403, 404, 409, 413, 503)
              description="400 too_late once the session has started; 403 forbidden for its customer; 409 "
                          "move_not_allowed when it is not awaiting approval (already answered, or declined "
                          "automatically at the approval deadline).")
-def accept_session(request: HttpRequest, session_id: SessionId):
+def accept_session(request: AuthenticatedHttpRequest, session_id: SessionId):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _moved(request, booking_approve(booking_id=booking.pk, by=request.user))
 
@@ -239,7 +240,7 @@ def accept_session(request: HttpRequest, session_id: SessionId):
              description="The refund is asked of the gateway before the answer; `refund` shows its state (a refund "
                          "the gateway cannot take now stays owed, and the sweep asks again). 403 forbidden for its "
                          "customer; 409 move_not_allowed when it is not awaiting approval.")
-def reject_session(request: HttpRequest, session_id: SessionId, body: RequiredReasonIn):
+def reject_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: RequiredReasonIn):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     reason = _reason(body.reason, required=True)
     return _moved(request, booking_reject_with_refund(booking_id=booking.pk, by=request.user, reason=reason))
@@ -252,7 +253,7 @@ def reject_session(request: HttpRequest, session_id: SessionId, body: RequiredRe
                          "start is refunded in full, later nothing. 400 too_late once it has started; 409 "
                          "move_not_allowed from a state that cannot be cancelled (an expert declines a session "
                          "awaiting approval with /reject).")
-def cancel_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
+def cancel_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     actor = actor_for(user=request.user, booking=booking)
     reason = _optional_reason(request, body, required=actor != "customer")
@@ -264,7 +265,7 @@ def cancel_session(request: HttpRequest, session_id: SessionId, body: ReasonIn =
              summary="The expert (or staff) records that the customer did not come",
              description="Only once the session has started (400 too_early before); the payment is kept. 403 "
                          "forbidden for its customer.")
-def no_show_session(request: HttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
+def no_show_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: ReasonIn = Body(None)):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     reason = _optional_reason(request, body, required=False)
     return _moved(request, booking_mark_no_show(booking_id=booking.pk, by=request.user, reason=reason))
@@ -292,7 +293,7 @@ class ReviewIn(Schema):
                          "times already) or not_reschedulable (not confirmed); 403 forbidden for the expert; 409 "
                          "slot_taken when someone else holds or booked that time. Both sides get the updated "
                          "calendar invite (same UID, higher SEQUENCE).")
-def reschedule_session(request: HttpRequest, session_id: SessionId, body: RescheduleIn):
+def reschedule_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: RescheduleIn):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     starts_at = instant_from_text(body.startsAt, field="startsAt")
     return _moved(request, booking_reschedule(booking_id=booking.pk, by=request.user, starts_at=starts_at))
@@ -304,7 +305,7 @@ def reschedule_session(request: HttpRequest, session_id: SessionId, body: Resche
              description="400 not_completed before the session has taken place (or when it was cancelled); 403 "
                          "forbidden for anyone but its customer; 409 already_reviewed the second time. The expert's "
                          "average and count are recomputed from the real reviews.")
-def review_session(request: HttpRequest, session_id: SessionId, body: ReviewIn):
+def review_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: ReviewIn):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)
     return _moved(request, booking_review(booking_id=booking.pk, by=request.user, rating=body.rating,
                                           review=body.review))

@@ -9,12 +9,13 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.availability.selectors import slot_list_for_day
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
@@ -31,7 +32,7 @@ from serene.payments.selectors import payment_paid_for
 REASON_MAX = 240
 
 
-def _customer_booking(request: HttpRequest, public_id: str) -> Booking:
+def _customer_booking(request: AuthenticatedHttpRequest, public_id: str) -> Booking:
     return booking_selectors.booking_get_for(user=request.user, public_id=public_id, customer_only=True)
 
 
@@ -58,7 +59,7 @@ def reschedule_days(*, booking: Booking, zone: str, now: datetime) -> list[dict]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def reschedule(request: HttpRequest, public_id: str) -> HttpResponse:
+def reschedule(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = _customer_booking(request, public_id)
     zone = _viewer_zone(booking)
     now = timezone.now()
@@ -117,7 +118,7 @@ def _parse_instant(value: str) -> datetime:
 
 @login_required
 @require_POST
-def review(request: HttpRequest, public_id: str) -> HttpResponse:
+def review(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = _customer_booking(request, public_id)
     try:
         rating = int(request.POST.get("rating", ""))
@@ -134,7 +135,7 @@ def review(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cancel(request: HttpRequest, public_id: str) -> HttpResponse:
+def cancel(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = _customer_booking(request, public_id)
     payment = payment_paid_for(booking=booking)
     paid_minor = payment.amount_minor if payment is not None and payment.status in MONEY_MOVED_STATUSES else 0

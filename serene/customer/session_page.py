@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
 from serene.bookings.customer import timeline_for
@@ -23,7 +24,7 @@ from serene.payments.selectors import payment_paid_for, payment_refund_shown, pa
 
 @login_required
 @require_GET
-def success(request: HttpRequest) -> HttpResponse:
+def success(request: AuthenticatedHttpRequest) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=request.GET.get("sessionId", ""),
                                                 customer_only=True)
     return _session_page(request, booking, just_paid=True)
@@ -31,13 +32,13 @@ def success(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def session(request: HttpRequest, public_id: str) -> HttpResponse:
+def session(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """A session's own page, for its customer or its expert: what emails and calendar invites link to."""
     booking = booking_selectors.booking_get_for(user=request.user, public_id=public_id)
     return _session_page(request, booking, just_paid=False)
 
 
-def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResponse:
+def _session_page(request: AuthenticatedHttpRequest, booking, *, just_paid: bool) -> HttpResponse:
     is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
@@ -63,7 +64,7 @@ def _session_page(request: HttpRequest, booking, *, just_paid: bool) -> HttpResp
 
 @login_required
 @require_GET
-def receipt(request: HttpRequest, public_id: str) -> HttpResponse:
+def receipt(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=public_id, customer_only=True)
     payment = payment_paid_for(booking=booking)
     if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED,

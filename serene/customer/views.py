@@ -3,10 +3,11 @@ payment history with each refund and its state."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors
 from serene.core.pagination import keyset_page, page_after
 from serene.core.timefmt import canonical_time_zone
@@ -15,7 +16,7 @@ from serene.payments.selectors import payment_history_for
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The customer's dashboard. An expert is sent to theirs, unless they ask for the sessions they
     booked themselves (?as=client)."""
     as_client = request.GET.get("as") == "client"
@@ -33,7 +34,7 @@ CUSTOMER_LISTS = {"upcoming": "Upcoming sessions", "past": "Past sessions"}
 
 @login_required
 @require_GET
-def session_list(request: HttpRequest) -> HttpResponse:
+def session_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every session the user booked, upcoming (soonest first, cancelled ones included) or past
     (newest first), a page at a time."""
     when = request.GET.get("when", "upcoming")
@@ -52,7 +53,7 @@ HISTORY_PAGE = 20
 
 @login_required
 @require_GET
-def payment_history(request: HttpRequest) -> HttpResponse:
+def payment_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every payment the signed-in user made (captured, refunded or failed) and each refund of it,
     newest first, a page at a time (keyset on created_at: the cost of a page is flat however long
     the history)."""

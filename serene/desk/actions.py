@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.models import Booking
 from serene.bookings.moves import booking_approve, booking_mark_no_show
@@ -49,7 +50,7 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("desk:dashboard")
 
 
-def _page(request: HttpRequest, name: str, public_id: str) -> HttpResponse:
+def _page(request: AuthenticatedHttpRequest, name: str, public_id: str) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=public_id)
     if booking.expert.user_id != request.user.pk:
         raise NotFound("There is no session with that id.")
@@ -78,7 +79,7 @@ def _page(request: HttpRequest, name: str, public_id: str) -> HttpResponse:
 def _view(name: str):
     @login_required
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest, public_id: str) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
         return _page(request, name, public_id)
     view.__name__ = f"expert_{name}"
     return view

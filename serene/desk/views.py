@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.core.pagination import page_after
 
 from serene.bookings.agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
@@ -20,7 +21,7 @@ CHART_MONTHS = 6
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     expert = expert_of(user=request.user)
     now = timezone.now()
     agenda = expert_agenda(expert=expert, now=now)
@@ -43,7 +44,7 @@ SESSIONS_TITLES = {"later": "Upcoming sessions", "past": "Past sessions"}
 
 @login_required
 @require_GET
-def sessions(request: HttpRequest) -> HttpResponse:
+def sessions(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every session of the expert after today (?when=later) or before (?when=past), a page at a time."""
     expert = expert_of(user=request.user)
     when = request.GET.get("when", "later")

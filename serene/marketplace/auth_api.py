@@ -11,6 +11,7 @@ from serene.core.errors import InvalidInput
 from serene.accounts import services
 from serene.accounts.forms import SignupForm
 from serene.accounts.models import User
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.experts.selectors import expert_slug_of_user
 
 router = Router(tags=["auth"])
@@ -120,11 +121,11 @@ def post_signup(request: HttpRequest, body: SignupIn):
 
 @router.post("/auth/logout", auth=session_auth, response=answers({200: LogoutOut}, 400, 401, 403, 413),
              summary="Sign out (needs X-CSRFToken)")
-def post_logout(request: HttpRequest):
+def post_logout(request: AuthenticatedHttpRequest):
     services.session_sign_out(request=request)
     return {"success": True}
 
 
 @router.get("/auth/me", auth=session_auth, response=answers({200: MeOut}, 401), summary="Who is signed in")
-def get_me(request: HttpRequest):
+def get_me(request: AuthenticatedHttpRequest):
     return {"success": True, "user": user_as_json(request.user)}

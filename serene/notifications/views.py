@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors
 
 from .content import customer_zone, expert_zone
@@ -18,7 +19,7 @@ from .notices import notice_list, notice_mark_read, notices_mark_all_read, short
 
 @login_required
 @require_GET
-def calendar_file(request: HttpRequest, public_id: str) -> HttpResponse:
+def calendar_file(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = selectors.booking_get_for(user=request.user, public_id=public_id)
     zone = customer_zone(booking) if booking.customer_id == request.user.pk else expert_zone(booking)
     response = HttpResponse(booking_ics(booking=booking, method=PUBLISH, zone=zone),
@@ -29,7 +30,7 @@ def calendar_file(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def notice_page(request: HttpRequest) -> HttpResponse:
+def notice_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Lists the notices without marking any read: each is read when it is opened, or all at once."""
     zone = request.user.time_zone
     notices = notice_list(user=request.user)
@@ -41,7 +42,7 @@ def notice_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
+def notice_open(request: AuthenticatedHttpRequest, notice_id: int) -> HttpResponse:
     """Follows a notice's link and marks it read on the way.
 
     A GET, so a notice is an ordinary link (a new tab, a long press); marking one's own notice read
@@ -57,7 +58,7 @@ def notice_open(request: HttpRequest, notice_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def notices_read_all(request: HttpRequest) -> HttpResponse:
+def notices_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     marked = notices_mark_all_read(user=request.user)
     if marked:
         messages.success(request, f"Marked {marked} notification{'s' if marked != 1 else ''} as read.")

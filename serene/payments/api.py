@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings.selectors import session_status_message
 from serene.core.api_common import DATE_PATTERN, ISO_INSTANT_PATTERN, answers, session_auth
 from serene.core.date_input import calendar_day_from_text, instant_from_text
@@ -126,7 +127,7 @@ def _client_amount_minor(amount: float | None) -> int | None:
                          "hold and order. 409 `slot_taken` before any money moves; 410 `hold_expired` when the "
                          "hold ran out (or was given up) while the order was being opened; 503 when the payment "
                          "provider cannot be reached (nothing is held or charged).")
-def create_order(request: HttpRequest, body: CreateOrderIn):
+def create_order(request: AuthenticatedHttpRequest, body: CreateOrderIn):
     expert = expert_get(slug=body.notes.expertId, with_languages=False)
     if expert.user_id == request.user.pk:
         raise InvalidInput("You cannot book a session with yourself.", field="notes.expertId")
@@ -146,7 +147,7 @@ def create_order(request: HttpRequest, body: CreateOrderIn):
 
 @router.post("/payments/verify", auth=session_auth, response=answers({200: VerifyOut}, 400, 401, 403, 404, 413, 503),
              summary="Verify Checkout's signed result and confirm the booking")
-def verify(request: HttpRequest, body: VerifyIn):
+def verify(request: AuthenticatedHttpRequest, body: VerifyIn):
     payment = payment_verify(customer=request.user, order_id=body.razorpay_order_id,
                              payment_id=body.razorpay_payment_id, signature=body.razorpay_signature)
     booking = payment.booking

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings.join import JOINABLE_STATUSES, join_window
 from serene.core.security import permissions_policy
 
@@ -20,7 +21,7 @@ from .services import booking_room_id, room_visit_opened
 @permissions_policy(camera=True, microphone=True)
 @login_required
 @require_GET
-def room(request: HttpRequest, public_id: str) -> HttpResponse:
+def room(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     seat = room_seat_for(user=request.user, public_id=public_id)
     booking = seat.booking
     window = join_window(booking)
@@ -52,7 +53,7 @@ def room(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def room_jitsi(request: HttpRequest, public_id: str) -> HttpResponse:
+def room_jitsi(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     """The way into a Jitsi call: records the visit, then sends the person on with their signed link.
     Outside the window (or with the built-in call) it goes back to the room page, which says why."""
     seat = room_seat_for(user=request.user, public_id=public_id)

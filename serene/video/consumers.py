@@ -168,6 +168,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         if self.ended:
             return
+        if self.group is None:  # connect() joins the group before it accepts: no message comes first
+            raise RuntimeError("a message arrived on a room socket that has not joined its room's group")
         if not isinstance(content, dict):
             await self.send_json({"type": "error", "message": "Messages are JSON objects."})
             return

@@ -1,6 +1,8 @@
 """Form pieces shared by the apps' pages and the admin."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 
 from .timefmt import canonical_time_zone
@@ -26,7 +28,15 @@ class TimeZoneChoiceField(forms.ChoiceField):
         return canonical_time_zone(super().to_python(value))
 
 
-class TimeZoneAdminMixin:
+if TYPE_CHECKING:  # the mixin's super() is the ModelAdmin it is mixed into
+    from django.contrib.admin import ModelAdmin
+
+    _AdminBase = ModelAdmin[Any]
+else:
+    _AdminBase = object
+
+
+class TimeZoneAdminMixin(_AdminBase):
     """A ModelAdmin whose model has `time_zone`: edited with the picker, stored canonical."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -21,7 +21,7 @@ class AppErrorMiddleware:
         if exception.status < 500:
             mark_expected(request)
         if request.path.startswith("/api/"):
-            response = JsonResponse(exception.as_dict(), status=exception.status)
+            response: HttpResponse = JsonResponse(exception.as_dict(), status=exception.status)
         else:
             template = "404.html" if exception.status == 404 else "error.html"
             response = render(request, template, {"error": exception}, status=exception.status)

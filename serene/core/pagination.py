@@ -61,7 +61,7 @@ def cursor_decode(cursor: str, *, field: str = "cursor") -> tuple[datetime, int]
 
 
 def limit_from(value: int | str | None, *, default: int = DEFAULT_LIMIT, field: str = "limit") -> int:
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
         limit = int(value)

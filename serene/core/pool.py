@@ -34,7 +34,7 @@ def pool_timeout_in(error: BaseException | None) -> bool:
 def pool_busy_response(request: HttpRequest) -> HttpResponse:
     """503 with Retry-After: JSON for the API, a page that needs no database for the rest."""
     if request.path.startswith("/api/"):
-        response = JsonResponse({"success": False, "error": {"code": "busy", "message": BUSY_MESSAGE}}, status=503)
+        response: HttpResponse = JsonResponse({"success": False, "error": {"code": "busy", "message": BUSY_MESSAGE}}, status=503)
     else:
         response = HttpResponse(render_to_string("503.html", {"message": BUSY_MESSAGE}), status=503)
     response["Retry-After"] = str(settings.DATABASE_POOL_RETRY_AFTER_SECONDS)

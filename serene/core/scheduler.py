@@ -56,7 +56,7 @@ def _checked_task_path(task_path: object) -> str:
         found = import_string(task_path) if isinstance(task_path, str) else None
     except ImportError:
         found = None
-    if not isinstance(found, Task):
+    if not isinstance(found, Task) or not isinstance(task_path, str):  # found is a Task only for a str
         raise ImproperlyConfigured(f"{task_path!r} in the schedule is not the dotted path of a task.")
     return task_path
 

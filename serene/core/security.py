@@ -98,7 +98,7 @@ def payment_page(view: Callable) -> Callable:
         existing = getattr(response, "_csp_update", None) or {}
         for directive, values in existing.items():
             update[directive] = [*update.get(directive, []), *values]
-        response._csp_update = update
+        response._csp_update = update  # type: ignore[attr-defined]  # django-csp's per-response hook, not a field
     return _decorate(view, after)
 
 

@@ -37,17 +37,18 @@ SQLITE_LOCKED_MESSAGES = ("database is locked", "database table is locked")
 
 def error_is_retryable(error: BaseException) -> bool:
     """Whether trying the same work again later may succeed."""
+    current: BaseException | None = error
     for _ in range(5):  # the error, then what it was raised from
-        if error is None:
+        if current is None:
             return False
-        explicit = getattr(error, "retryable", None)
+        explicit = getattr(current, "retryable", None)
         if isinstance(explicit, bool):
             return explicit
-        if isinstance(error, AppError) and error.status in RETRYABLE_STATUSES:
+        if isinstance(current, AppError) and current.status in RETRYABLE_STATUSES:
             return True
-        if _is_lock_conflict(error):
+        if _is_lock_conflict(current):
             return True
-        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+        current = current.__cause__ or (None if current.__suppress_context__ else current.__context__)
     return False
 
 
@@ -83,8 +84,8 @@ def retrying_task(*, max_attempts: int | None = None, **task_options: Any) -> Ca
                 raise
         # The task is found again by the function's module and name, so `run` takes them; not
         # `__wrapped__`, whose signature would hide the `context` argument the backend checks for.
-        functools.update_wrapper(run, function)
-        del run.__wrapped__
+        wrapped = functools.update_wrapper(run, function)
+        del wrapped.__wrapped__
         return task(takes_context=True, **task_options)(run)
     return decorate
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
+from typing import cast
 
 from django.core.exceptions import ValidationError
 
@@ -82,13 +83,14 @@ def wall_time_resolve(*, day: date, wall: time, zone: zoneinfo.ZoneInfo) -> date
         raise WallTimeError(f"{shown} does not exist: the clocks skip that time when daylight saving starts. "
                             "Please choose another time.")
     candidates.sort(key=lambda local: local.astimezone(timezone.utc))
-    if wall.tzinfo is None:
-        return candidates[0].astimezone(timezone.utc)
     wanted = wall.utcoffset()
+    if wanted is None:  # no offset given: time.fromisoformat gives a fixed offset or no tzinfo at all
+        return candidates[0].astimezone(timezone.utc)
     for local in candidates:
         if local.utcoffset() == wanted:
             return local.astimezone(timezone.utc)
-    offsets = " or ".join(format_utc_offset(local.utcoffset()) for local in candidates)
+    # A datetime in a ZoneInfo always has an offset.
+    offsets = " or ".join(format_utc_offset(cast(timedelta, local.utcoffset())) for local in candidates)
     raise WallTimeError(f"{shown} is at UTC{offsets}, not {format_utc_offset(wanted)}.")
 
 

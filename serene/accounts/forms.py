@@ -62,7 +62,8 @@ class SignupForm(forms.Form):
         return name
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what forms.Form.clean returns
         password = cleaned.get("password")
         if password:
             from .models import User

@@ -16,7 +16,7 @@ class Role(models.TextChoices):
     STAFF = "staff", "Staff"
 
 
-class UserManager(BaseUserManager):
+class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **fields) -> "User":
@@ -36,7 +36,7 @@ class UserManager(BaseUserManager):
         fields.update(is_staff=True, is_superuser=True, role=Role.STAFF)
         return self._create_user(email, password, **fields)
 
-    def get_by_natural_key(self, username: str) -> "User":
+    def get_by_natural_key(self, username: str | None) -> "User":
         return self.get(email__iexact=username)
 
 

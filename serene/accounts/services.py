@@ -6,6 +6,7 @@ import ipaddress
 import hashlib
 import math
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth import authenticate, login, logout
@@ -115,7 +116,7 @@ def _refuse_while_locked(counter: LoginFailure, message: str) -> None:
 def _login_key(kind: str, value: str) -> str:
     """LoginFailure.key for an account or address; a value too long for the column is keyed by its digest."""
     key = f"{kind}:{value}"
-    if len(key) <= LoginFailure._meta.get_field("key").max_length:
+    if len(key) <= cast(int, LoginFailure._meta.get_field("key").max_length):  # a CharField's is required
         return key
     return f"{kind}:sha256:{hashlib.sha256(value.encode()).hexdigest()}"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from functools import wraps
+from typing import cast
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -73,7 +74,7 @@ def message_html(request: HttpRequest, message_id: str) -> HttpResponse:
 def message_attachment(request: HttpRequest, message_id: str, index: int) -> HttpResponse:
     attachment, content = mailbox_message_get(message_id=message_id).attachment_content(index)
     response = HttpResponse(content, content_type=attachment.media_type)
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=attachment.filename)
+    response["Content-Disposition"] = _download(attachment.filename)
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
@@ -82,8 +83,13 @@ def message_attachment(request: HttpRequest, message_id: str, index: int) -> Htt
 @require_safe
 def message_raw(request: HttpRequest, message_id: str) -> HttpResponse:
     response = HttpResponse(mailbox_message_raw(message_id=message_id), content_type="message/rfc822")
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=f"{message_id}.eml")
+    response["Content-Disposition"] = _download(f"{message_id}.eml")
     return response
+
+
+def _download(filename: str) -> str:
+    # None only for an inline disposition without a filename, never for an attachment.
+    return cast(str, content_disposition_header(as_attachment=True, filename=filename))
 
 
 def _links_open_in_a_new_tab(html: str) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage as ParsedMessage
+from email.message import MIMEPart
 from pathlib import Path
 
 from django.conf import settings
@@ -118,7 +119,7 @@ class StoredMessage:
         parts = _attachment_parts(self._parsed)
         if not 0 <= index < len(parts):
             raise NotFound("This message has no such attachment.")
-        return self.attachments[index], parts[index].get_payload(decode=True) or b""
+        return self.attachments[index], _payload_bytes(parts[index])
 
 
 def _path_for(directory: Path, message_id: str) -> Path:
@@ -163,10 +164,13 @@ def mailbox_message_get(*, message_id: str, directory: Path | None = None) -> St
     html_part = parsed.get_body(preferencelist=("html",))
     attachments = [
         Attachment(index=index, filename=_filename(part, index), content_type=part.get_content_type(),
-                   media_type=_media_type(part), size=len(part.get_payload(decode=True) or b""))
+                   media_type=_media_type(part), size=len(_payload_bytes(part)))
         for index, part in enumerate(_attachment_parts(parsed))
     ]
-    stamp = ID_PATTERN.match(message_id).group(1)
+    matched = ID_PATTERN.match(message_id)
+    if matched is None:  # mailbox_message_raw has refused it already
+        raise NotFound("There is no such message in the development mailbox.")
+    stamp = matched.group(1)
     return StoredMessage(
         id=message_id,
         saved_at=datetime.strptime(stamp, _STAMP_FORMAT).replace(tzinfo=UTC),
@@ -184,13 +188,19 @@ def mailbox_message_get(*, message_id: str, directory: Path | None = None) -> St
     )
 
 
-def _text_of(part: ParsedMessage | None) -> str | None:
+def _text_of(part: MIMEPart | None) -> str | None:
     if part is None:
         return None
     try:
         return part.get_content()
     except (LookupError, ValueError):  # a charset Python does not know: show what can be shown
-        return (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        return _payload_bytes(part).decode("utf-8", errors="replace")
+
+
+def _payload_bytes(part: MIMEPart) -> bytes:
+    """A leaf part's decoded payload: bytes, or None (read as empty) when there is none."""
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
 
 
 def _attachment_parts(parsed: ParsedMessage) -> list[ParsedMessage]:

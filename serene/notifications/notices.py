@@ -76,6 +76,8 @@ def _text(kind: str, event: BookingEvent, booking: Booking) -> str:
         return f"Approval waiting: {customer}, {when} {length}. Please answer by {short_when(deadline, zone)}."
     if kind == NoticeKind.CANCELLED:
         return f"Cancelled {_by_whom(event)}: {customer}, {when} {length}"
+    if event.moved_from is None:  # a reschedule's event records the start it left
+        raise ValueError(f"The {kind} notice needs the start the session moved from (event {event.pk}).")
     return f"Session moved {_by_whom(event)}: {customer}, now {when} {length}, was {short_when(event.moved_from, zone)}"
 
 

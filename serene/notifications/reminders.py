@@ -9,6 +9,7 @@ its start and the recipient, so the timer and the sweep together still send it o
 """
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -64,7 +65,7 @@ def reminders_schedule(*, booking: Booking, fixed_at: datetime) -> None:
         return  # no timers on this backend (the test suite's immediate one); the sweep sends them
     starts_at = booking.starts_at.isoformat()
     for kind, when in reminder_plan(starts_at=booking.starts_at, fixed_at=fixed_at):
-        transaction.on_commit(lambda kind=kind, when=when: _enqueue(reminder_send, booking.pk, kind, starts_at, when))
+        transaction.on_commit(functools.partial(_enqueue, reminder_send, booking.pk, kind, starts_at, when))
 
 
 def _enqueue(task, booking_id: int, kind: str, starts_at: str, when: datetime) -> None:

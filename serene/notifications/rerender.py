@@ -82,7 +82,7 @@ def message_render_again(*, message_id: int, now: datetime | None = None) -> boo
     except Exception as error:
         _note_render_failure(message=message, error=error, now=now)
         return False
-    if rendered is None or not email.recipient.email:
+    if rendered is None or email is None or not email.recipient.email:  # no email, no rendering
         reason = "There is nothing to say any more." if rendered is None else "Its recipient has no email address now."
         Message.objects.filter(pk=message_id).update(status=MessageStatus.SKIPPED, skip_reason=reason)
         logger.warning("Did not send the %s email %s: %s", message.kind, message.pk, reason)

@@ -211,7 +211,7 @@ def get_availability(request: HttpRequest, params: Query[DayQuery],
 # which the clock and busy time decide on each request. The fixed parts are kept per expert, day,
 # length and zones (their key holds the rules cache's key, so an edit is never answered from them).
 DAY_FRAGMENTS = BoundedMemo(max_entries=1000)
-STATUS_JSON = {None: '"available": true, "status": "available", "reason": null',
+STATUS_JSON: dict[str | None, str] = {None: '"available": true, "status": "available", "reason": null',
                **{reason: f'"available": false, "status": "{reason}", "reason": "{reason}"'
                   for reason in (engine.PAST, engine.NOTICE, engine.HORIZON, engine.BOOKED)}}
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from typing import NamedTuple
+from typing import NamedTuple, cast
 from zoneinfo import ZoneInfo
 
 UTC = timezone.utc
@@ -135,13 +136,13 @@ class BusyIndex:
         self._set([(interval.start.timestamp(), interval.end.timestamp()) for interval in busy])
 
     @classmethod
-    def from_seconds(cls, pairs: list[tuple[float, float]]) -> BusyIndex:
-        """From (start, end) POSIX seconds, in any order."""
+    def from_seconds(cls, pairs: list[tuple[float, float]] | list[tuple[int, int]]) -> BusyIndex:
+        """From (start, end) POSIX seconds, in any order (sorted in place)."""
         index = cls.__new__(cls)
         index._set(pairs)
         return index
 
-    def _set(self, pairs: list[tuple[float, float]]) -> None:
+    def _set(self, pairs: list[tuple[float, float]] | list[tuple[int, int]]) -> None:
         pairs.sort()
         self._starts = [start for start, _ in pairs]
         # Running maximum of ends lets one bisect answer "does anything before here reach past t?".
@@ -230,7 +231,7 @@ def day_positions(rules: Rules, day: date, duration_minutes: int) -> list[Positi
     for interval in working_intervals(rules, day):
         start = _first_grid_instant(interval.start, zone, interval_minutes)
         # Within one offset the local time is the UTC time plus that offset: cheaper than astimezone.
-        offset = interval.start.astimezone(zone).utcoffset()
+        offset = cast(timedelta, interval.start.astimezone(zone).utcoffset())  # aware in a ZoneInfo: never None
         offset_is_constant = offset == (interval.end - timedelta(microseconds=1)).astimezone(zone).utcoffset()
         while start + length <= interval.end:
             local = (start + offset).replace(tzinfo=None) if offset_is_constant else \
@@ -248,7 +249,7 @@ def positions_between(rules: Rules, start: datetime, end: datetime, duration_min
             for position in day_positions(rules, day, duration_minutes) if start <= position.starts_at < end]
 
 
-def slots_at(positions: list[Position], clock: Clock, busy: BusyIndex) -> list[Slot]:
+def slots_at(positions: Sequence[Position], clock: Clock, busy: BusyIndex) -> list[Slot]:
     slots = []
     for position in positions:
         reason = slot_reason(position.start_seconds, clock, busy)

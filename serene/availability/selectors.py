@@ -170,7 +170,8 @@ def _epoch_seconds_sql(column: str, *, round_up: bool) -> str:
     if connection.vendor == "postgresql":
         return f"{'CEIL' if round_up else 'FLOOR'}(EXTRACT(EPOCH FROM {column}))::bigint"
     # unixepoch() (SQLite 3.38+) is a quarter cheaper than strftime('%s') over a busy month's rows.
-    if connection.Database.sqlite_version_info >= (3, 38):
+    from sqlite3 import sqlite_version_info  # the library of Django's SQLite backend (its connection.Database)
+    if sqlite_version_info >= (3, 38):
         seconds = f"unixepoch({column})"
     else:
         seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
@@ -233,7 +234,10 @@ def _expert_from_slot_row(row) -> Expert:
 def _expert_sql(extra_column: str) -> str:
     """An active expert's SLOT_FIELDS by slug (with an active user), the stamp of their rules, and one
     more column."""
-    expert_table, user_table = Expert._meta.db_table, Expert._meta.get_field("user").related_model._meta.db_table
+    user_model = Expert._meta.get_field("user").related_model
+    if isinstance(user_model, str):  # a lazy reference, resolved once the apps are loaded
+        raise RuntimeError(f"Expert.user points to {user_model!r}, not a loaded model")
+    expert_table, user_table = Expert._meta.db_table, user_model._meta.db_table
     columns = ", ".join(f"e.{name}" for name in SLOT_FIELDS)
     return (f"SELECT {columns}, s.changed_at, {extra_column} FROM {expert_table} e "
             f"JOIN {user_table} u ON u.id = e.user_id LEFT JOIN {RulesStamp._meta.db_table} s ON s.expert_id = e.id "

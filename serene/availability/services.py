@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypedDict
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,11 +34,19 @@ MAX_OVERRIDE_DAYS = 366
 MAX_RANGES_PER_DAY = 6
 
 
+class DateOverrideIn(TypedDict):
+    """One parsed date override: the fields of a DateOverride row but its expert."""
+    start_date: date
+    end_date: date
+    ranges: list[dict[str, str]]
+    note: str
+
+
 @dataclass(frozen=True)
 class AvailabilityChange:
     weekly_hours: dict[str, list[dict[str, str]]] | None = None
     breaks: list[dict] | None = None
-    overrides: list[dict] | None = None
+    overrides: list[DateOverrideIn] | None = None
     time_zone: str | None = None
     slot_interval_minutes: int | None = None
     offered_durations: list[int] | None = None
@@ -171,12 +179,12 @@ def _parse_breaks(values: Any) -> list[dict] | None:
     return breaks
 
 
-def _parse_overrides(values: Any) -> list[dict] | None:
+def _parse_overrides(values: Any) -> list[DateOverrideIn] | None:
     if values is None:
         return None
     if not isinstance(values, list) or len(values) > 200:
         raise InvalidInput("dateOverrides must be a list of at most 200 entries.", field="dateOverrides")
-    overrides = []
+    overrides: list[DateOverrideIn] = []
     for index, value in enumerate(values):
         field = f"dateOverrides.{index}"
         if not isinstance(value, dict):
@@ -222,7 +230,7 @@ def availability_parse(*, expert: Expert, body: Any) -> AvailabilityChange:
             raise InvalidInput("durations must list at least one of 30, 60, 90, 120.", field="durations")
         durations = sorted({_int(value, f"durations.{index}", allowed=OFFERED_DURATION_CHOICES)
                             for index, value in enumerate(durations)})
-    optional = {
+    optional: dict[str, tuple[Any, str, dict[str, Any]]] = {  # value, field, _int's limits
         "slot_interval_minutes": (interval, "slotInterval", {"allowed": SLOT_INTERVALS}),
         "buffer_minutes": (body.get("bufferMinutes"), "bufferMinutes", {"high": MAX_BUFFER_MINUTES}),
         "minimum_notice_hours": (body.get("minimumNoticeHours"), "minimumNoticeHours", {"high": MAX_NOTICE_HOURS}),

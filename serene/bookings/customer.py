@@ -51,7 +51,7 @@ def join_button_for(*, booking: Booking, now: datetime | None = None) -> JoinBut
                       path=session_join_path(booking))
 
 
-TIMELINE_WORDS = {
+TIMELINE_WORDS: dict[tuple[str, str], str] = {  # (from, to) as the event stores them
     ("", BookingStatus.PENDING): "Time held for payment",
     (BookingStatus.PENDING, BookingStatus.CONFIRMED): "Paid and confirmed",
     (BookingStatus.EXPIRED, BookingStatus.CONFIRMED): "Paid and confirmed",
@@ -64,7 +64,7 @@ TIMELINE_WORDS = {
     (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW): "Marked as a no-show",
     (BookingStatus.COMPLETED, BookingStatus.NO_SHOW): "Marked as a no-show",
 }
-MONEY_WORDS = {
+MONEY_WORDS: dict[str, str] = {
     MoneyOutcome.REFUND_PENDING: "Refund under way",
     MoneyOutcome.REFUNDED_IN_FULL: "Refunded in full",
     MoneyOutcome.REFUNDED_IN_PART: "Refunded in part",

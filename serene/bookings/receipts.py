@@ -99,6 +99,7 @@ def booking_receipt_pdf(*, booking: Booking, payment_id: str, refunded_minor: in
     pdf.set_title(f"Serene receipt {receipt_number(booking)}")
     pdf.set_author("Serene")
     pdf.add_page()
+    money: Callable[[int, str], str]  # amount in minor units, currency
     try:
         pdf.add_font("Body", "", FONT)
         pdf.add_font("Body", "B", BOLD_FONT)

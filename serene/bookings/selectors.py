@@ -128,13 +128,14 @@ def cancellation_terms(*, booking: Booking, now: datetime | None = None) -> str:
 
 
 def _refund_sentence(booking: Booking) -> str:
-    return {
+    sentences: dict[str, str] = {
         MoneyOutcome.REFUND_PENDING: "Your full refund is on its way.",
         MoneyOutcome.REFUNDED_IN_FULL: "We refunded the full amount.",
         MoneyOutcome.REFUNDED_IN_PART: "We refunded part of the amount.",
         MoneyOutcome.NOT_REFUNDED: "It was cancelled too close to its start for a refund.",
         MoneyOutcome.REFUND_FAILED: "Your refund hit a problem at the payment provider; our team is on it.",
-    }.get(booking.money_outcome, "")
+    }
+    return sentences.get(booking.money_outcome, "")
 
 
 def has_booked(*, user: User) -> bool:

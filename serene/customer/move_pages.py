@@ -162,12 +162,13 @@ def cancel(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
 
 
 def _cancelled_message(outcome: str) -> str:
-    return {
+    messages_by_outcome: dict[str, str] = {
         MoneyOutcome.REFUNDED_IN_FULL: "Cancelled. We refunded the full amount; banks usually show it within 5–7 "
                                        "working days.",
         MoneyOutcome.REFUND_PENDING: "Cancelled. Your full refund is on its way.",
         MoneyOutcome.NOT_REFUNDED: "Cancelled. As it was within the cancellation window, no refund is due.",
         MoneyOutcome.REFUND_FAILED: "Cancelled. Your refund hit a problem at the payment provider; our team is on it.",
-    }.get(outcome, "Cancelled. The time is free again.")
+    }
+    return messages_by_outcome.get(outcome, "Cancelled. The time is free again.")
 
 

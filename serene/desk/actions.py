@@ -55,7 +55,8 @@ def _page(request: AuthenticatedHttpRequest, name: str, public_id: str) -> HttpR
     if booking.expert.user_id != request.user.pk:
         raise NotFound("There is no session with that id.")
     text = ACTION_TEXT[name]
-    context = {"booking": booking, "action": {"name": name, **text}, "next": _next_url(request),
+    next_url = _next_url(request)
+    context = {"booking": booking, "action": {"name": name, **text}, "next": next_url,
                "viewer_zone": booking.expert.time_zone, "reason": "", "error": None}
     if request.method == "GET":
         return render(request, "desk/action.html", context)
@@ -73,7 +74,7 @@ def _page(request: AuthenticatedHttpRequest, name: str, public_id: str) -> HttpR
         context["error"] = error.message
         return render(request, "desk/action.html", context, status=error.status)
     messages.success(request, DONE[name].format(client=booking.customer.name or "The client"))
-    return redirect(context["next"])
+    return redirect(next_url)
 
 
 def _view(name: str):

@@ -37,7 +37,7 @@ from .refunds import payment_owe_in_full, payment_refund_settle
 
 logger = logging.getLogger(__name__)
 
-NOT_KEPT_REASONS = {
+NOT_KEPT_REASONS: dict[str, str] = {
     BookingStatus.EXPIRED: LATE_PAYMENT_REFUNDED,
     BookingStatus.CANCELLED: "The session was cancelled before the payment arrived. We refunded the full amount.",
     BookingStatus.REJECTED: "The expert had declined the session before the payment arrived. We refunded the full amount.",

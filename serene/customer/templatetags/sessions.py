@@ -1,5 +1,7 @@
 """Filters of the customer's pages: `{{ booking|customer_actions:user }}` (each with its link and
 words) and `{{ booking|join_button }}` (the Join button's state, see bookings/customer.py)."""
+from typing import TypedDict
+
 from django import template
 from django.urls import reverse
 
@@ -7,7 +9,13 @@ from serene.bookings.customer import customer_actions_for, join_button_for
 
 register = template.Library()
 
-ACTIONS = {
+class CustomerAction(TypedDict):
+    label: str
+    url_name: str
+    danger: bool
+
+
+ACTIONS: dict[str, CustomerAction] = {
     "reschedule": {"label": "Reschedule", "url_name": "customer:reschedule", "danger": False},
     "cancel": {"label": "Cancel session", "url_name": "customer:cancel", "danger": True},
     "review": {"label": "Rate this session", "url_name": "customer:review", "danger": False},

@@ -67,8 +67,8 @@ def _session_page(request: AuthenticatedHttpRequest, booking, *, just_paid: bool
 def receipt(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = booking_selectors.booking_get_for(user=request.user, public_id=public_id, customer_only=True)
     payment = payment_paid_for(booking=booking)
-    if payment is None or payment.status not in (PaymentStatus.CAPTURED, PaymentStatus.REFUNDED,
-                                                 PaymentStatus.PARTIALLY_REFUNDED):
+    if payment is None or payment.gateway_payment_id is None or payment.status not in (
+            PaymentStatus.CAPTURED, PaymentStatus.REFUNDED, PaymentStatus.PARTIALLY_REFUNDED):
         raise NotFound("There is no receipt for this session yet: it has not been paid.")
     refunded = payment_refunded_minor(payment=payment)
     pdf = booking_receipt_pdf(booking=booking, payment_id=payment.gateway_payment_id, refunded_minor=refunded,

@@ -113,7 +113,7 @@ def _attach_next_slots(experts: list[Expert]) -> None:
     """Each expert's earliest free slot, for display (three queries for the whole page)."""
     slots = next_available_slots(experts=experts, now=timezone.now())
     for expert in experts:
-        expert.next_slot = slots.get(expert.pk)
+        expert.next_slot = slots.get(expert.pk)  # type: ignore[attr-defined]  # for the browse template only, no field
 
 
 @require_GET

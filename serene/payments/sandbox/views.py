@@ -175,7 +175,7 @@ def _cross_origin(response: HttpResponse) -> HttpResponse:
 
 
 @csrf_exempt
-def checkout_pay(request: HttpRequest) -> JsonResponse:
+def checkout_pay(request: HttpRequest) -> HttpResponse:
     """What Razorpay's hosted checkout does when the customer presses Pay: one payment attempt."""
     if request.method == "OPTIONS":
         return _cross_origin(HttpResponse(status=204))

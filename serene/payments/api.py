@@ -139,6 +139,8 @@ def create_order(request: AuthenticatedHttpRequest, body: CreateOrderIn):
                              client_amount_minor=client_amount_minor, currency=body.currency,
                              customer_note=body.customerNote.strip())
     booking, payment = checkout.booking, checkout.payment
+    if booking.hold_expires_at is None:  # payment_start holds the time until then
+        raise ValueError(f"Booking {booking.pk} was checked out without a hold.")
     return {"success": True, "orderId": payment.gateway_order_id, "amount": minor_to_major(payment.amount_minor),
             "amountMinor": payment.amount_minor, "currency": payment.currency, "keyId": get_gateway().key_id,
             "sessionId": str(booking.public_id), "holdExpiresAt": booking.hold_expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -97,7 +97,8 @@ def _order_claim(*, booking_id: int) -> tuple[Payment, str | None]:
     """The booking's open order, or a claim on opening one. Returns (payment, the receipt to open the
     order with), the receipt None when the order is open already."""
     [booking] = lock_bookings(booking_ids=[booking_id])
-    if booking.status != BookingStatus.PENDING or booking.hold_expires_at <= timezone.now():
+    if (booking.status != BookingStatus.PENDING or booking.hold_expires_at is None  # a pending booking has one
+            or booking.hold_expires_at <= timezone.now()):
         raise HoldExpired()
     existing = Payment.objects.filter(booking=booking, stray_of=None, status__in=OPEN_STATUSES).first()
     if existing is None:
@@ -182,6 +183,8 @@ def _schedule_reconciliation(*, payment: Payment, booking: Booking) -> None:
     from .tasks import payment_reconcile
     if not default_task_backend.supports_defer:
         return
+    if booking.hold_expires_at is None:
+        raise ValueError(f"Booking {booking.pk} is checked out without a hold: nothing to reconcile after.")
     run_after = booking.hold_expires_at + timedelta(seconds=settings.RECONCILE_AFTER_HOLD_SECONDS)
     transaction.on_commit(lambda: payment_reconcile.using(run_after=run_after).enqueue(payment.gateway_order_id))
 
@@ -190,7 +193,7 @@ def payment_verify(*, customer: User, order_id: str, payment_id: str, signature:
     """The checkout success callback: check the signature, fetch the truth, apply it."""
     payment = Payment.objects.select_related("booking").filter(gateway_order_id=order_id, stray_of=None,
                                                                booking__customer=customer).first()
-    if payment is None:
+    if payment is None or payment.gateway_order_id is None:  # the filter matched it by its order id
         raise NotFound("We have no payment with that order id for your account.")
     # Signed over the order id we stored, never the one the browser sent back.
     if not get_gateway().checkout_signature_valid(order_id=payment.gateway_order_id, payment_id=payment_id,

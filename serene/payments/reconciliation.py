@@ -81,8 +81,9 @@ def payments_sweep(*, older_than: timedelta, within: timedelta = timedelta(days=
     undecided = (Payment.objects.filter(recent, status=PaymentStatus.CAPTURED, stray_of=None, refund_reason="",
                                         booking__money_outcome__in=[MoneyOutcome.NONE, MoneyOutcome.REFUND_PENDING])
                  .exclude(booking__status__in=PAID_AND_KEPT_STATUSES))
-    order_ids = sorted(set(open_orders.values_list("gateway_order_id", flat=True))
-                       | set(undecided.values_list("gateway_order_id", flat=True)))
+    order_ids = sorted(order_id for order_id in (set(open_orders.values_list("gateway_order_id", flat=True))
+                                                 | set(undecided.values_list("gateway_order_id", flat=True)))
+                       if order_id is not None)  # an opened order has the gateway's id
     owing = list(payments_owing_refunds().filter(recent).values_list("pk", flat=True))
     for order_id in order_ids:
         _quietly(f"Reconciling order {order_id}", partial(payment_reconcile, order_id=order_id))

@@ -75,8 +75,9 @@ def refund_create(**fields) -> Refund:
 
 def _log_refund(refund: Refund, what: str) -> None:
     """One INFO line per refund move, once its transaction has committed."""
-    payment_id, booking_id = refund.payment_id, None
-    values = Payment.objects.filter(pk=payment_id).values_list("gateway_payment_id", "booking__public_id").first()
+    payment_id: object = refund.payment_id  # logged: the row's id, or the gateway's once the row is read
+    booking_id: object = None
+    values = Payment.objects.filter(pk=refund.payment_id).values_list("gateway_payment_id", "booking__public_id").first()
     if values:
         payment_id, booking_id = values
     line = ("Refund %s: refund %s payment %s booking %s amount %s%s", what, refund.gateway_refund_id or f"row {refund.pk}",

@@ -81,9 +81,11 @@ def live_orders_settle(*, within: timedelta = SWEEP_WITHIN) -> int:
     open_orders = (Payment.objects.filter(status__in=[PaymentStatus.CREATED, PaymentStatus.ATTEMPTED],
                                           created_at__gte=now - within, booking__hold_expires_at__gt=not_yet_swept)
                    .order_by("created_at").values_list("gateway_order_id", flat=True))
-    order_ids = list(open_orders)
+    order_ids = [order_id for order_id in open_orders if order_id is not None]  # an opened order has its id
+    if not order_ids:
+        return 0
     unreachable = 0
-    gateway = get_gateway() if order_ids else None
+    gateway = get_gateway()
     for order_id in order_ids:
         try:
             for snapshot in gateway.order_payments(order_id):

@@ -97,6 +97,8 @@ def _apply_in_transaction(snapshot: GatewayPayment) -> tuple[int, bool, bool] | 
     if snapshot.status not in MONEY_MOVED:
         _record_attempt(payment, snapshot)
         return None
+    if judged_at is None:  # judged above for every status in MONEY_MOVED
+        raise RuntimeError(f"Gateway payment {snapshot.id} moved money but its booking's way was not cleared.")
 
     known = Payment.objects.filter(gateway_payment_id=snapshot.id).first()
     capture = capture_classify(_capture_facts(payment=payment, booking=booking, snapshot=snapshot, known=known,

@@ -48,6 +48,8 @@ def payment_refund_settle(*, payment_id: int, sync: bool = False) -> None:
         if claim is None:
             return
         payment = claim.payment
+        if payment.gateway_payment_id is None or claim.receipt is None:  # claimed of a captured payment, with a receipt
+            raise ValueError(f"Refund row {claim.pk} names no gateway payment or no receipt to ask the refund with.")
         try:
             made = get_gateway().payment_refund(payment.gateway_payment_id, amount=claim.amount_minor,
                                                 receipt=claim.receipt, notes={"reason": claim.reason[:250]})

@@ -10,7 +10,11 @@ class AppError(Exception):
     status = 400
     code = "invalid"
     default_message = "The request could not be handled."
-    retry_after_seconds: int | None = None  # sent as Retry-After when set (a 503 that will pass)
+
+    @property
+    def retry_after_seconds(self) -> int | None:
+        """Sent as Retry-After when set (a 503 that will pass); None for most errors."""
+        return None
 
     def __init__(self, message: str | None = None, *, code: str | None = None,
                  status: int | None = None, field: str | None = None) -> None:

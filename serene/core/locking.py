@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TypeVar
+from typing import ParamSpec, TypeVar, overload
 
 from django.conf import settings
 from django.db import OperationalError, connection
@@ -39,6 +39,7 @@ LOCK_NOT_AVAILABLE = "55P03"
 LOCK_CONFLICTS = {DEADLOCK, SERIALIZATION_FAILURE, LOCK_NOT_AVAILABLE}
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class Busy(ServiceUnavailable):
@@ -102,7 +103,17 @@ def is_lock_conflict(error: BaseException) -> bool:
             or "database is locked" in str(error))
 
 
-def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff: Backoff | None = None) -> Callable[..., T]:
+@overload
+def retry_on_lock_conflict(function: Callable[P, T], *, backoff: Backoff | None = None) -> Callable[P, T]: ...
+
+
+@overload
+def retry_on_lock_conflict(function: None = None, *,
+                           backoff: Backoff | None = None) -> Callable[[Callable[P, T]], Callable[P, T]]: ...
+
+
+def retry_on_lock_conflict(function: Callable[P, T] | None = None, *,
+                           backoff: Backoff | None = None) -> Callable[P, T] | Callable[[Callable[P, T]], Callable[P, T]]:
     """Run a whole transaction again after a deadlock or a lock wait that ran out, with jittered
     back-off inside BOOKING_RETRY_BUDGET_SECONDS; when the budget is spent, raise Busy.
 
@@ -110,9 +121,9 @@ def retry_on_lock_conflict(function: Callable[..., T] | None = None, *, backoff:
     a caller's transaction it cannot start over, so there a conflict is reported as Busy at once (and
     the caller's own retry, if it has one, starts the whole transaction over).
     """
-    def decorate(inner: Callable[..., T]) -> Callable[..., T]:
+    def decorate(inner: Callable[P, T]) -> Callable[P, T]:
         @functools.wraps(inner)
-        def wrapper(*args, **kwargs) -> T:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
             if connection.in_atomic_block:
                 # Inside a caller's transaction a retry cannot start over: report Busy at once.
                 try:

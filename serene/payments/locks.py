@@ -5,20 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from serene.bookings.locks import BookingLocked, lock_booking
-from serene.bookings.models import Booking
 from serene.core.errors import NotFound
 from serene.core.locking import locks_begin
-from serene.experts.models import Expert
 
 from .models import Payment
 
 
 @dataclass(frozen=True)
-class PaymentLocked:
-    """A payment with its booking and the booking's expert, all locked (the payment last)."""
+class PaymentLocked(BookingLocked):
+    """A payment with its booking and the booking's expert, all locked (the payment last); what
+    holds a booking and its expert locked, and more."""
 
-    expert: Expert
-    booking: Booking
     payment: Payment
 
 

@@ -10,7 +10,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from serene.availability.api import router as availability_router
-from serene.core.api_common import TextParser, openapi_polish
+from serene.core.api_common import TextParser
+from serene.core.openapi import openapi_polish
 from serene.core.errors import AppError
 from serene.core.logs import mark_expected
 from serene.core.pool import pool_busy_response, pool_timeout_in

@@ -52,24 +52,6 @@ def answers(ok: dict[int, Any], *errors: int) -> dict[int, Any]:
     return {**ok, **{status: ErrorOut for status in errors}}
 
 
-def openapi_polish(schema: dict) -> dict:
-    """Finish ninja's OpenAPI document in place: what each error answer means, and optional query
-    parameters typed as what they are (a query string has no null, so drop pydantic's `| None`)."""
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
-                if str(status).isdigit() and int(status) in ERROR_ANSWERS:
-                    response["description"] = ERROR_ANSWERS[int(status)]
-            for parameter in operation.get("parameters", []):
-                options = parameter.get("schema", {}).get("anyOf")
-                if parameter.get("in") == "query" and options and {"type": "null"} in options:
-                    others = [option for option in options if option != {"type": "null"}]
-                    if len(others) == 1:
-                        rest = {key: value for key, value in parameter["schema"].items() if key != "anyOf"}
-                        parameter["schema"] = {**others[0], **rest}
-    return schema
-
-
 def _contains_nul(value: Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value

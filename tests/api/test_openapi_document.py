@@ -1,5 +1,7 @@
 """The OpenAPI document says what each operation answers: its success schema, its errors, typed parameters."""
 import pytest
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +97,47 @@ def test_the_document_tells_a_single_page_client_how_to_sign_in(document):
     create_order = document["paths"]["/api/v1/payments/create-order"]["post"]
     notes = document["components"]["schemas"]["OrderNotesIn"]["properties"]["sessionTime"]
     assert "01:30-05:00" in notes["description"] and "daylight-saving" in create_order["description"]
+
+
+def test_the_served_document_is_valid_openapi_3_1(document):
+    assert document["openapi"].startswith("3.1")
+    errors = [f"{list(error.path)}: {error.message}" for error in OpenAPIV31SpecValidator(document).iter_errors()]
+    assert errors == []
+    validate(document)
+
+
+def test_a_parameter_s_examples_are_a_map_of_example_objects(document):
+    parameters = [(label, parameter) for label, _, _, operation in _operations(document)
+                  for parameter in operation.get("parameters", []) if "examples" in parameter]
+    assert len(parameters) >= 3
+    for label, parameter in parameters:
+        assert isinstance(parameter["examples"], dict), label
+        assert all("value" in example for example in parameter["examples"].values()), label
+
+
+def test_what_redocly_s_recommended_rules_ask_for(document):
+    """Every operation states its security (public ones with an empty list), the servers are named,
+    no allOf wraps a single schema, and no schema is listed that nothing uses."""
+    assert document["servers"] and all(server["url"] for server in document["servers"])
+    public = set()
+    for label, _, _, operation in _operations(document):
+        assert "security" in operation, label
+        if operation["security"] == []:
+            public.add(label)
+    assert {"GET /api/v1/experts", "POST /api/v1/auth/login", "POST /api/v1/payments/webhook"} <= public
+    assert "GET /api/v1/sessions" not in public
+
+    def single_all_of(node, where):
+        if isinstance(node, dict):
+            if isinstance(node.get("allOf"), list) and len(node["allOf"]) < 2:
+                yield where
+            for key, value in node.items():
+                yield from single_all_of(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                yield from single_all_of(value, f"{where}/{index}")
+
+    assert list(single_all_of(document, "")) == []
+    text = str(document)
+    unused = [name for name in document["components"]["schemas"] if f"#/components/schemas/{name}'" not in text]
+    assert unused == []

@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: lint typecheck imports run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe migrate seed bench bench-scale clean
+.PHONY: lint typecheck imports run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe vnu migrate seed bench bench-scale clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -38,6 +38,17 @@ $(AXE_JS):
 
 axe: $(AXE_JS)
 
+# The Nu Html Checker (vnu), which tests/core/test_html_valid.py runs over the pages' HTML: the npm
+# package vnu-jar, run by Debian's Java runtime (apt-get install -y default-jre-headless).
+VNU_VERSION := 26.9.27
+VNU_JAR := var/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+$(VNU_JAR):
+	@command -v npm >/dev/null 2>&1 && npm install --silent --no-audit --no-fund --prefix var/vnu vnu-jar@$(VNU_VERSION) \
+	  || echo "vnu-jar not installed (no npm): the HTML check skips, or fails with CI=true"
+	@command -v java >/dev/null 2>&1 || echo "No java to run vnu.jar (apt-get install -y default-jre-headless): the HTML check skips, or fails with CI=true"
+
+vnu: $(VNU_JAR)
+
 migrate: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 
@@ -57,7 +68,7 @@ run: seed
 	DEBUG=$${DEBUG:-true} HOST=$(HOST) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(VENV)/bin/honcho start -f Procfile.dev -p $(PORT)
 
 # The two rounds run side by side (one per core); -O prints each round's output whole when it ends.
-test: install axe
+test: install axe vnu
 	@echo "Running the suite on SQLite and on PostgreSQL side by side; each round prints when it ends."
 	@$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
 

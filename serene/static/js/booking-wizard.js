@@ -29,7 +29,6 @@
 
   var defaultDuration = config.durations.some(function (d) { return d.minutes === 60; }) ? 60 : config.durations[0].minutes;
   state.duration = defaultDuration;
-  $("#confirm-avatar").src = config.expert.avatar;
 
   // --- helpers ----------------------------------------------------------------------------
   function pad(n) { return (n < 10 ? "0" : "") + n; }

@@ -46,3 +46,10 @@ def format_money(amount_minor: int, currency: str = "INR") -> str:
     if fraction:
         text += f".{fraction:02d}"
     return text
+
+
+def minor_to_decimal_text(amount_minor: int) -> str:
+    """150000 → "1500.00": the plain decimal that schema.org's price and machine readers expect."""
+    sign = "-" if amount_minor < 0 else ""
+    whole, fraction = divmod(abs(amount_minor), MINOR_UNITS_PER_MAJOR)
+    return f"{sign}{whole}.{fraction:02d}"

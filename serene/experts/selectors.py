@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from serene.accounts.models import User
 from serene.core.errors import InvalidInput, NotFound
@@ -110,3 +111,39 @@ def expert_session_length(*, expert: Expert, amount_minor: int | None = None) ->
                 return minutes
     offered = sorted(expert.offered_durations)
     return 60 if 60 in offered else offered[0]
+
+
+@dataclass(frozen=True)
+class ListedExpert:
+    """An expert as a sitemap lists them: the address's id and when the profile last changed."""
+    slug: str
+    updated_at: datetime
+
+
+def _listed_experts() -> QuerySet[Expert]:
+    return Expert.objects.filter(is_active=True, user__is_active=True).order_by("pk")
+
+
+def expert_listed_count() -> int:
+    return _listed_experts().count()
+
+
+def expert_listed_chunk(*, number: int, size: int) -> list[ListedExpert]:
+    """The number-th run of size listed experts (from 1), in a fixed order."""
+    start = (number - 1) * size
+    return [ListedExpert(slug=slug, updated_at=updated_at) for slug, updated_at
+            in _listed_experts().values_list("slug", "updated_at")[start:start + size]]
+
+
+def expert_listed_chunk_changed(*, number: int, size: int) -> datetime | None:
+    """The latest change among the number-th run of size listed experts."""
+    start = (number - 1) * size
+    return _listed_experts()[start:start + size].aggregate(changed=Max("updated_at"))["changed"]
+
+
+def category_listed_changes() -> list[tuple[Category, datetime]]:
+    """Each category that has a listed expert, with the latest change among its experts."""
+    changed = (_listed_experts().order_by().values("category_id").annotate(changed=Max("updated_at"))
+               .values_list("category_id", "changed"))
+    by_category = dict(changed)
+    return [(category, by_category[category.pk]) for category in Category.objects.filter(pk__in=by_category)]

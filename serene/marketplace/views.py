@@ -25,6 +25,8 @@ from serene.experts.filters import SORTS, ExpertFilters, active_filter_count, ex
 from serene.experts.models import Expert
 from serene.payments.selectors import payment_failure_message, payment_retryable_for
 
+from .page_meta import browse_meta, profile_meta, reviews_meta
+
 
 @require_GET
 @vary_on_headers("HX-Request")
@@ -52,6 +54,9 @@ def browse(request: HttpRequest) -> HttpResponse:
         "languages": expert_selectors.language_list_in_use(),
         "sorts": SORTS,
         "raw": request.GET,
+        # The home page, or a category's page, is worth indexing; a search, a price range, a sort or a
+        # later page is a variation of one of them.
+        "page_meta": browse_meta(category=filters.category, indexable=error is None and set(request.GET) <= {"category"}),
     }
     return render(request, "marketplace/browse.html", context, status=status)
 
@@ -65,7 +70,8 @@ def profile(request: HttpRequest, slug: str) -> HttpResponse:
                                                     "wizard_config": _wizard_config(request, expert),
                                                     "reviews": review_list_for_expert(expert=expert),
                                                     "wizard_zone_groups": _zone_groups(),
-                                                    "cancellation_policy": cancellation_policy_text()})
+                                                    "cancellation_policy": cancellation_policy_text(),
+                                                    "page_meta": profile_meta(expert=expert)})
 
 
 @require_GET
@@ -74,7 +80,9 @@ def reviews(request: HttpRequest, slug: str) -> HttpResponse:
     expert = expert_selectors.expert_get(slug=slug, with_languages=False)
     listed = page_after(lambda cursor: review_page_for_expert(expert=expert, cursor=cursor), request.GET.get("cursor"))
     return render(request, "marketplace/reviews.html", {"expert": expert, "page": listed.page,
-                                                        "first_page": listed.first_page, "error": listed.error},
+                                                        "first_page": listed.first_page, "error": listed.error,
+                                                        "page_meta": reviews_meta(expert=expert, first_page=listed.first_page
+                                                                                  and listed.error is None)},
                   status=listed.status)
 
 

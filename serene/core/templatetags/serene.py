@@ -7,8 +7,12 @@
     {{ zone|zone_label }}                         Kolkata time
     {{ some_date|day }}, {{ some_date|short_day }}, {{ wall_time|clock }}   for values already local
 """
+import json
+
 from django import template
-from django.utils.html import json_script
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html, json_script
+from django.utils.safestring import mark_safe
 
 from serene.core import timefmt
 from serene.core.money import format_money
@@ -70,3 +74,14 @@ def clock(value):
 def time_zone_aliases():
     """The legacy-alias table as JSON for static/js/timefmt.js, so the browser reads the same list."""
     return json_script(timefmt.LEGACY_TIME_ZONES, "time-zone-aliases")
+
+
+_JSON_IN_SCRIPT = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data):
+    """A schema.org block: <script type="application/ld+json">, escaped as json_script escapes, so a
+    name holding </script> cannot end it."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_IN_SCRIPT)
+    return format_html('<script type="application/ld+json">{}</script>', mark_safe(text))  # noqa: S308

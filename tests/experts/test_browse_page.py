@@ -32,8 +32,8 @@ def test_the_htmx_request_gets_a_200_it_swaps_with_the_words(client, experts):
     assert response.status_code == 200
     assert "HX-Request" in response["Vary"]
     body = response.content.decode()
-    assert WORDS in body.split('id="results"')[1]  # in the region htmx swaps (hx-select)
-    assert f'id="price-error" role="alert">{WORDS}</p>' in body  # and beside the fields (hx-select-oob)
+    assert WORDS in body.split('id="results"')[1]  # in the region htmx swaps (data-hx-select)
+    assert f'id="price-error" role="alert">{WORDS}</p>' in body  # and beside the fields (data-hx-select-oob)
 
 
 @pytest.mark.parametrize("query, words", [

@@ -20,9 +20,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from serene.accounts.models import User
+from serene.bookings.locks import lock_booking
 from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold
-from serene.core.locking import lock_rows
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_EXPERT, DEMO_STAFF
 from serene.experts.models import Expert
 from serene.payments.models import Payment, PaymentStatus
@@ -85,7 +85,7 @@ def _booked(expert: Expert, customer: User, starts) -> Booking:
     """A paid booking made through the real services, so its emails and notices are written as in life."""
     held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=60)
     with transaction.atomic():
-        locked = lock_rows(expert_id=expert.pk, booking_ids=[held.pk])
+        locked = lock_booking(booking_id=held.pk)
         assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
     return Booking.objects.get(pk=held.pk)
 

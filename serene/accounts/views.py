@@ -30,7 +30,15 @@ class LoginView(auth_views.LoginView):
 
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Logs out by POST only (a link must not sign anyone out); a GET shows the one button that does,
+    or sends a visitor who is not signed in home."""
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/logout.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect("marketplace:browse")
+        return render(request, self.template_name)
 
 
 def signup(request):

@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from .errors import AppError
 from .logs import mark_expected
+from .post_only import method_not_allowed_page
 
 
 class AppErrorMiddleware:
@@ -47,3 +48,21 @@ class ApiMethodNotAllowedMiddleware:
         json_response = JsonResponse(error, status=405)
         json_response["Allow"] = allowed
         return json_response
+
+
+class PageMethodNotAllowedMiddleware:
+    """A bare 405 from a page (Django's `require_POST`, a class view's `http_method_not_allowed`, the
+    admin's log-out) becomes the friendly 405 page with a way back. The API and the payment emulator
+    answer their own (JSON) 405s and are left alone."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405 or request.path.startswith(("/api/", "/sandbox/")) \
+                or response.get("Content-Type", "").startswith("application/json") \
+                or response.streaming or response.content:
+            return response
+        allowed = [method.strip() for method in response.get("Allow", "").split(",") if method.strip()]
+        return method_not_allowed_page(request, allowed=allowed)

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.availability.selectors import slot_list_for_day
@@ -24,6 +24,7 @@ from serene.bookings.reviews import booking_review
 from serene.bookings.services import booking_reschedule
 from serene.core.date_input import calendar_day_from_text, instant_from_text
 from serene.core.errors import AppError, InvalidInput, SlotTaken
+from serene.core.post_only import post_only
 from serene.core.timefmt import format_date, format_time
 from serene.payments.cancellations import booking_cancel_with_refund
 from serene.payments.models import MONEY_MOVED_STATUSES
@@ -116,8 +117,12 @@ def _parse_instant(value: str) -> datetime:
     return instant_from_text(value, field="starts_at", message="Please choose one of the times listed.")
 
 
+def _review_form(request: HttpRequest, public_id: str) -> str:
+    return reverse("customer:session", args=[public_id]) + "#review"
+
+
 @login_required
-@require_POST
+@post_only(_review_form)
 def review(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
     booking = _customer_booking(request, public_id)
     try:

@@ -6,11 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors
+from serene.core.post_only import post_only
 
 from .content import customer_zone, expert_zone
 from .ics import PUBLISH, booking_ics
@@ -57,7 +59,7 @@ def notice_open(request: AuthenticatedHttpRequest, notice_id: int) -> HttpRespon
 
 
 @login_required
-@require_POST
+@post_only(lambda request: reverse("notifications:list"))
 def notices_read_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     marked = notices_mark_all_read(user=request.user)
     if marked:

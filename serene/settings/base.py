@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "serene.core.middleware.AppErrorMiddleware",
     "serene.core.middleware.ApiMethodNotAllowedMiddleware",
+    "serene.core.middleware.PageMethodNotAllowedMiddleware",
 ]
 
 ROOT_URLCONF = "serene.urls"

@@ -9,16 +9,20 @@ from serene.bookings.customer import customer_actions_for, join_button_for
 
 register = template.Library()
 
+
 class CustomerAction(TypedDict):
     label: str
     url_name: str
     danger: bool
+    anchor: str
 
 
+# Each action links to the page that holds its form: the review is posted from the session page's
+# #review section (customer:review itself takes only the POST).
 ACTIONS: dict[str, CustomerAction] = {
-    "reschedule": {"label": "Reschedule", "url_name": "customer:reschedule", "danger": False},
-    "cancel": {"label": "Cancel session", "url_name": "customer:cancel", "danger": True},
-    "review": {"label": "Rate this session", "url_name": "customer:review", "danger": False},
+    "reschedule": {"label": "Reschedule", "url_name": "customer:reschedule", "danger": False, "anchor": ""},
+    "cancel": {"label": "Cancel session", "url_name": "customer:cancel", "danger": True, "anchor": ""},
+    "review": {"label": "Rate this session", "url_name": "customer:session", "danger": False, "anchor": "#review"},
 }
 
 
@@ -26,7 +30,8 @@ ACTIONS: dict[str, CustomerAction] = {
 def customer_actions(booking, user) -> list[dict]:
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    return [{"name": name, "url": reverse(ACTIONS[name]["url_name"], args=[booking.public_id]), **ACTIONS[name]}
+    return [{"name": name, "url": reverse(ACTIONS[name]["url_name"], args=[booking.public_id]) + ACTIONS[name]["anchor"],
+             **ACTIONS[name]}
             for name in customer_actions_for(booking=booking, user=user)]
 
 

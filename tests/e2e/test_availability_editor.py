@@ -69,3 +69,38 @@ def test_no_page_scrolls_sideways_at_390_px_when_signed_in(live_server, phone):
     for path in ("/", "/expert/availability/", "/dashboard/", "/accounts/profile/", "/experts/wide/"):
         page.goto(live_server.url + path)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_the_editor_with_days_off_fits_the_screen_and_passes_axe(request, live_server, axe, screenshot, device):
+    """A practice as it looks after a few months: a long name, a week away, a day with special hours
+    and a break. At 390 px nothing reaches past the screen's edge (the remove buttons included)."""
+    from datetime import date, timedelta
+
+    from serene.availability.models import DateOverride
+
+    from .page_checks import page_problems
+
+    expert = ExpertFactory(slug=f"long-{device}", user__email=f"long-{device}@example.test",
+                           user__name="Dr. Anantharamakrishnan Venkatasubramanian-Chattopadhyay")
+    first = date.today() + timedelta(days=20)
+    DateOverride.objects.create(expert=expert, start_date=first, end_date=first + timedelta(days=6),
+                                note="Family wedding in Chennai")
+    DateOverride.objects.create(expert=expert, start_date=first + timedelta(days=30),
+                                end_date=first + timedelta(days=30),
+                                ranges=[{"start": "09:00", "end": "12:00"}], note="Morning only")
+    page = request.getfixturevalue(device).new_page()
+    _log_in(page, live_server.url, expert.user.email)
+    expect(page.locator("#overrides .override-row")).to_have_count(2)
+    page.get_by_role("button", name="+ Add a date").click()
+    problems = page_problems(page, axe, name="availability-days-off", phone=device == "phone")
+    screenshot(page, f"availability-days-off-{device}")
+    width = page.evaluate("document.documentElement.clientWidth")
+    for button in page.get_by_role("button", name="Remove this date").all():
+        box = button.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    for field in page.locator("#overrides input:visible, #overrides select:visible").all():
+        box = field.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert problems == [], "\n".join(problems)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.utils import timezone
 
 from serene.accounts.models import User
+from serene.core.money import format_money
 
 from .join import JOINABLE_STATUSES, join_window, session_join_path
 from .models import Actor, Booking, BookingEvent, BookingStatus, MoneyOutcome
@@ -58,7 +60,7 @@ TIMELINE_WORDS: dict[tuple[str, str], str] = {  # (from, to) as the event stores
     (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
     (BookingStatus.EXPIRED, BookingStatus.AWAITING_APPROVAL): "Paid; waiting for the expert's approval",
     (BookingStatus.AWAITING_APPROVAL, BookingStatus.CONFIRMED): "Accepted by the expert: confirmed",
-    (BookingStatus.AWAITING_APPROVAL, BookingStatus.REJECTED): "Declined",
+    (BookingStatus.AWAITING_APPROVAL, BookingStatus.REJECTED): "The expert could not take it",
     (BookingStatus.PENDING, BookingStatus.EXPIRED): "Hold ended before payment",
     (BookingStatus.CONFIRMED, BookingStatus.COMPLETED): "Session time ended",
     (BookingStatus.CONFIRMED, BookingStatus.NO_SHOW): "Marked as a no-show",
@@ -104,3 +106,52 @@ def timeline_for(*, booking: Booking) -> list[TimelineLine]:
         lines.append(TimelineLine(at=event.at, title=title, detail=detail, moved_from=event.moved_from,
                                   by=Actor(event.actor).label))
     return lines
+
+
+# One wording for a session the expert did not take, as the email says it ("could not take your
+# session"): never "Rejected" to the customer.
+NOT_TAKEN = "could not take your session"
+
+
+@dataclass(frozen=True)
+class CalledOff:
+    """How the customer is told a session will not happen: who called it off and what came back."""
+    heading: str   # "You cancelled this session"
+    chip: str      # the short state on a card: "Cancelled by you"
+    money: str     # "₹3,000 refunded", "" when no money was paid or is due
+    kind: str      # "by_customer", "by_expert", "not_taken", "cancelled", "lost"
+
+
+def called_off_for(*, booking: Booking, refunded_minor: int | None = None) -> CalledOff | None:
+    """None for a session that is still on or took place. `refunded_minor` is what has gone back
+    (payments' selectors); a list without it says a full refund by the booking's price."""
+    expert = booking.expert.name
+    if booking.status == BookingStatus.CANCELLED:
+        if booking.cancelled_by_id is not None and booking.cancelled_by_id == booking.customer_id:
+            heading, chip, kind = "You cancelled this session", "Cancelled by you", "by_customer"
+        elif booking.cancelled_by_id is not None and booking.cancelled_by_id == booking.expert.user_id:
+            heading, chip, kind = f"{expert} cancelled this session", "Cancelled by the expert", "by_expert"
+        else:
+            heading, chip, kind = "This session was cancelled", "Cancelled", "cancelled"
+    elif booking.status == BookingStatus.REJECTED:
+        heading, chip, kind = f"{expert} {NOT_TAKEN}", "Expert could not take it", "not_taken"
+    elif booking.status == BookingStatus.EXPIRED:
+        heading, chip, kind = "We could not keep this time", "Hold ended", "lost"
+    else:
+        return None
+    return CalledOff(heading=heading, chip=chip, money=_money_words(booking, refunded_minor), kind=kind)
+
+
+def _money_words(booking: Booking, refunded_minor: int | None) -> str:
+    outcome = booking.money_outcome
+    if outcome == MoneyOutcome.REFUNDED_IN_FULL:
+        return f"{format_money(refunded_minor or booking.price_minor, booking.currency)} refunded"
+    if outcome == MoneyOutcome.REFUNDED_IN_PART:
+        return f"{format_money(refunded_minor, booking.currency)} refunded" if refunded_minor else "Partly refunded"
+    if outcome == MoneyOutcome.REFUND_PENDING:
+        return f"{format_money(booking.price_minor, booking.currency)} refund on its way"
+    if outcome == MoneyOutcome.NOT_REFUNDED:
+        return f"No refund: cancelled within {settings.CANCELLATION_WINDOW_HOURS} hours of the start"
+    if outcome == MoneyOutcome.REFUND_FAILED:
+        return "Refund delayed: our team is on it"
+    return ""

@@ -21,12 +21,29 @@ def cancellation_policy_text() -> str:
             "refunded.")
 
 
+def approval_policy_text(*, expert_name: str, starts_within_window: bool) -> str:
+    """The policy for a booking the expert accepts by hand (cancellation_refund_due): until they answer,
+    cancelling refunds in full whenever the session starts; so does their declining, or not accepting
+    APPROVAL_DEADLINE_HOURS before the start. Once accepted, the usual window applies, which for a
+    session starting within it means no refund. The wizard, the session page and the emails say this."""
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    deadline = settings.APPROVAL_DEADLINE_HOURS
+    waiting = (f"{expert_name} accepts bookings by hand. Until they do, you can cancel with a full refund, and if "
+               f"they decline, or have not accepted {deadline} hour{'' if deadline == 1 else 's'} before the start, "
+               "you are refunded in full.")
+    if starts_within_window:
+        return waiting + (f" Once they accept, this session starts within {hours} hours, so cancelling it would "
+                          "not be refunded.")
+    return waiting + f" Once they accept, cancelling at least {hours} hours before the session refunds it in full."
+
+
 def cancellation_sentence(*, booking: Booking, now: datetime | None = None) -> str:
     """What cancelling this booking now would bring back, said truthfully for its start time."""
     now = now or timezone.now()
     hours = settings.CANCELLATION_WINDOW_HOURS
     if booking.status == BookingStatus.AWAITING_APPROVAL:
-        return "Cancelling before the expert answers refunds it in full."
+        return approval_policy_text(expert_name=booking.expert.name,
+                                    starts_within_window=not customer_window_open(booking=booking, now=now))
     if customer_window_open(booking=booking, now=now):
         return f"Cancelling at least {hours} hours before the session refunds it in full."
     return f"This session starts within {hours} hours, so cancelling it now would not be refunded."
@@ -93,5 +110,8 @@ def late_booking_policy_text() -> str:
 
 
 def cancellation_policy_for(booking: Booking, now: datetime | None = None) -> str:
-    """The policy as it applies to this booking: the free-cancellation sentence only while it holds."""
+    """The policy as it applies to this booking: the free-cancellation sentence only while it holds, and
+    for a booking awaiting approval the approval's terms (cancellation_sentence)."""
+    if booking.status == BookingStatus.AWAITING_APPROVAL:
+        return cancellation_sentence(booking=booking, now=now)
     return cancellation_policy_text() if free_cancellation_open(booking, now) else late_booking_policy_text()

@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.lifecycle import FIRMLY_BLOCKING_STATUSES, PAID_AND_KEPT_STATUSES
-from serene.bookings.customer import timeline_for
+from serene.bookings.customer import called_off_for, timeline_for
+from serene.bookings.models import BookingStatus
 from serene.bookings.policy import cancellation_policy_for, reschedule_sentence
 from serene.bookings.receipts import booking_receipt_pdf, receipt_number
 from serene.core.errors import NotFound
@@ -42,6 +43,7 @@ def _session_page(request: AuthenticatedHttpRequest, booking, *, just_paid: bool
     is_customer = booking.customer_id == request.user.pk
     payment = payment_paid_for(booking=booking)
     refund = payment_refund_shown(payment=payment) if payment else None
+    refunded_minor = payment_refunded_minor(payment=payment) if payment else 0
     return render(request, "customer/session.html", {
         "just_paid": just_paid, "is_customer": is_customer,
         "reminders": reminders_planned(booking=booking),
@@ -49,7 +51,10 @@ def _session_page(request: AuthenticatedHttpRequest, booking, *, just_paid: bool
         "booking": booking, "payment": payment, "refund": refund,
         "message": booking_selectors.session_status_message(booking=booking),
         "is_booked": booking.status in PAID_AND_KEPT_STATUSES,
-        "is_ahead": booking.status in FIRMLY_BLOCKING_STATUSES,  # kept and not yet over: worth a calendar entry
+        "is_ahead": booking.status in FIRMLY_BLOCKING_STATUSES,  # kept and not yet over
+        # Worth a calendar entry only once confirmed: a booking awaiting approval may yet be declined.
+        "is_confirmed_ahead": booking.status == BookingStatus.CONFIRMED,
+        "called_off": called_off_for(booking=booking, refunded_minor=refunded_minor),
         "google_url": google_calendar_url(booking=booking), "receipt_number": receipt_number(booking),
         "viewer_zone": (booking.customer_time_zone or booking.expert.time_zone) if is_customer
                        else request.user.time_zone or booking.expert.time_zone,
@@ -58,7 +63,7 @@ def _session_page(request: AuthenticatedHttpRequest, booking, *, just_paid: bool
                                else booking_selectors.cancellation_terms(booking=booking)),
         "reschedule_terms": reschedule_sentence(booking=booking),
         "timeline": timeline_for(booking=booking),
-        "refunded_minor": payment_refunded_minor(payment=payment) if payment else 0,
+        "refunded_minor": refunded_minor,
     })
 
 

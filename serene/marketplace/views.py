@@ -12,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from serene.availability.selectors import next_available_slots
 from serene.bookings import selectors as booking_selectors
-from serene.bookings.policy import cancellation_policy_text, late_booking_policy_text
+from serene.bookings.policy import approval_policy_text, cancellation_policy_text, late_booking_policy_text
 from serene.bookings.reviews import review_list_for_expert, review_page_for_expert
 from serene.core.errors import InvalidInput, NotFound
 from serene.core.money import format_money
@@ -107,6 +107,9 @@ def _wizard_config(request: HttpRequest, expert: Expert) -> dict:
         "currency": expert.currency,
         "policy": cancellation_policy_text(),
         "latePolicy": late_booking_policy_text(),
+        # An expert who accepts by hand: the terms before they answer, for a session outside or inside the window.
+        "approvalPolicy": approval_policy_text(expert_name=expert.name, starts_within_window=False),
+        "lateApprovalPolicy": approval_policy_text(expert_name=expert.name, starts_within_window=True),
         "horizonDays": expert.booking_horizon_days,
         "cancellationWindowHours": settings.CANCELLATION_WINDOW_HOURS,
         "checkoutJs": settings.RAZORPAY_CHECKOUT_JS,

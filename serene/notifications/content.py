@@ -167,17 +167,15 @@ def approval_requested(booking: Booking) -> Email:
         details=_expert_rows(booking), buttons=[("Open your dashboard", _dashboard_url())])
 
 
-def approval_pending(booking: Booking) -> Email:
+def approval_pending(booking: Booking, *, now: datetime) -> Email:
     expert = booking.expert.name
-    hours = settings.APPROVAL_DEADLINE_HOURS
     return _customer(
         "approval_pending", booking, subject=f"Payment received: waiting for {expert} to accept",
         heading=f"Waiting for {expert} to accept",
         paragraphs=[f"Hi {_first_name(booking.customer)},",
                     f"We received your payment. {expert} accepts bookings by hand, so your session is not confirmed "
                     "yet; the time is reserved for you meanwhile.",
-                    "We will email you as soon as they decide. If they decline, or have not accepted "
-                    f"{hours} hours before the start, you get a full refund."],
+                    "We will email you as soon as they decide.", _cancellation_sentence(booking, now=now)],
         details=[*_customer_rows(booking), ("Amount paid", _amount(booking))],
         buttons=[("View your session", session_url(booking)), ("Download receipt", _receipt_url(booking))])
 

@@ -40,7 +40,7 @@ def planned_emails(*, event: BookingEvent, booking: Booking) -> list[PlannedEmai
         return [_confirmed(event=event, booking=booking, approved=True)]
     if target == BookingStatus.AWAITING_APPROVAL:
         return [PlannedEmail("approval_requested", EXPERT, lambda: content.approval_requested(booking)),
-                PlannedEmail("approval_pending", CUSTOMER, lambda: content.approval_pending(booking))]
+                PlannedEmail("approval_pending", CUSTOMER, lambda: content.approval_pending(booking, now=event.at))]
     if target == BookingStatus.REJECTED:
         return [PlannedEmail("booking_rejected", CUSTOMER, lambda: content.booking_rejected(
             booking, reason=event.reason if event.actor != "system" else "", by_system=event.actor == "system"))]

@@ -170,7 +170,7 @@ def test_waiting_for_approval_is_never_shown_as_confirmed(client, sarah):
         page = client.get(path).content.decode()
         assert "Confirmed" not in page and "is confirmed" not in page, path
         assert "approval" in page, path
-    assert "Cancelling before the expert answers refunds it in full." in client.get(
+    assert "Until they do, you can cancel with a full refund" in client.get(
         f"/sessions/{booking.public_id}/").content.decode()
 
 

@@ -5,7 +5,7 @@ from typing import TypedDict
 from django import template
 from django.urls import reverse
 
-from serene.bookings.customer import customer_actions_for, join_button_for
+from serene.bookings.customer import called_off_for, customer_actions_for, join_button_for
 
 register = template.Library()
 
@@ -33,6 +33,12 @@ def customer_actions(booking, user) -> list[dict]:
     return [{"name": name, "url": reverse(ACTIONS[name]["url_name"], args=[booking.public_id]) + ACTIONS[name]["anchor"],
              **ACTIONS[name]}
             for name in customer_actions_for(booking=booking, user=user)]
+
+
+@register.filter
+def called_off(booking):
+    """Who called the session off and what came back, in the customer's words (None while it is on)."""
+    return called_off_for(booking=booking)
 
 
 @register.filter

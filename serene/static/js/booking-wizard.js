@@ -382,8 +382,9 @@
       T.formatTime(state.slot.startsAt, state.zone) + " · " + state.duration + " min · " + d.display;
     root.classList.toggle("is-signing-up", !config.signedIn);
     var hoursAhead = (new Date(state.slot.startsAt) - new Date()) / 3600000;
-    var policy = hoursAhead >= config.cancellationWindowHours ? config.policy : config.latePolicy;
-    $("#policy").textContent = policy + (config.expert.requiresApproval ? " " + config.expert.name + " confirms new bookings by hand; if they decline, you are refunded in full." : "");
+    var late = hoursAhead < config.cancellationWindowHours;  // the server's words (bookings/policy.py) for each case
+    $("#policy").textContent = config.expert.requiresApproval ? (late ? config.lateApprovalPolicy : config.approvalPolicy)
+      : (late ? config.latePolicy : config.policy);
     $("#wizard-account").hidden = config.signedIn;
     $("#signed-in-as").hidden = !config.signedIn || !config.prefill.email;
     if (config.signedIn && config.prefill.email) $("#signed-in-as").textContent = "Booking as " + (config.prefill.name || "") + " (" + config.prefill.email + ").";

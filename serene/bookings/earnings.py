@@ -126,3 +126,32 @@ def earnings_for_expert(*, expert: Expert, months: int = 6, now: datetime | None
     return Earnings(currency=currency, fee_percent=percent, sessions=sessions,
                     months=[MonthEarning(month=first, sessions=count, gross_minor=gross, fee_minor=fee)
                             for first, (count, gross, fee) in totals.items()])
+
+
+@dataclass(frozen=True)
+class MonthSplit:
+    """This month's earning sessions, apart: those that have taken place (earned) and those still to
+    come (upcoming, counted once they happen and nothing is refunded)."""
+    earned: MonthEarning
+    upcoming: MonthEarning
+
+
+def month_split_for_expert(*, expert: Expert, now: datetime | None = None) -> MonthSplit:
+    """The current month on the expert's clock, split at `now` by each session's end."""
+    now = now or timezone.now()
+    zone = ZoneInfo(expert.time_zone)
+    first = _month_start(now.astimezone(zone).date())
+    start = datetime.combine(first, time(), tzinfo=zone)
+    end = datetime.combine(_month_start(first, -1), time(), tzinfo=zone)
+    in_month = earning_bookings(expert=expert).filter(starts_at__gte=start, starts_at__lt=end)
+    percent = settings.PLATFORM_FEE_PERCENT
+
+    def summed(bookings) -> MonthEarning:
+        count = gross = fee = 0
+        for group in bookings.values("price_minor").annotate(count=Count("pk")).order_by():
+            count += group["count"]
+            gross += group["count"] * group["price_minor"]
+            fee += group["count"] * platform_fee_minor(gross_minor=group["price_minor"], percent=percent)
+        return MonthEarning(month=first, sessions=count, gross_minor=gross, fee_minor=fee)
+
+    return MonthSplit(earned=summed(in_month.filter(ends_at__lte=now)), upcoming=summed(in_month.filter(ends_at__gt=now)))

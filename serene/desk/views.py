@@ -13,7 +13,7 @@ from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.core.pagination import page_after
 
 from serene.bookings.agenda import expert_actions_for, expert_agenda, expert_of, expert_sessions_page
-from serene.bookings.earnings import earnings_for_expert
+from serene.bookings.earnings import earnings_for_expert, month_split_for_expert
 from serene.bookings.selectors import has_booked
 
 CHART_MONTHS = 6
@@ -33,6 +33,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                for booking in [*agenda.awaiting, *agenda.today, *agenda.upcoming, *agenda.past]}
     return render(request, "desk/dashboard.html", {
         "expert": expert, "agenda": agenda, "earnings": earnings, "chart": chart, "actions": actions,
+        "split": month_split_for_expert(expert=expert, now=now),
         "viewer_zone": expert.time_zone, "approval_deadline_hours": settings.APPROVAL_DEADLINE_HOURS,
         "recent_earnings": earnings.sessions[:10],
         "booked_as_client": has_booked(user=request.user),

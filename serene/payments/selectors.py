@@ -1,6 +1,7 @@
 """Reads of payments."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet, Sum
@@ -57,6 +58,31 @@ def payment_refund_shown(*, payment: Payment) -> Refund | None:
     refunds = list(payment.refunds.all())
     live = [refund for refund in refunds if refund.status in (RefundStatus.CREATED, RefundStatus.PROCESSED)]
     return (live or refunds)[-1] if refunds else None
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    refund: Refund   # the latest attempt
+    attempts: int    # how many attempts the line stands for (failed ones asked again count)
+
+
+def payment_refund_lines(*, payment: Payment) -> list[RefundLine]:
+    """The refunds of a payment as the customer should read them: one line per refund, not per
+    attempt. Failed attempts of an amount that was asked again are folded into the line of the attempt
+    that went through (or is under way); an amount that failed every time is one line, failed."""
+    by_amount: dict[int, list[Refund]] = {}
+    for refund in sorted(payment.refunds.all(), key=lambda refund: (refund.created_at, refund.pk)):
+        by_amount.setdefault(refund.amount_minor, []).append(refund)
+    lines = []
+    for attempts in by_amount.values():
+        live = [refund for refund in attempts if refund.status != RefundStatus.FAILED]
+        if live:
+            failed = len(attempts) - len(live)
+            lines += [RefundLine(refund=refund, attempts=1 + (failed if index == 0 else 0))
+                      for index, refund in enumerate(live)]
+        else:
+            lines.append(RefundLine(refund=attempts[-1], attempts=len(attempts)))
+    return sorted(lines, key=lambda line: (line.refund.created_at, line.refund.pk))
 
 
 def payment_failure_message(*, reason: str) -> str:

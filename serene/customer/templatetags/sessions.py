@@ -6,6 +6,7 @@ from django import template
 from django.urls import reverse
 
 from serene.bookings.customer import called_off_for, customer_actions_for, join_button_for
+from serene.payments.selectors import payment_refund_lines
 
 register = template.Library()
 
@@ -39,6 +40,12 @@ def customer_actions(booking, user) -> list[dict]:
 def called_off(booking):
     """Who called the session off and what came back, in the customer's words (None while it is on)."""
     return called_off_for(booking=booking)
+
+
+@register.filter
+def refund_lines(payment):
+    """One line per refund, not per attempt (payments.selectors.payment_refund_lines)."""
+    return payment_refund_lines(payment=payment)
 
 
 @register.filter

@@ -79,6 +79,18 @@ def reschedule_refusal(*, booking: Booking, now: datetime | None = None) -> str:
     return ""
 
 
+def reschedule_late_warning(*, starts_at: datetime, now: datetime | None = None) -> str:
+    """Said before a move to a time inside the cancellation window is confirmed ('' for a time outside
+    it). booking_reschedule allows such a move, but then customer_window_open is false for the new
+    start: reschedule_refusal refuses another move and cancellation_refund_due refunds nothing."""
+    now = now or timezone.now()
+    hours = settings.CANCELLATION_WINDOW_HOURS
+    if starts_at - now >= timedelta(hours=hours):
+        return ""
+    return (f"This time starts within {hours} hours. Once you move to it, the session cannot be moved again, "
+            "and cancelling it would not be refunded.")
+
+
 def reschedule_sentence(*, booking: Booking, now: datetime | None = None) -> str:
     refusal = reschedule_refusal(booking=booking, now=now)
     if refusal:

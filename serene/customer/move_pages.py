@@ -19,7 +19,7 @@ from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.availability.selectors import slot_list_for_day
 from serene.bookings import selectors as booking_selectors
 from serene.bookings.models import Booking, BookingStatus, MoneyOutcome
-from serene.bookings.policy import cancel_preview, reschedule_refusal
+from serene.bookings.policy import cancel_preview, reschedule_late_warning, reschedule_refusal
 from serene.bookings.reviews import booking_review
 from serene.bookings.services import booking_reschedule
 from serene.core.date_input import calendar_day_from_text, instant_from_text
@@ -64,7 +64,7 @@ def reschedule(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespons
     booking = _customer_booking(request, public_id)
     zone = _viewer_zone(booking)
     now = timezone.now()
-    context = {"booking": booking, "viewer_zone": zone, "error": None, "chosen": "",
+    context = {"booking": booking, "viewer_zone": zone, "error": None, "chosen": "", "late_warning": "",
                "refusal": reschedule_refusal(booking=booking, now=now),
                "moves_left": max(settings.MAX_RESCHEDULES - booking.reschedule_count, 0),
                "window_hours": settings.CANCELLATION_WINDOW_HOURS}
@@ -74,6 +74,13 @@ def reschedule(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespons
         context["chosen"] = chosen
         try:
             starts_at = _parse_instant(chosen)
+            # A time inside the cancellation window is moved to only once the customer has read what it costs.
+            late_warning = reschedule_late_warning(starts_at=starts_at, now=now)
+            if late_warning and request.POST.get("late_ok") != chosen:
+                context["late_warning"] = late_warning
+                days = reschedule_days(booking=booking, zone=zone, now=now)
+                context.update(days=days, shown=_day_shown(days, "", chosen, zone))
+                return render(request, "customer/reschedule.html", context)
             moved = booking_reschedule(booking_id=booking.pk, by=request.user, starts_at=starts_at)
         except SlotTaken:
             context["error"] = "Someone has just booked that time. Please choose another one."

@@ -420,15 +420,29 @@
     var invalid = root.querySelector('#wizard-account [aria-invalid="true"]');
     (invalid || $("#account-error")).focus();
   }
-  // The site header still offers "Log in / Sign up": show what a signed-in page shows instead.
-  function showSignedInHeader(name) {
+  // The site header still offers "Log in / Sign up": show what a signed-in page shows instead. At once
+  // from the page's <template> (with a Log out form carrying the new session's token), then the
+  // server's own signed-in header (menu, notifications) replaces it, fetched without leaving the page.
+  function showSignedInHeader(name, token) {
     var links = document.querySelectorAll("[data-signed-out]");
     var signedIn = document.getElementById("nav-signed-in");
     if (!signedIn || !links.length) return;
     var content = signedIn.content.cloneNode(true);
     content.querySelector("[data-user-name]").textContent = name || "Your profile";
+    var tokenField = content.querySelector("[data-csrf]");
+    if (tokenField) tokenField.value = token || csrf();
     links[0].parentNode.insertBefore(content, links[0]);
     Array.prototype.forEach.call(links, function (link) { link.remove(); });
+    fetch(window.location.pathname + window.location.search, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (response) { return response.ok ? response.text() : Promise.reject(response.status); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector(".site-header");
+        var current = document.querySelector(".site-header");
+        if (!fresh || !current || !fresh.querySelector("#nav-menu")) return;
+        current.replaceWith(document.importNode(fresh, true));
+        document.dispatchEvent(new CustomEvent("serene:header-replaced"));
+      })
+      .catch(function () { /* the header from the template stays, Log out included */ });
   }
   // Sign up or in without leaving the wizard; resolves true once the session can pay.
   function authenticate() {
@@ -463,7 +477,7 @@
       config.signedIn = true;
       config.prefill = {name: answer.user.name, email: answer.user.email};
       $("#account-password").value = "";
-      showSignedInHeader(answer.user.shortName);
+      showSignedInHeader(answer.user.shortName, answer.csrfToken);
       return true;
     });
   }

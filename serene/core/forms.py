@@ -19,6 +19,7 @@ class TimeZoneChoiceField(forms.ChoiceField):
         if is_valid_time_zone(current) and current not in available_time_zones():
             # A zone outside the list (staff set Etc/GMT+5): still selected, so saving keeps it.
             choices.append((current, current.replace("_", " ")))
+        kwargs.setdefault("widget", forms.Select(attrs={"data-zone-combobox": ""}))  # searchable: zone-combobox.js
         super().__init__(choices=choices, **kwargs)
 
     def prepare_value(self, value):  # a row saved under an old name shows its current one selected

@@ -158,6 +158,7 @@
       select.insertBefore(extra, select.firstChild);
     }
     select.value = state.zone;
+    select.dispatchEvent(new Event("serene:sync"));  // the searchable picker over it (zone-combobox.js)
   }
   function retryBox(container, message, again) {
     container.setAttribute("aria-busy", "false");

@@ -48,11 +48,10 @@
     if (label) {
       label.id = label.id || id + "-label";
       label.htmlFor = id;
-      list.setAttribute("aria-labelledby", label.id);
     } else {
       input.setAttribute("aria-label", select.getAttribute("aria-label") || "Time zone");
-      list.setAttribute("aria-label", input.getAttribute("aria-label"));
     }
+    list.setAttribute("aria-label", "Suggestions");  // the field's own label names the field alone
     ["aria-describedby", "aria-invalid"].forEach(function (name) {
       if (select.hasAttribute(name)) input.setAttribute(name, select.getAttribute(name));
     });

@@ -98,6 +98,19 @@ def test_the_changed_pages_with_a_real_practice(request, practice, axe, screensh
     assert "Until they do, you can cancel with a full refund" in waiting
     confirmed = check("success-confirmed", f"/booking/success?sessionId={practice['confirmed']}")
     assert "Booking reference SRN-" in confirmed and "Add to calendar (.ics)" in confirmed
+    # Moving into the last 24 hours: warned before anything moves.
+    check("reschedule", f"/sessions/{practice['confirmed']}/reschedule")
+    late = (timezone.now() + timedelta(hours=5)).replace(microsecond=0).isoformat()
+    page.evaluate("""(late) => { const form = document.querySelector('.reschedule-form');
+        form.querySelectorAll('input[name=starts_at]').forEach(input => input.remove());
+        const chosen = Object.assign(document.createElement('input'), {type: 'hidden', name: 'starts_at', value: late});
+        form.appendChild(chosen); form.submit(); }""", late)
+    page.wait_for_load_state("networkidle")
+    warning = page.locator("#late-warning")
+    assert "cannot be moved again, and cancelling it would not be refunded" in warning.inner_text()
+    assert page.get_by_role("button", name="Move anyway").is_visible()
+    problems.extend(page_problems(page, axe, name="reschedule-late-warning", phone=device == "phone"))
+    screenshot(page, f"second-look-reschedule-late-warning-{device}")
     payments = check("payments", "/dashboard/payments/")
     assert payments.count("Failed") == 1 and "3 attempts" in payments
     check("logout-page", "/accounts/logout/")

@@ -78,6 +78,7 @@ def reschedule(request: AuthenticatedHttpRequest, public_id: str) -> HttpRespons
             late_warning = reschedule_late_warning(starts_at=starts_at, now=now)
             if late_warning and request.POST.get("late_ok") != chosen:
                 context["late_warning"] = late_warning
+                context["late_when"] = f"{format_date(starts_at, zone)}, {format_time(starts_at, zone)}"
                 days = reschedule_days(booking=booking, zone=zone, now=now)
                 context.update(days=days, shown=_day_shown(days, "", chosen, zone))
                 return render(request, "customer/reschedule.html", context)

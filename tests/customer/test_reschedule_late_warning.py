@@ -34,6 +34,7 @@ def test_a_move_into_the_last_day_is_warned_then_confirmed(client, booking):
     warned = client.post(path, {"starts_at": LATE.isoformat()})
     page = warned.content.decode()
     assert warned.status_code == 200 and 'id="late-warning"' in page
+    assert "You chose Thursday 13 May 2027, 10:00 am." in page
     assert ("This time starts within 24 hours. Once you move to it, the session cannot be moved again, and "
             "cancelling it would not be refunded.") in page and "Move anyway" in page
     booking.refresh_from_db()

@@ -125,7 +125,7 @@ def _parse_instant(value: str) -> datetime:
     return instant_from_text(value, field="starts_at", message="Please choose one of the times listed.")
 
 
-def _review_form(request: HttpRequest, public_id: str) -> str:
+def _review_form(request: AuthenticatedHttpRequest, public_id: str) -> str:
     return reverse("customer:session", args=[public_id]) + "#review"
 
 

@@ -170,7 +170,9 @@ def _epoch_seconds_sql(column: str, *, round_up: bool) -> str:
     if connection.vendor == "postgresql":
         return f"{'CEIL' if round_up else 'FLOOR'}(EXTRACT(EPOCH FROM {column}))::bigint"
     # unixepoch() (SQLite 3.38+) is a quarter cheaper than strftime('%s') over a busy month's rows.
-    from sqlite3 import sqlite_version_info  # the library of Django's SQLite backend (its connection.Database)
+    # sqlite3.dbapi2 is the module Django's SQLite backend uses (connection.Database); the sqlite3
+    # package holds only a copy of its names, made at import, so a change to the module misses it.
+    from sqlite3.dbapi2 import sqlite_version_info
     if sqlite_version_info >= (3, 38):
         seconds = f"unixepoch({column})"
     else:

@@ -291,7 +291,9 @@ def test_busy_seconds_round_outwards(sarah, old_sqlite, monkeypatch):
     if old_sqlite and connection.vendor == "sqlite":  # on PostgreSQL both cases read the same
         monkeypatch.setattr(connection.Database, "sqlite_version_info", (3, 37, 2))
 
-    from serene.availability.selectors import busy_intervals
+    from serene.availability.selectors import _epoch_seconds_sql, busy_intervals
+    if connection.vendor == "sqlite":  # the pretended version is the one read
+        assert ("strftime" in _epoch_seconds_sql("starts_at", round_up=False)) == old_sqlite
     from serene.bookings.models import Booking, BookingStatus
     day = next_weekday()
     odd = at(day, 9) + timedelta(microseconds=250_000)

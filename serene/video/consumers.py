@@ -1,6 +1,7 @@
 """The room's signalling: a websocket per participant, admitted only for the booking's customer and
 expert inside the join window. Offers, answers and ICE candidates are relayed to the other
-participant only; the media itself flows browser to browser.
+participant only, and so is each side's camera and microphone state (on or off); the media itself
+flows browser to browser.
 
 All of a room's connections share one channel-layer group (so it works across web processes with
 the Redis layer). Each role has at most one live connection: a newer one (a refresh, a second tab)
@@ -11,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -31,8 +34,17 @@ CLOSE_NOT_ALLOWED = 4403
 CLOSE_REPLACED = 4409
 CLOSE_WINDOW_ENDED = 4410
 CLOSE_BOOKING_ENDED = 4411  # the booking left the joinable states: the page says why and stays closed
-SIGNAL_TYPES = frozenset({"offer", "answer", "ice"})
+SIGNAL_TYPES = frozenset({"offer", "answer", "ice", "media"})
 MAX_MESSAGE_CHARS = 64_000  # an SDP with many codecs is ~10 kB
+# The page names its stay in the call (from Join to Hang up) in the socket's query string, ?call=<id>.
+# The other side hears it with peer-joined / peer-present: the same id after a dropped socket means
+# the person's media connection is still the same, so both keep it instead of starting afresh.
+CALL_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+
+
+def _call_id(query_string: bytes) -> str | None:
+    values = parse_qs(query_string.decode("latin-1")).get("call", [])
+    return values[0] if len(values) == 1 and CALL_ID.fullmatch(values[0]) else None
 
 
 def _admit(user, public_id: str) -> dict | None:
@@ -59,6 +71,11 @@ def _admit(user, public_id: str) -> dict | None:
 def _clean_signal(content: dict) -> dict | None:
     """Only the fields a peer needs, of the expected shapes; None for anything else."""
     kind = content.get("type")
+    if kind == "media":  # the sender's camera and microphone turned on or off
+        camera, microphone = content.get("camera"), content.get("microphone")
+        if isinstance(camera, bool) and isinstance(microphone, bool):
+            return {"type": "media", "camera": camera, "microphone": microphone}
+        return None
     if kind in {"offer", "answer"}:
         description = content.get("description")
         if (isinstance(description, dict) and description.get("type") in {"offer", "answer", "pranswer", "rollback"}
@@ -80,9 +97,14 @@ def _clean_signal(content: dict) -> dict | None:
     return None
 
 
+def _with_call(message: dict, call_id: str | None) -> dict:
+    return {**message, "peerCall": call_id} if call_id else message
+
+
 class RoomConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     visit_id: int | None = None
+    call_id: str | None = None
     peer_channel: str | None = None
     closer: asyncio.Task | None = None
     ended = False
@@ -108,6 +130,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         self.user_id = user.pk
         self.booking_id = seat["booking_id"]
         self.role = seat["role"]
+        self.call_id = _call_id(self.scope.get("query_string", b""))
         self.group = room_group(booking_id=self.booking_id)
         self.since = (time.time(), self.channel_name)  # which of two connections of one person is newer
         await self.channel_layer.group_add(self.group, self.channel_name)
@@ -127,7 +150,8 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
                               "peerName": seat["peer_name"], "closesAt": seat["closes_at"].isoformat(),
                               "rtc": seat["rtc"]})
         await self.channel_layer.group_send(self.group, {"type": "room.hello", "sender": self.channel_name,
-                                                         "role": self.role, "since": list(self.since)})
+                                                         "role": self.role, "since": list(self.since),
+                                                         "call": self.call_id})
         seconds_left = (seat["closes_at"] - timezone.now()).total_seconds()
         self.closer = asyncio.create_task(self._close_at_window_end(max(seconds_left, 0)))
 
@@ -213,15 +237,15 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_REPLACED)
             return
         self.peer_channel = event["sender"]
-        await self.send_json({"type": "peer-joined"})
+        await self.send_json(_with_call({"type": "peer-joined"}, event.get("call")))
         await self.channel_layer.send(event["sender"], {"type": "room.here", "sender": self.channel_name,
-                                                        "role": self.role})
+                                                        "role": self.role, "call": self.call_id})
 
     async def room_here(self, event):
         if not self._from_peer(event):
             return
         self.peer_channel = event["sender"]
-        await self.send_json({"type": "peer-present"})
+        await self.send_json(_with_call({"type": "peer-present"}, event.get("call")))
 
     async def room_signal(self, event):
         if not self._from_peer(event):

@@ -33,11 +33,11 @@ CANDIDATE = {"type": "ice", "candidate": {"candidate": "candidate:1 1 udp 212226
                                           "sdpMid": "0", "sdpMLineIndex": 0}}
 
 
-def socket_for(booking, user=None, *, app=application, origin=ORIGIN) -> WebsocketCommunicator:
+def socket_for(booking, user=None, *, app=application, origin=ORIGIN, query="") -> WebsocketCommunicator:
     headers = [(b"origin", origin)]
     if user is not None:
         headers.append((b"cookie", f"sessionid={session_cookie(user)}".encode()))
-    return WebsocketCommunicator(app, f"/ws/sessions/{booking.public_id}/room/", headers=headers)
+    return WebsocketCommunicator(app, f"/ws/sessions/{booking.public_id}/room/{query}", headers=headers)
 
 
 def run(scenario):
@@ -190,6 +190,75 @@ def test_offer_answer_and_ice_reach_only_the_other_participant(booking_now, cust
         await expert_socket.disconnect()
         assert await customer_socket.receive_nothing(timeout=0.3)  # the close after a bye says nothing twice
         await customer_socket.disconnect()
+
+    run(scenario)
+
+
+def test_camera_and_microphone_states_reach_only_the_other_participant(booking_now, customer, expert):
+    customer_socket = socket_for(booking_now, customer)
+    expert_socket = socket_for(booking_now, expert.user)
+    other = make_booking(customer=UserFactory(), expert=ExpertFactory())
+    stranger_socket = socket_for(other, other.customer)
+
+    async def scenario():
+        for communicator in (customer_socket, expert_socket, stranger_socket):
+            assert (await communicator.connect(timeout=5))[0]
+            assert (await communicator.receive_json_from(timeout=5))["type"] == "welcome"
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-joined"}
+        assert await expert_socket.receive_json_from(timeout=5) == {"type": "peer-present"}
+
+        await customer_socket.send_json_to({"type": "media", "camera": False, "microphone": True,
+                                            "name": "Someone else", "sender": "forged"})
+        assert await expert_socket.receive_json_from(timeout=5) == {"type": "media", "camera": False,
+                                                                    "microphone": True}
+        assert await customer_socket.receive_nothing(timeout=0.3)  # not echoed
+
+        # A malformed state is refused to its sender only, and the socket goes on working.
+        for bad in ({"type": "media", "camera": "off", "microphone": True}, {"type": "media", "camera": False},
+                    {"type": "media", "camera": 0, "microphone": 1}, {"type": "media"}):
+            await customer_socket.send_json_to(bad)
+            assert (await customer_socket.receive_json_from(timeout=5))["type"] == "error"
+        assert await expert_socket.receive_nothing(timeout=0.3)
+        await customer_socket.send_json_to({"type": "media", "camera": True, "microphone": False})
+        assert await expert_socket.receive_json_from(timeout=5) == {"type": "media", "camera": True,
+                                                                    "microphone": False}
+        assert await stranger_socket.receive_nothing(timeout=0.3)  # another room hears nothing
+        for communicator in (customer_socket, expert_socket, stranger_socket):
+            await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_each_side_hears_which_stay_in_the_call_the_other_is(booking_now, customer, expert):
+    """The page's ?call= id comes with peer-joined and peer-present (a well-formed one only), so a
+    socket that dropped and came back in the same stay keeps its media connection."""
+    customer_socket = socket_for(booking_now, customer, query="?call=customer-call-1")
+    expert_socket = socket_for(booking_now, expert.user, query="?call=expert-call-1")
+    expert_again = socket_for(booking_now, expert.user, query="?call=expert-call-1")
+    forged = socket_for(booking_now, expert.user, query="?call=<script>")
+
+    async def scenario():
+        assert (await customer_socket.connect(timeout=5))[0]
+        assert (await customer_socket.receive_json_from(timeout=5))["type"] == "welcome"
+        assert (await expert_socket.connect(timeout=5))[0]
+        assert (await expert_socket.receive_json_from(timeout=5))["type"] == "welcome"
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-joined",
+                                                                      "peerCall": "expert-call-1"}
+        assert await expert_socket.receive_json_from(timeout=5) == {"type": "peer-present",
+                                                                    "peerCall": "customer-call-1"}
+        await expert_socket.disconnect()  # the network drops the expert's socket
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-left"}
+        assert (await expert_again.connect(timeout=5))[0]
+        assert (await expert_again.receive_json_from(timeout=5))["type"] == "welcome"
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-joined",
+                                                                      "peerCall": "expert-call-1"}
+        assert await expert_again.receive_json_from(timeout=5) == {"type": "peer-present",
+                                                                   "peerCall": "customer-call-1"}
+        assert (await forged.connect(timeout=5))[0]  # replaces expert_again; its id is not passed on
+        assert (await forged.receive_json_from(timeout=5))["type"] == "welcome"
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-joined"}
+        for communicator in (customer_socket, forged):
+            await communicator.disconnect()
 
     run(scenario)
 

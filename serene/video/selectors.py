@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from serene.accounts.models import User
 from serene.bookings.models import Booking
 from serene.core.errors import NotFound
+from serene.experts.avatars import initials_for
 
 from .models import RoomRole, RoomVisit
 
@@ -16,6 +17,7 @@ class RoomSeat:
     booking: Booking
     role: str  # RoomRole
     peer_name: str  # the other participant's name, as this one knows them
+    peer_initials: str = "?"  # shown in place of their picture while their camera is off
 
     @property
     def polite(self) -> bool:
@@ -34,9 +36,11 @@ def room_seat_for(*, user: User, public_id: str) -> RoomSeat:
     if booking is None or not user.is_authenticated:
         raise NotFound("There is no session with that id.")
     if booking.customer_id == user.pk:
-        return RoomSeat(booking=booking, role=RoomRole.CUSTOMER, peer_name=booking.expert.name)
+        return RoomSeat(booking=booking, role=RoomRole.CUSTOMER, peer_name=booking.expert.name,
+                        peer_initials=initials_for(booking.expert.name))
     if booking.expert.user_id == user.pk:
-        return RoomSeat(booking=booking, role=RoomRole.EXPERT, peer_name=booking.customer.name or "your client")
+        return RoomSeat(booking=booking, role=RoomRole.EXPERT, peer_name=booking.customer.name or "your client",
+                        peer_initials=initials_for(booking.customer.name or ""))
     raise NotFound("There is no session with that id.")
 
 

@@ -118,7 +118,7 @@ def wait_for_frames(page, *, more_than=10, timeout=60) -> dict:
 
 def connect_both(customer_page, expert_page):
     join(customer_page)
-    expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join", timeout=30_000)
+    expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join.", timeout=30_000)
     join(expert_page)
     expect(status(customer_page)).to_have_text("Connected", timeout=60_000)
     expect(status(expert_page)).to_have_text("Connected", timeout=60_000)
@@ -131,7 +131,7 @@ def test_customer_and_expert_see_each_other(tmp_path, people, customer, expert, 
         customer_page = open_room(people(), base, customer, booking)
         expert_page = open_room(people(), base, expert.user, booking)
         join(customer_page)
-        expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join", timeout=30_000)
+        expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join.", timeout=30_000)
         expect(customer_page.locator("#time-left")).to_have_text(re.compile(r"^\d\d:\d\d left$"))
         screenshot(customer_page, "video-room-waiting-desktop")
         join(expert_page)
@@ -248,7 +248,7 @@ def test_room_screens_at_desktop_and_phone_widths(tmp_path, people, customer, ex
         expert_page = open_room(people(390, 844, device_scale_factor=2, is_mobile=True, has_touch=True), base,
                                 expert.user, soon)
         join(customer_page)
-        expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join", timeout=30_000)
+        expect(status(customer_page)).to_have_text("Waiting for Dr. Sarah Khan to join.", timeout=30_000)
         screenshot(customer_page, "video-room-waiting-phone")
         join(expert_page)
         expect(status(expert_page)).to_have_text("Connected", timeout=60_000)

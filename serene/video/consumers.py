@@ -199,7 +199,7 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
             return
         if content.get("type") == "bye":  # hang-up: the peer hears it at once, before the socket closes
             await self.channel_layer.group_send(self.group, {"type": "room.left", "sender": self.channel_name,
-                                                             "role": self.role})
+                                                             "role": self.role, "hung_up": True})
             return
         signal = _clean_signal(content) if content.get("type") in SIGNAL_TYPES else None
         if signal is None:
@@ -260,4 +260,5 @@ class RoomConsumer(AsyncJsonWebsocketConsumer):
         if not self._from_peer(event) or event["sender"] != self.peer_channel:
             return
         self.peer_channel = None
-        await self.send_json({"type": "peer-left"})
+        # A hang-up ends their media connection; a dropped socket may not (the page keeps it a while).
+        await self.send_json({"type": "peer-left", "hungUp": True} if event.get("hung_up") else {"type": "peer-left"})

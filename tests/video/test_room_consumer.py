@@ -186,7 +186,7 @@ def test_offer_answer_and_ice_reach_only_the_other_participant(booking_now, cust
         assert await expert_socket.receive_nothing(timeout=0.3)
 
         await expert_socket.send_json_to({"type": "bye"})
-        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-left"}
+        assert await customer_socket.receive_json_from(timeout=5) == {"type": "peer-left", "hungUp": True}
         await expert_socket.disconnect()
         assert await customer_socket.receive_nothing(timeout=0.3)  # the close after a bye says nothing twice
         await customer_socket.disconnect()

@@ -5,6 +5,12 @@
 // network on either side comes back into the same call. When the booking ends (cancelled mid-call,
 // say) or the room's window does, the server says why and closes: the page shows it, stops the camera
 // and microphone, and does not reconnect.
+// A dropped signalling socket is not a dropped call: each stay in the call (Join to Hang up) has an id
+// the socket names (?call=), and when the other side comes back with the same id while the media still
+// flows, both keep their peer connection. A fresh one would start over at a low bandwidth estimate, and
+// so at a quarter of the picture size, growing back over some fifteen seconds.
+// Each side tells the other when it turns its camera or microphone off ("media"), so the other shows
+// a name in place of a frozen or black picture, and a muted mark.
 (() => {
   "use strict";
   const config = JSON.parse(document.getElementById("room-config").textContent);
@@ -20,6 +26,11 @@
   const timeLeft = byId("time-left");
   const joinedKey = `serene-room-joined:${config.roomId}`;
   const peerName = config.peerName;
+  const remoteOff = byId("remote-off");
+  const remoteMuted = byId("remote-muted");
+  const peerNews = byId("peer-news");
+  // Sentences may start with the name, which can be "your client".
+  const PeerName = peerName.charAt(0).toUpperCase() + peerName.slice(1);
 
   let localStream = null;
   let socket = null;
@@ -35,6 +46,10 @@
   let iceRestartTimer = null;
   let roomOver = false;        // the window ended or the booking left the joinable states: no way back in
   let ticker = null;
+  let callId = null;          // this stay in the call, from Join to Hang up
+  let peerCall = null;        // the other side's, as last announced
+  let pcPeerCall = null;      // the other side's when the current peer connection was made
+  let peerMedia = null;       // the other side's camera and microphone, as last told: {camera, microphone}
 
   function setStatus(text, tone = "") {
     statusLine.textContent = text;
@@ -105,11 +120,56 @@
   micButton.addEventListener("click", () => {
     localStream.getAudioTracks().forEach((track) => { track.enabled = !track.enabled; });
     showLocal();
+    sendMedia();
   });
   cameraButton.addEventListener("click", () => {
     localStream.getVideoTracks().forEach((track) => { track.enabled = !track.enabled; });
     showLocal();
+    sendMedia();
   });
+
+  // --- what the other side's camera and microphone are doing --------------------------------------
+
+  function sendMedia() {
+    if (!localStream) return;
+    send({
+      type: "media",
+      camera: localStream.getVideoTracks().some((track) => track.enabled && track.readyState === "live"),
+      microphone: localStream.getAudioTracks().some((track) => track.enabled && track.readyState === "live"),
+    });
+  }
+
+  function announce(text) {
+    // Emptied first, so the same words said twice are read twice.
+    peerNews.textContent = "";
+    setTimeout(() => { peerNews.textContent = text; }, 50);
+  }
+
+  function onPeerMedia(media) {
+    const before = peerMedia;
+    peerMedia = { camera: media.camera, microphone: media.microphone };
+    showPeerMedia();
+    const news = [];
+    if (!before) {  // what they had when we met: only what is off is worth saying
+      if (!media.camera) news.push(`${PeerName}'s camera is off.`);
+      if (!media.microphone) news.push(`${PeerName}'s microphone is muted.`);
+    } else {
+      if (before.camera !== media.camera) news.push(`${PeerName} turned their camera ${media.camera ? "on" : "off"}.`);
+      if (before.microphone !== media.microphone) news.push(`${PeerName} ${media.microphone ? "unmuted" : "muted"} their microphone.`);
+    }
+    if (news.length) announce(news.join(" "));
+  }
+
+  function showPeerMedia() {
+    const shown = Boolean(pc && peerMedia);
+    remoteOff.hidden = !(shown && !peerMedia.camera);
+    remoteMuted.hidden = !(shown && !peerMedia.microphone);
+  }
+
+  function forgetPeerMedia() {
+    peerMedia = null;
+    showPeerMedia();
+  }
 
   // --- the peer connection (perfect negotiation) -------------------------------------------------
 
@@ -128,11 +188,14 @@
     remoteVideo.srcObject = null;
     makingOffer = false;
     ignoreOffer = false;
+    pcPeerCall = null;
+    showPeerMedia();
   }
 
   function newPeerConnection() {
     closePeerConnection();
     pc = new RTCPeerConnection(rtc);
+    pcPeerCall = peerCall;
     const remoteStream = new MediaStream();
     const connection = pc;
     connection.ontrack = ({ track }) => {
@@ -152,7 +215,15 @@
         makingOffer = false;
       }
     };
-    connection.onconnectionstatechange = () => showConnection();
+    connection.onconnectionstatechange = () => {
+      if (connection !== pc) return;
+      // Kept after their socket dropped, but the media has stopped too: they have really gone.
+      if (!peerPresent && ["disconnected", "failed", "closed"].includes(connection.connectionState)) {
+        peerGone();
+        return;
+      }
+      showConnection();
+    };
     connection.oniceconnectionstatechange = () => {
       if (connection !== pc) return;
       clearTimeout(iceRestartTimer);
@@ -172,6 +243,7 @@
       });
     }
     showConnection();
+    showPeerMedia();
   }
 
   function startWithPeer() {
@@ -229,7 +301,8 @@
     if (!inCall) return;
     if (roomOver) return;  // leave() or endForGood() said why
     if (!socket || socket.readyState !== WebSocket.OPEN) { setStatus("Reconnecting…", "warn"); return; }
-    if (!peerPresent) { setStatus(`Waiting for ${peerName} to join`, "waiting"); return; }
+    if (!peerPresent && pc) { setStatus(`Waiting for ${peerName} to reconnect…`, "waiting"); return; }
+    if (!peerPresent) { setStatus(`Waiting for ${peerName} to join.`, "waiting"); return; }
     const state = pc ? pc.connectionState : "new";
     if (state === "connected") setStatus("Connected", "ok");
     else if (state === "disconnected" || state === "failed") setStatus("Reconnecting…", "warn");
@@ -241,7 +314,7 @@
   function openSocket() {
     clearTimeout(reconnectTimer);
     const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${window.location.host}${config.socketPath}`);
+    const ws = new WebSocket(`${scheme}://${window.location.host}${config.socketPath}?call=${callId}`);
     socket = ws;
     let opened = false;
     ws.onopen = () => { opened = true; socketFailures = 0; showConnection(); };
@@ -286,14 +359,29 @@
         rtc = message.rtc || rtc;
         showConnection();
         break;
-      case "peer-joined":   // they arrived (or came back): start afresh with them
+      case "peer-joined":   // they arrived (or came back)
       case "peer-present":  // we arrived and they were here
-        startWithPeer();
+        peerCall = message.peerCall || null;
+        if (pc && peerCall && peerCall === pcPeerCall && pc.connectionState === "connected") {
+          // Only a socket dropped and came back (theirs or ours): the call itself went on.
+          peerPresent = true;
+          showConnection();
+        } else {
+          forgetPeerMedia();
+          startWithPeer();
+        }
+        sendMedia();
         break;
       case "peer-left":
         peerPresent = false;
-        closePeerConnection();
-        if (inCall) setStatus(`${peerName} left the call. Waiting for ${peerName} to join again`, "waiting");
+        if (!message.hungUp && pc && pc.connectionState === "connected") {
+          showConnection();  // their socket dropped; the media still flows, so wait a while for them
+        } else {
+          peerGone();
+        }
+        break;
+      case "media":
+        onPeerMedia(message);
         break;
       case "offer":
       case "answer":
@@ -315,6 +403,12 @@
     }
   }
 
+  function peerGone() {
+    closePeerConnection();
+    forgetPeerMedia();
+    if (inCall && !roomOver) setStatus(`${PeerName} left the call. Waiting for them to join again.`, "waiting");
+  }
+
   // --- joining and leaving -----------------------------------------------------------------------
 
   function showJoin(label) {
@@ -333,6 +427,7 @@
     }
     inCall = true;
     peerPresent = false;
+    callId = newCallId();
     sessionStorage.setItem(joinedKey, "1");
     joinButton.hidden = true;
     micButton.hidden = cameraButton.hidden = hangupButton.hidden = false;
@@ -340,9 +435,16 @@
     openSocket();
   }
 
+  function newCallId() {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   function leave(text) {
     inCall = false;
     peerPresent = false;
+    forgetPeerMedia();
     clearTimeout(reconnectTimer);
     send({ type: "bye" });
     const ws = socket;
@@ -399,6 +501,20 @@
       });
       return frames;
     },
+    // The size of the last frame received and sent, and why the sender is scaling down ("bandwidth", "cpu").
+    async frameSizes() {
+      const sizes = { received: null, sent: null, limitation: null };
+      if (!pc) return sizes;
+      (await pc.getStats()).forEach((report) => {
+        if (report.kind !== "video") return;
+        if (report.type === "inbound-rtp" && report.frameWidth) sizes.received = [report.frameWidth, report.frameHeight];
+        if (report.type === "outbound-rtp" && report.frameWidth) {
+          sizes.sent = [report.frameWidth, report.frameHeight];
+          sizes.limitation = report.qualityLimitationReason;
+        }
+      });
+      return sizes;
+    },
     async candidatePairType() {
       if (!pc) return null;
       const stats = await pc.getStats();
@@ -419,7 +535,7 @@
     if (sessionStorage.getItem(joinedKey)) {
       join();
     } else {
-      setStatus(`Check your camera and microphone, then join. ${peerName} sees when you are in.`);
+      setStatus(`Check your camera and microphone, then join. ${PeerName} sees when you are in.`);
       joinButton.disabled = false;
     }
   })();

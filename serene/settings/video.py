@@ -53,6 +53,11 @@ JITSI_APP_SECRET = env.str("JITSI_APP_SECRET", "")
 if VIDEO_PROVIDER == "jitsi" and not (JITSI_DOMAIN and JITSI_APP_ID and JITSI_APP_SECRET):
     refuse_to_start("VIDEO_PROVIDER is jitsi but JITSI_DOMAIN, JITSI_APP_ID or JITSI_APP_SECRET is missing.",
                     "Set all three (the app id and secret are Prosody's token authentication settings).")
+# Where browsers reach Jitsi Meet: https://JITSI_DOMAIN unless set (another port, or a local stand-in
+# in tests). The room page checks it answers before sending people there.
+JITSI_URL = env.str("JITSI_URL", "").strip().rstrip("/") or (f"https://{JITSI_DOMAIN}" if JITSI_DOMAIN else "")
+if JITSI_URL and not JITSI_URL.startswith(("https://", "http://")):
+    refuse_to_start(f"JITSI_URL is {JITSI_URL!r}.", "Set it to the Jitsi Meet address, e.g. https://meet.example.com")
 
 # The Channels layer carries a call's messages between processes: Redis when REDIS_URL is set, else in
 # memory (one process only). The Procfile's `web` and `ws` processes refuse to start without Redis

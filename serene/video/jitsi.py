@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import jwt
 from django.conf import settings
@@ -27,4 +27,15 @@ def jitsi_token(*, seat: RoomSeat, room: str, user) -> str:
 
 def jitsi_room_url(*, seat: RoomSeat, room: str, user) -> str:
     room = f"serene-{room.lower()}"  # Jitsi lower-cases room names; the token must name the same one
-    return f"https://{settings.JITSI_DOMAIN}/{quote(room)}?jwt={jitsi_token(seat=seat, room=room, user=user)}"
+    return f"{jitsi_base_url()}/{quote(room)}?jwt={jitsi_token(seat=seat, room=room, user=user)}"
+
+
+def jitsi_base_url() -> str:
+    """JITSI_URL, which is https://JITSI_DOMAIN unless set otherwise."""
+    return settings.JITSI_URL or f"https://{settings.JITSI_DOMAIN}"
+
+
+def jitsi_origin() -> str:
+    """The scheme and host the room page's reachability check talks to (its CSP connect-src)."""
+    parts = urlsplit(jitsi_base_url())
+    return f"{parts.scheme}://{parts.netloc}"

@@ -13,7 +13,7 @@ from serene.accounts.requests import AuthenticatedHttpRequest
 from serene.bookings.join import JOINABLE_STATUSES, join_window
 from serene.core.security import permissions_policy
 
-from .jitsi import jitsi_room_url
+from .jitsi import jitsi_base_url, jitsi_origin, jitsi_room_url
 from .selectors import room_seat_for
 from .services import booking_room_id, room_visit_opened
 
@@ -46,8 +46,13 @@ def room(request: AuthenticatedHttpRequest, public_id: str) -> HttpResponse:
             "startsAt": booking.starts_at.isoformat(), "endsAt": booking.ends_at.isoformat(),
             "closesAt": window.closes_at.isoformat(),
         }
+    if state == "open" and settings.VIDEO_PROVIDER == "jitsi":
+        context["jitsi_check_url"] = f"{jitsi_base_url()}/"
+        context["jitsi_host"] = settings.JITSI_DOMAIN
     response = render(request, "video/room.html", context)
     response["Cache-Control"] = "no-store"
+    if "jitsi_check_url" in context:  # the page asks Jitsi whether it answers (serene/static/js/video-jitsi.js)
+        response._csp_update = {"connect-src": [jitsi_origin()]}
     return response
 
 

@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 VIDEO_ENV = {"VIDEO_PROVIDER", "ICE_SERVERS", "ICE_TRANSPORT_POLICY", "TURN_SECRET", "TURN_URLS", "TURN_CREDENTIAL_TTL",
-             "JITSI_DOMAIN", "JITSI_APP_ID", "JITSI_APP_SECRET", "REDIS_URL", "CHANNEL_LAYER_PREFIX"}
+             "JITSI_DOMAIN", "JITSI_APP_ID", "JITSI_APP_SECRET", "JITSI_URL", "REDIS_URL", "CHANNEL_LAYER_PREFIX"}
 
 
 def _start(env_overrides: dict, code: str = "print('started')") -> subprocess.CompletedProcess:
@@ -30,6 +30,7 @@ def _start(env_overrides: dict, code: str = "print('started')") -> subprocess.Co
     ({"ICE_TRANSPORT_POLICY": "sometimes"}, "ICE_TRANSPORT_POLICY is 'sometimes'."),
     ({"VIDEO_PROVIDER": "jitsi", "JITSI_DOMAIN": "meet.example.com"},
      "VIDEO_PROVIDER is jitsi but JITSI_DOMAIN, JITSI_APP_ID or JITSI_APP_SECRET is missing."),
+    ({"JITSI_URL": "meet.example.com"}, "JITSI_URL is 'meet.example.com'."),
 ])
 def test_start_up_stops_on_video_settings_that_cannot_work(env, message):
     result = _start(env)

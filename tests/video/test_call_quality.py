@@ -55,3 +55,9 @@ def test_the_received_picture_keeps_its_size_across_reconnects(tmp_path, people,
             before = after
         for page in (customer_page, expert_page):
             assert page.evaluate("window.sereneRoom.pc.testMark") == "first"  # the same connection throughout
+
+        # Closing the tab is leaving, not a dropped socket: the other side hears it at once.
+        expert_page.close()
+        expect(status(customer_page)).to_have_text("Dr. Sarah Khan left the call. Waiting for them to join again.",
+                                                   timeout=5_000)
+        assert customer_page.evaluate("window.sereneRoom.pc") is None

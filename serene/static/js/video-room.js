@@ -470,6 +470,8 @@
     localVideo.hidden = true;
   }
 
+  // A closed tab or a reload hangs up at once, so the other side does not wait on a kept connection.
+  window.addEventListener("pagehide", () => { if (inCall) send({ type: "bye" }); });
   joinButton.addEventListener("click", () => join());
   hangupButton.addEventListener("click", () => leave("You left the call."));
 

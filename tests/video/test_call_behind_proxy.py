@@ -128,7 +128,7 @@ def test_the_call_through_nginx_to_the_procfiles_web_and_ws_processes(tmp_path, 
             assert customer_page.evaluate("window.sereneRoom.socket.url").startswith("wss://")
         # The sockets reached the ws process (uvicorn logs each one it accepts), never the web process.
         ws_log = (tmp_path / "ws.log").read_text()
-        assert re.search(r'"WebSocket /ws/sessions/[^ ]+/room/" \[accepted\]', ws_log), ws_log[-2000:]
+        assert re.search(r'"WebSocket /ws/sessions/[^ ]+/room/(\?call=[0-9a-f]+)?" \[accepted\]', ws_log), ws_log[-2000:]
     finally:
         for server in servers.values():
             stop_process(server)

@@ -223,7 +223,7 @@ def test_a_refused_camera_joins_by_voice_and_no_devices_joins_to_listen(tmp_path
         wait_for_frames(customer_page)  # the customer sees the expert
 
         listener_page = open_room(people(), base, customer, booking, init_script=NO_DEVICES)
-        expect(listener_page.locator("#device-note")).to_contain_text("No camera and microphone was found")
+        expect(listener_page.locator("#device-note")).to_contain_text("No camera or microphone was found on this device.")
         expect(listener_page.locator("#device-note")).to_contain_text("You can still join and listen")
         join(listener_page)  # replaces the first tab
         expect(status(customer_page)).to_have_text(re.compile("another tab or window"), timeout=30_000)
@@ -292,3 +292,30 @@ def test_a_cancellation_mid_call_ends_it_on_both_pages(tmp_path, people, custome
         assert [page.evaluate("window.testSockets") for page in pages] == sockets_opened
         for page in pages:
             expect(status(page)).to_have_text("This session was cancelled, so the call has ended.")
+
+
+CAMERA_BUSY = """
+(() => {
+  navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException("Could not start", "NotReadableError"));
+})();
+"""
+
+
+def test_a_busy_camera_and_microphone_are_named_in_one_correct_sentence(tmp_path, people, customer, expert):
+    booking = make_booking(customer=customer, expert=expert)
+    with uvicorn_server(tmp_path, database_url_for_server(tmp_path)) as base:
+        page = open_room(people(), base, customer, booking, init_script=CAMERA_BUSY)
+        expect(page.locator("#device-note")).to_have_text(
+            "Your camera and microphone are in use by another app or could not be started. Close the other app"
+            " and reload this page. You can still join and listen: Dr. Sarah Khan will not see or hear you.")
+
+
+def test_a_client_without_a_name_is_your_client_and_a_sentence_still_starts_with_a_capital(tmp_path, people, customer,
+                                                                                          expert):
+    customer.name = ""
+    customer.save(update_fields=["name"])
+    booking = make_booking(customer=customer, expert=expert)
+    with uvicorn_server(tmp_path, database_url_for_server(tmp_path)) as base:
+        page = open_room(people(), base, expert.user, booking)
+        expect(page.get_by_role("heading", name="Session with your client")).to_be_visible()
+        expect(status(page)).to_have_text("Check your camera and microphone, then join. Your client sees when you are in.")

@@ -68,9 +68,12 @@
     if (name === "NotAllowedError" || name === "SecurityError") {
       return `Your browser was not allowed to use your ${what}. To use it, allow it in the site settings (next to the address) and reload this page.`;
     }
-    if (name === "NotFoundError" || name === "OverconstrainedError") return `No ${what} was found on this device.`;
+    const both = what.includes(" and ");  // "camera and microphone": plural, and "no camera or microphone"
+    if (name === "NotFoundError" || name === "OverconstrainedError") {
+      return `No ${what.replace(" and ", " or ")} was found on this device.`;
+    }
     if (name === "NotReadableError" || name === "AbortError") {
-      return `Your ${what} is in use by another app or could not be started. Close the other app and reload this page.`;
+      return `Your ${what} ${both ? "are" : "is"} in use by another app or could not be started. Close the other app and reload this page.`;
     }
     return `Your ${what} could not be started.`;
   }

@@ -220,8 +220,9 @@
     };
     connection.onconnectionstatechange = () => {
       if (connection !== pc) return;
-      // Kept after their socket dropped, but the media has stopped too: they have really gone.
-      if (!peerPresent && ["disconnected", "failed", "closed"].includes(connection.connectionState)) {
+      // Kept after their socket dropped, but the media has failed too: they have really gone. (Not on
+      // "disconnected", which a busy machine shows for a moment: both sides must keep the same one.)
+      if (!peerPresent && connection.connectionState === "failed") {
         peerGone();
         return;
       }
@@ -262,7 +263,18 @@
     }
   }
 
+  // An SDP's session id (its o= line): a new peer connection on the other side has a new one.
+  const sessionOf = (description) => ((description && description.sdp) || "").match(/^o=\S+ (\S+)/m)?.[1] || null;
+
+  function alive(connection) {
+    return Boolean(connection) && !["failed", "closed"].includes(connection.connectionState);
+  }
+
   async function onDescription(description) {
+    if (pc && description.type === "offer" && pc.remoteDescription
+        && sessionOf(description) !== sessionOf(pc.remoteDescription)) {
+      newPeerConnection();  // they started afresh while this side kept the old connection
+    }
     if (!pc) {
       if (description.type !== "offer") return;  // an answer to a connection since closed
       newPeerConnection();
@@ -365,7 +377,7 @@
       case "peer-joined":   // they arrived (or came back)
       case "peer-present":  // we arrived and they were here
         peerCall = message.peerCall || null;
-        if (pc && peerCall && peerCall === pcPeerCall && pc.connectionState === "connected") {
+        if (alive(pc) && peerCall && peerCall === pcPeerCall) {
           // Only a socket dropped and came back (theirs or ours): the call itself went on.
           peerPresent = true;
           showConnection();
@@ -377,8 +389,8 @@
         break;
       case "peer-left":
         peerPresent = false;
-        if (!message.hungUp && pc && pc.connectionState === "connected") {
-          showConnection();  // their socket dropped; the media still flows, so wait a while for them
+        if (!message.hungUp && alive(pc)) {
+          showConnection();  // their socket dropped; the media may still flow, so wait a while for them
         } else {
           peerGone();
         }

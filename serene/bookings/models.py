@@ -3,7 +3,9 @@ and the timeline of every move it made (BookingEvent). The allowed moves live in
 
 Invariant 1 (no double booking) is a database guarantee: on PostgreSQL an exclusion constraint over
 (expert, [starts_at, blocked_until)) for the blocking statuses, added by migration 0002; on SQLite
-the IMMEDIATE transaction around booking_hold's check-and-insert.
+the IMMEDIATE transaction around booking_hold's check-and-insert. Invariant 9 (a customer is in one
+session at a time) is kept the same way: the exclusion constraint booking_customer_no_overlap over
+(customer, [starts_at, ends_at)), added by migration 0009, and the customer's row lock on SQLite.
 """
 from __future__ import annotations
 
@@ -77,6 +79,10 @@ class Booking(TimeStampedModel):
     reviewed_at = models.DateTimeField(null=True, blank=True)  # set once, with the rating (reviews.py)
     # The video room's unguessable id, given at creation (older rows get one the first time it is needed).
     video_room = models.CharField(max_length=64, blank=True, default=new_room_id)
+    # True only for a booking that already overlapped another of its customer's when the one-session-
+    # at-a-time rule came (migration 0009): the database constraint leaves it out, so the migration
+    # never fails or cancels a paid session; the services still count it as busy time.
+    customer_overlap_grandfathered = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ("starts_at",)

@@ -5,7 +5,10 @@ ask for, and completion, are in moves.py.)
 booking_hold is where invariant 1 (no double booking) is kept. On PostgreSQL the exclusion
 constraint booking_no_overlap is the guarantee and the check here only gives the friendly answer
 first; on SQLite the transaction starts with BEGIN IMMEDIATE (settings), so the check and the
-insert run under the single write lock and cannot interleave. Every write locks its rows through
+insert run under the single write lock and cannot interleave. Invariant 9 (a customer is in one
+session at a time) is kept alike: every write that gives a customer time (a hold, a move, a late
+payment) checks the customer's other bookings (customer_busy_with) with the customer's row locked,
+and the PostgreSQL constraint booking_customer_no_overlap is the guarantee. Every write locks its rows through
 bookings/locks.py (customer, expert, bookings, payment: always in that order) and moves
 a booking only through lifecycle.booking_move, which records the move.
 
@@ -23,20 +26,21 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.availability import engine
 from serene.availability.selectors import slot_list_for_day
-from serene.core.errors import AppError, Forbidden, InvalidInput, SlotTaken
+from serene.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotFound, SlotTaken
 from serene.core.locking import retry_on_lock_conflict
 from serene.experts.locks import lock_expert
 from serene.core.money import price_for_duration
-from serene.core.timefmt import canonical_time_zone
+from serene.core.timefmt import canonical_time_zone, format_short_date, format_time, format_time_range, zone_label
 from serene.experts.models import Expert
 
-from .locks import BookingLocked, lock_booking, lock_bookings, lock_customer_and_expert
+from .locks import BookingLocked, lock_bookings, lock_customer_and_expert
 from .lifecycle import (CUSTOMER, EXPERT, HOLD_STATUS, PAID_AND_KEPT_STATUSES, SYSTEM, blocking_q, booking_move,
                         booking_record_created, booking_record_note)
 from .moves import actor_for, customer_window_open
 from .models import Booking, BookingStatus, new_room_id
 
 EXCLUSION_VIOLATION = "23P01"
+CUSTOMER_CONSTRAINT = "booking_customer_no_overlap"
 UNAVAILABLE_MESSAGES = {
     engine.PAST: "That time has already passed. Please choose a later time.",
     engine.NOTICE: "That time is too soon: this expert needs more notice. Please choose a later time.",
@@ -50,8 +54,69 @@ class TooManyHolds(AppError):
     code = "too_many_holds"
 
 
+class CustomerBusy(Conflict):
+    """The customer already has a session (or a live hold) at an overlapping time: invariant 9."""
+    code = "customer_busy"
+    default_message = ("You already have a session at that time. You can be in one session at a time: "
+                       "please choose another time.")
+
+
 def _is_overlap_violation(error: IntegrityError) -> bool:
     return getattr(error.__cause__, "sqlstate", None) == EXCLUSION_VIOLATION or "booking_no_overlap" in str(error)
+
+
+def _is_customer_overlap_violation(error: IntegrityError) -> bool:
+    return CUSTOMER_CONSTRAINT in str(error)
+
+
+def _overlap_refusal(error: IntegrityError) -> AppError:
+    """What the person hears when the database constraint, not the check, caught the overlap."""
+    return CustomerBusy() if _is_customer_overlap_violation(error) else SlotTaken()
+
+
+def _customer_clashing(*, customer_id: int, starts_at: datetime, ends_at: datetime, now: datetime,
+                       excluding_booking_id: int | None = None):
+    """The customer's bookings that block time now and overlap [starts_at, ends_at) (their own
+    session's time; the expert's buffer after it is not theirs)."""
+    clashing = Booking.objects.filter(blocking_q(now=now), customer_id=customer_id,
+                                      starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if excluding_booking_id is not None:
+        clashing = clashing.exclude(pk=excluding_booking_id)
+    return clashing.select_related("expert__user")
+
+
+def customer_busy_with(*, customer_id: int, starts_at: datetime, ends_at: datetime, now: datetime,
+                       excluding_booking_id: int | None = None) -> Booking | None:
+    """Another booking of the customer's that occupies part of [starts_at, ends_at) now, or None.
+    Exact with the customer's row locked (or on SQLite, inside the IMMEDIATE transaction)."""
+    return _customer_clashing(customer_id=customer_id, starts_at=starts_at, ends_at=ends_at, now=now,
+                              excluding_booking_id=excluding_booking_id).order_by("starts_at").first()
+
+
+def customer_busy_refusal(*, other: Booking, zone: str) -> CustomerBusy:
+    """CustomerBusy naming the booking in the way, on the customer's clock."""
+    when = (f"{format_short_date(other.starts_at, zone)}, {format_time_range(other.starts_at, other.ends_at, zone)} "
+            f"({zone_label(zone)})")
+    if other.status == HOLD_STATUS:
+        return CustomerBusy(f"You are holding {when} with {other.expert.name} for payment, until "
+                            f"{format_time(other.hold_expires_at, zone)}. You can be in one session at a time: "
+                            "finish or give up that payment, or choose another time.")
+    return CustomerBusy(f"You already have a session with {other.expert.name} on {when}. You can be in one "
+                        "session at a time: please choose another time, or cancel that session first.")
+
+
+def _customer_lapsed_holds_expire(*, customer_id: int, starts_at: datetime, ends_at: datetime, now: datetime,
+                                  excluding_booking_id: int | None = None) -> None:
+    """Mark the customer's holds that ran out over [starts_at, ends_at) expired (with any expert):
+    the PostgreSQL constraint counts a pending row until it is marked. Bookings are locked after the
+    customer and the expert, as locks.py orders them."""
+    lapsed = Booking.objects.filter(customer_id=customer_id, status=HOLD_STATUS, hold_expires_at__lte=now,
+                                    starts_at__lt=ends_at, ends_at__gt=starts_at)
+    if excluding_booking_id is not None:
+        lapsed = lapsed.exclude(pk=excluding_booking_id)
+    for hold in lock_bookings(booking_ids=lapsed.values_list("pk", flat=True)):
+        if hold.status == HOLD_STATUS and hold.hold_expires_at and hold.hold_expires_at <= now:
+            booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
 
 
 def _requested_slot(*, expert: Expert, starts_at: datetime, duration_minutes: int, now: datetime,
@@ -98,7 +163,7 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
                                         duration_minutes=duration_minutes, customer_note=customer_note)
     except IntegrityError as error:
         if _is_overlap_violation(error):
-            raise SlotTaken() from None
+            raise _overlap_refusal(error) from None
         raise
 
 
@@ -138,6 +203,7 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
             booking_move(booking=hold, to=BookingStatus.EXPIRED, actor=SYSTEM,
                          reason="Replaced by the customer's new choice of time.", now=now)
     lapsed_holds_expire(expert=expert, starts_at=starts_at, blocked_until=blocked_until, now=now)
+    _customer_lapsed_holds_expire(customer_id=customer.pk, starts_at=starts_at, ends_at=ends_at, now=now)
 
     if _live_holds_of(customer, now).count() >= settings.MAX_HOLDS_PER_CUSTOMER:
         raise TooManyHolds(f"You are already holding {settings.MAX_HOLDS_PER_CUSTOMER} times. Pay for one, or wait "
@@ -148,6 +214,9 @@ def _hold_in_transaction(*, customer: User, expert: Expert, starts_at: datetime,
         raise SlotTaken()
     if slot.reason is not None:
         raise InvalidInput(UNAVAILABLE_MESSAGES[slot.reason], code="slot_unavailable", field="startsAt")
+    other = customer_busy_with(customer_id=customer.pk, starts_at=starts_at, ends_at=ends_at, now=now)
+    if other is not None:
+        raise customer_busy_refusal(other=other, zone=customer.time_zone)
 
     with transaction.atomic():  # a savepoint, so a constraint violation leaves a clean transaction
         booking = Booking.objects.create(
@@ -227,6 +296,8 @@ def booking_clear_way_to_confirm(*, locked: BookingLocked) -> datetime:
     booking, now = locked.booking, timezone.now()
     lapsed_holds_expire(expert=locked.expert, starts_at=booking.starts_at, blocked_until=booking.blocked_until,
                         now=now, excluding_booking_id=booking.pk)
+    _customer_lapsed_holds_expire(customer_id=booking.customer_id, starts_at=booking.starts_at,
+                                  ends_at=booking.ends_at, now=now, excluding_booking_id=booking.pk)
     return now
 
 
@@ -266,7 +337,9 @@ def booking_confirm_paid(*, locked: BookingLocked, now: datetime) -> bool:
     hold_live = booking.status == BookingStatus.PENDING and booking.hold_expires_at and booking.hold_expires_at > now
     if not hold_live:
         # A late payment: the time is this booking's only if nobody else holds it now.
-        if booking_time_taken(booking=booking, now=now):
+        if booking_time_taken(booking=booking, now=now) or customer_busy_with(
+                customer_id=booking.customer_id, starts_at=booking.starts_at, ends_at=booking.ends_at, now=now,
+                excluding_booking_id=booking.pk) is not None:
             if booking.status == BookingStatus.PENDING:
                 booking_move(booking=booking, to=BookingStatus.EXPIRED, actor=SYSTEM, reason=HOLD_RAN_OUT, now=now)
             return False
@@ -298,12 +371,17 @@ def booking_reschedule(*, booking_id: int, by: User, starts_at: datetime) -> Boo
             return _reschedule_in_transaction(booking_id=booking_id, by=by, starts_at=starts_at.astimezone(engine.UTC))
     except IntegrityError as error:
         if _is_overlap_violation(error):
-            raise SlotTaken() from None
+            raise _overlap_refusal(error) from None
         raise
 
 
 def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime) -> Booking:
-    booking = lock_booking(booking_id=booking_id).booking
+    # The customer first (their other bookings are checked below), then the expert and the booking.
+    owners = Booking.objects.filter(pk=booking_id).values_list("customer_id", "expert_id").first()
+    if owners is None:
+        raise NotFound("There is no session with that id.")
+    lock_customer_and_expert(customer_id=owners[0], expert_id=owners[1])
+    [booking] = lock_bookings(booking_ids=[booking_id])
     actor = actor_for(user=by, booking=booking)
     if actor == EXPERT:
         raise Forbidden("Only the customer (or staff) moves a booking; the expert may cancel it instead.")
@@ -322,19 +400,29 @@ def _reschedule_in_transaction(*, booking_id: int, by: User, starts_at: datetime
     new_end = starts_at + timedelta(minutes=booking.duration_minutes)
     lapsed_holds_expire(expert=expert, starts_at=starts_at, blocked_until=new_end + timedelta(minutes=expert.buffer_minutes),
                         now=now)
+    _customer_lapsed_holds_expire(customer_id=booking.customer_id, starts_at=starts_at, ends_at=new_end, now=now,
+                                  excluding_booking_id=booking.pk)
     slot = _requested_slot(expert=expert, starts_at=starts_at, duration_minutes=booking.duration_minutes, now=now,
                            excluding_booking_id=booking.pk)
     if slot.reason == engine.BOOKED:
         raise SlotTaken()
     if slot.reason is not None:
         raise InvalidInput(UNAVAILABLE_MESSAGES[slot.reason], code="slot_unavailable", field="startsAt")
+    other = customer_busy_with(customer_id=booking.customer_id, starts_at=starts_at, ends_at=new_end, now=now,
+                               excluding_booking_id=booking.pk)
+    if other is not None:
+        raise customer_busy_refusal(other=other, zone=booking.customer.time_zone)
     old_start = booking.starts_at
     booking.starts_at = starts_at
     booking.ends_at = starts_at + timedelta(minutes=booking.duration_minutes)
     booking.blocked_until = booking.ends_at + timedelta(minutes=expert.buffer_minutes)
     booking.reschedule_count += 1
+    # At its new time the booking is checked like any other (above): a row kept outside the customer
+    # constraint by migration 0009 comes back under it.
+    booking.customer_overlap_grandfathered = False
     with transaction.atomic():
-        booking.save(update_fields=["starts_at", "ends_at", "blocked_until", "reschedule_count", "updated_at"])
+        booking.save(update_fields=["starts_at", "ends_at", "blocked_until", "reschedule_count",
+                                    "customer_overlap_grandfathered", "updated_at"])
     booking_record_note(booking=booking, actor=actor, by=by, moved_from=old_start,
                         reason=f"Moved from {old_start:%Y-%m-%d %H:%M} UTC to {starts_at:%Y-%m-%d %H:%M} UTC.")
     return booking

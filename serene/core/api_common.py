@@ -37,7 +37,8 @@ ERROR_ANSWERS = {
     401: "Not signed in (code not_authenticated).",
     403: "Signed in, but the CSRF token is missing or wrong (code csrf_failed), or not allowed (code forbidden).",
     404: "Nothing with that id, or not yours (code not_found).",
-    409: "A conflict with the current state, e.g. someone else holds that time (code slot_taken).",
+    409: "A conflict with the current state, e.g. someone else holds that time (code slot_taken), or the customer "
+         "already has a session at an overlapping time (code customer_busy).",
     410: "The hold on this time ran out (code hold_expired).",
     413: "The request body is larger than the server accepts (code payload_too_large).",
     429: "Too many attempts; wait and try again (code too_many_attempts), or too many unpaid holds at once "

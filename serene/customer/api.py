@@ -291,7 +291,8 @@ class ReviewIn(Schema):
                          "booking. 400 invalid (no time zone), slot_unavailable (not a bookable time), too_late (less "
                          "than CANCELLATION_WINDOW_HOURS before the start), reschedule_limit (moved MAX_RESCHEDULES "
                          "times already) or not_reschedulable (not confirmed); 403 forbidden for the expert; 409 "
-                         "slot_taken when someone else holds or booked that time. Both sides get the updated "
+                         "slot_taken when someone else holds or booked that time, customer_busy when the customer "
+                         "already has another session (or a live hold) overlapping it. Both sides get the updated "
                          "calendar invite (same UID, higher SEQUENCE).")
 def reschedule_session(request: AuthenticatedHttpRequest, session_id: SessionId, body: RescheduleIn):
     booking = selectors.booking_get_for(user=request.user, public_id=session_id)

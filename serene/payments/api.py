@@ -124,7 +124,9 @@ def _client_amount_minor(amount: float | None) -> int | None:
              description="The brief's body works as written: `amount`, `currency` and `notes{expertId, sessionDate, "
                          "sessionTime}`. The time is the expert's wall clock; see `notes.sessionTime` for "
                          "daylight-saving days, or send `startsAt`. Asking again for the same slot returns the same "
-                         "hold and order. 409 `slot_taken` before any money moves; 410 `hold_expired` when the "
+                         "hold and order. 409 `slot_taken` before any money moves, or `customer_busy` when "
+                         "the customer already has a session or a live hold at an overlapping time (with any "
+                         "expert); 410 `hold_expired` when the "
                          "hold ran out (or was given up) while the order was being opened; 503 when the payment "
                          "provider cannot be reached (nothing is held or charged).")
 def create_order(request: AuthenticatedHttpRequest, body: CreateOrderIn):

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from serene.accounts.models import User
-from serene.bookings.models import Booking
+from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.policy import cancellation_sentence
 from serene.core.money import format_money
 from serene.core.timefmt import canonical_time_zone, format_date, format_short_day, format_time, format_time_range, zone_label
@@ -264,7 +264,9 @@ def refund_processed(booking: Booking, *, refunded_minor: int, in_full: bool) ->
         heading=f"Your refund of {amount} is done",
         paragraphs=[f"Hi {_first_name(booking.customer)},",
                     (f"We have refunded the full amount, {amount}," if in_full else f"We have refunded {amount}")
-                    + f" for your session with {booking.expert.name}. Banks usually show it within 5–7 working days."],
+                    + f" for your session with {booking.expert.name}. Banks usually show it within 5–7 working days."
+                    + (" Your session is still on." if booking.status in (BookingStatus.CONFIRMED,
+                                                                        BookingStatus.AWAITING_APPROVAL) else "")],
         details=[*_customer_rows(booking), ("Refunded", amount)],
         buttons=[("Download receipt", _receipt_url(booking))])
 

@@ -4,13 +4,21 @@ events and the gateway call log ("what happened to my money").
 All of them are read-only here: a payment's status and amounts and its refunds change only through
 the services (checkout.py, events.py, refunds.py, refund_sync.py), which record every change as a
 payment move, a refund move or in the call log.
-Staff act through actions that call those services: refund a payment in full; approve, decline or
+Staff act through actions that call those services: refund a payment in full, or a part of it with a
+reason (a page of its own, linked from the payment; the session stays as it is); approve, decline or
 cancel a booking (the booking admin's money actions are added here, since bookings never imports
 payments). A payment flagged for staff is settled by refunding it in the Razorpay Dashboard; that
 refund's webhook records it and clears the flag."""
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.utils.html import format_html_join
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from serene.bookings.admin import BookingAdmin
 from serene.bookings.models import Booking
@@ -19,7 +27,27 @@ from serene.core.errors import AppError
 
 from .cancellations import (STAFF_CANCEL_REASON, booking_cancel_with_refund, booking_reject_with_refund,
                             payment_refund_by_staff)
-from .models import GatewayCall, Payment, PaymentEvent, Refund, RefundEvent, WebhookEvent
+from serene.core.money import format_money
+
+from .models import MONEY_MOVED_STATUSES, GatewayCall, Payment, PaymentEvent, Refund, RefundEvent, WebhookEvent
+from .refund_lifecycle import LIVE_STATUSES
+from .refunds import payment_refund_part_by_staff
+
+
+class PartRefundForm(forms.Form):
+    amount = forms.DecimalField(label="Amount (₹)", min_value=Decimal("0.01"), max_digits=10, decimal_places=2,
+                                help_text="In rupees, up to two decimals: more than nothing, at most what is left.")
+    reason = forms.CharField(max_length=200, help_text="Kept with the refund and shown on the session's timeline.")
+
+    def __init__(self, *args, left_minor: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.left_minor = left_minor
+
+    def clean_amount(self) -> int:
+        minor = int(self.cleaned_data["amount"] * 100)
+        if minor > self.left_minor:
+            raise forms.ValidationError(f"At most {format_money(self.left_minor, 'INR')} is left of this payment.")
+        return minor
 
 
 def _each(modeladmin, request, queryset, act, done: str) -> None:
@@ -36,6 +64,11 @@ def _each(modeladmin, request, queryset, act, done: str) -> None:
         modeladmin.message_user(request, f"{succeeded} {done}.", messages.SUCCESS)
     for line in refused:
         modeladmin.message_user(request, line, messages.ERROR)
+
+
+def _left_minor(payment: Payment) -> int:
+    refunded = sum(payment.refunds.filter(status__in=LIVE_STATUSES).values_list("amount_minor", flat=True))
+    return payment.amount_minor - refunded
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -74,7 +107,7 @@ class PaymentAdmin(ReadOnlyAdmin):
     list_filter = ("needs_attention", "status", ("stray_of", admin.EmptyFieldListFilter))
     search_fields = ("gateway_order_id", "gateway_payment_id", "receipt", "booking__public_id", "booking__customer__email")
     raw_id_fields = ("booking", "stray_of")
-    readonly_fields = ("gateway_calls",)
+    readonly_fields = ("gateway_calls", "refund_part")
     inlines = [PaymentEventInline, RefundInline]
     actions = ["refund_in_full"]
 
@@ -84,7 +117,41 @@ class PaymentAdmin(ReadOnlyAdmin):
         return obj is None and self.has_view_permission(request)
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Payment._meta.fields] + ["gateway_calls"]
+        return [field.name for field in Payment._meta.fields] + ["refund_part", "gateway_calls"]
+
+    def get_urls(self):
+        return [path("<int:payment_id>/refund-part/", self.admin_site.admin_view(self.refund_part_view),
+                     name="payments_payment_refund_part"), *super().get_urls()]
+
+    @admin.display(description="Refund part")
+    def refund_part(self, payment: Payment):
+        if payment.status not in MONEY_MOVED_STATUSES or _left_minor(payment) <= 0:
+            return "nothing left to refund"
+        return format_html('<a href="{}">Refund part of this payment…</a>',
+                           reverse("admin:payments_payment_refund_part", args=[payment.pk]))
+
+    def refund_part_view(self, request, payment_id: int):
+        if not self.has_view_permission(request) or not request.user.has_perm("payments.change_payment"):
+            raise PermissionDenied
+        payment = get_object_or_404(Payment, pk=payment_id)
+        left = _left_minor(payment)
+        form = PartRefundForm(request.POST or None, left_minor=left)
+        if request.method == "POST" and form.is_valid():
+            try:
+                refund = payment_refund_part_by_staff(payment_id=payment.pk, amount_minor=form.cleaned_data["amount"],
+                                                      reason=form.cleaned_data["reason"], by=request.user)
+            except AppError as error:
+                form.add_error(None, error.message)
+            else:
+                self.message_user(request, f"{format_money(refund.amount_minor, payment.currency)} refund: "
+                                           f"{refund.get_status_display().lower()}.", messages.SUCCESS)
+                return redirect("admin:payments_payment_change", payment.pk)
+        context = {**self.admin_site.each_context(request), "payment": payment, "form": form, "opts": self.model._meta,
+                   "title": "Refund part of a payment", "left": format_money(left, payment.currency),
+                   "paid": format_money(payment.amount_minor, payment.currency),
+                   "refunded": format_money(payment.amount_minor - left, payment.currency)}
+        return TemplateResponse(request, "admin/payments/payment/refund_part.html", context,
+                                status=400 if request.method == "POST" else 200)
 
     @admin.action(description="Refund in full (cancels a session still ahead)", permissions=["change"])
     def refund_in_full(self, request, queryset):

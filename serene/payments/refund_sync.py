@@ -1,18 +1,19 @@
 """What the gateway reports of a payment's refunds, recorded: ours matched by id or receipt, and
 refunds made by hand in the Razorpay Dashboard recorded as external.
 
-A refund made in the Razorpay Dashboard is staff's decision: once it is under way it cancels a
-booking still kept (the refund records that it did, cancelled_booking), and Serene refunds nothing
-more of that booking's payment. If it fails, the booking is left as it was when it never got under
-way; when it had (and so had cancelled the booking), staff are flagged, since only they know what
-they meant to give back.
+A refund made in the Razorpay Dashboard is staff's decision. Once the refunds under way give back the
+whole payment, it cancels a booking still kept (the refund records that it did, cancelled_booking),
+and Serene refunds nothing more of that booking's payment. A partial one (a goodwill ₹100, say) is
+recorded, shown on the payment and on the booking's timeline, and the session stays on. If a refund
+fails, the booking is left as it was when it never got under way; when it had, staff are flagged,
+since only they know what they meant to give back.
 """
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from serene.bookings.lifecycle import STAFF, booking_move, move_allowed
+from serene.bookings.lifecycle import STAFF, booking_move, booking_record_note, move_allowed
 from serene.bookings.models import Booking, BookingStatus
 from serene.core.locking import retry_on_lock_conflict
 from serene.core.money import format_money
@@ -69,8 +70,9 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
             if target == RefundStatus.FAILED and refund.external and not payment.refund_reason:
                 payment_flag(payment=payment, booking=booking, reason=(
                     f"A refund of {format_money(refund.amount_minor, payment.currency)} made in the Razorpay "
-                    "Dashboard failed after it was under way; the booking was left as that refund made it. "
-                    "Refund it again by hand, or settle it with the customer."))
+                    "Dashboard failed after it was under way; the booking was left as that refund made it"
+                    + ("" if refund.cancelled_booking else " (still on)")
+                    + ". Refund it again by hand, or settle it with the customer."))
     if complete:
         for claim in claims.values():
             if claim.created_at <= timezone.now() - claim_stale_after():
@@ -81,7 +83,7 @@ def refunds_record(*, payment_id: int, gateway_refunds: list[GatewayRefund], com
         payment.needs_attention = False
         payment.save(update_fields=["needs_attention", "updated_at"])
     if new_external and payment.stray_of_id is None:
-        _dashboard_refund_ends_booking(refund=new_external[0], booking=booking)
+        _dashboard_refunds_recorded(refunds=new_external, payment=payment, booking=booking)
     booking_outcome_from_refunds(payment=payment, booking=booking)
 
 
@@ -106,10 +108,23 @@ def dashboard_refund_ended(booking: Booking) -> bool:
         Refund.objects.filter(payment__booking=booking, payment__stray_of=None, cancelled_booking=True).exists()
 
 
-def _dashboard_refund_ends_booking(*, refund: Refund, booking: Booking) -> None:
-    """Someone refunded this booking's payment by hand: a booking still kept is cancelled, with nothing
-    more owed, and the refund records that it did so."""
+def payment_refunded_minor_live(payment: Payment) -> int:
+    """What the payment's refunds under way or processed give back."""
+    return sum(payment.refunds.filter(status__in=LIVE_STATUSES).values_list("amount_minor", flat=True))
+
+
+def _dashboard_refunds_recorded(*, refunds: list[Refund], payment: Payment, booking: Booking) -> None:
+    """Someone refunded this booking's payment by hand. When the refunds under way now give back the
+    whole payment, a booking still kept is cancelled, with nothing more owed, and the last refund records
+    that it did so. A part leaves the session on, with a line on its timeline."""
+    if payment_refunded_minor_live(payment) < payment.amount_minor:
+        for refund in refunds:
+            booking_record_note(booking=booking, actor=STAFF, by=None, reason=(
+                f"{format_money(refund.amount_minor, payment.currency)} refunded in the Razorpay Dashboard "
+                "(part of the payment); the session stays on."))
+        return
     if move_allowed(source=booking.status, target=BookingStatus.CANCELLED, actor=STAFF):
         booking_move(booking=booking, to=BookingStatus.CANCELLED, actor=STAFF, reason=DASHBOARD_REASON)
+        refund = refunds[-1]
         refund.cancelled_booking = True
         refund.save(update_fields=["cancelled_booking", "updated_at"])

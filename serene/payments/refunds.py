@@ -14,11 +14,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from serene.bookings.lifecycle import booking_set_money_outcome
+from serene.accounts.models import User
+from serene.bookings.lifecycle import STAFF, booking_record_note, booking_set_money_outcome
 from serene.bookings.models import Booking, MoneyOutcome
+from serene.core.errors import Conflict, InvalidInput
 from serene.core.locking import retry_on_lock_conflict
+from serene.core.money import format_money
 
-from .gateway import GatewayRefundStatus, GatewayRefused, get_gateway
+from .gateway import GatewayRefundStatus, GatewayRefused, GatewayUnavailable, get_gateway
 from .models import MONEY_MOVED_STATUSES, Payment, Refund, RefundStatus
 from .locks import lock_payment_with_booking
 from .refund_lifecycle import (LIVE_STATUSES, booking_outcome_from_refunds, payment_flag, refund_create,
@@ -102,3 +105,53 @@ def _refund_refused(*, refund_id: int, reason: str) -> None:
     if refund.status == RefundStatus.CREATED and refund.gateway_refund_id is None:
         refund_move(refund=refund, to=RefundStatus.FAILED, reason=reason)
     booking_outcome_from_refunds(payment=locked.payment, booking=locked.booking)
+
+
+def payment_refund_part_by_staff(*, payment_id: int, amount_minor: int, reason: str, by: User) -> Refund:
+    """Staff give back part of a captured payment (goodwill), with a reason; the session stays as it is.
+
+    The amount is more than nothing and at most what the payment's refunds under way or processed have
+    not given back yet (InvalidInput otherwise). Claimed under the payment's lock as our own refunds
+    are, then asked of the gateway outside the transaction; the booking's timeline says who gave back
+    how much and why. A gateway that refuses fails the claim (Conflict, with its words); one that cannot
+    be reached leaves the claim for the sweep to match up, or fail, by its receipt.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput("Give a reason: it is kept with the refund and on the session's timeline.", field="reason")
+    claim = _part_claim(payment_id=payment_id, amount_minor=amount_minor, reason=reason, by=by)
+    payment = claim.payment
+    try:
+        made = get_gateway().payment_refund(payment.gateway_payment_id, amount=claim.amount_minor,
+                                            receipt=claim.receipt, notes={"reason": reason[:250]})
+    except GatewayRefused as error:
+        _refund_refused(refund_id=claim.pk, reason=f"The payment provider refused the refund: {error.message}")
+        raise Conflict(f"Razorpay refused the refund: {error.message}") from None
+    except GatewayUnavailable:
+        raise  # 503: the claim is matched up (or failed) by the sweep, by its receipt
+    refunds_record(payment_id=payment_id, gateway_refunds=[made], complete=False)
+    return Refund.objects.get(pk=claim.pk)
+
+
+@retry_on_lock_conflict
+@transaction.atomic
+def _part_claim(*, payment_id: int, amount_minor: int, reason: str, by: User) -> Refund:
+    locked = payment_lock(payment_id)
+    payment, booking = locked.payment, locked.booking
+    if payment.status not in MONEY_MOVED_STATUSES:
+        raise Conflict("Nothing was captured on this payment, so there is nothing to refund.")
+    if payment.needs_attention:
+        raise Conflict("This payment is flagged for staff: settle it in the Razorpay Dashboard first.")
+    refunds = list(payment.refunds.order_by("pk"))
+    if payment.refund_reason or any(refund.status == RefundStatus.CREATED for refund in refunds):
+        raise Conflict("A refund of this payment is already under way; wait until it ends.")
+    left = payment.amount_minor - sum(refund.amount_minor for refund in refunds if refund.status in LIVE_STATUSES)
+    if not 0 < amount_minor <= left:
+        raise InvalidInput(f"The amount must be more than nothing and at most {format_money(left, payment.currency)}, "
+                           "what is left of this payment.", field="amount")
+    claim = refund_create(payment=payment, receipt=f"{RECEIPT_PREFIX}{payment.pk}-{len(refunds) + 1}",
+                          amount_minor=amount_minor, reason=reason[:240], status=RefundStatus.CREATED)
+    if payment.stray_of_id is None:
+        booking_record_note(booking=booking, actor=STAFF, by=by, reason=(
+            f"{format_money(amount_minor, payment.currency)} refunded by Serene staff: {reason}")[:240])
+    return claim

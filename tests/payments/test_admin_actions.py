@@ -95,3 +95,42 @@ def test_the_booking_change_form_stays_read_only(client, admin_client, sandbox, 
     assert admin_client.post(url, {"status": BookingStatus.CANCELLED, "price_minor": "1"}).status_code == 403
     booking.refresh_from_db()
     assert (booking.status, booking.price_minor) == (BookingStatus.CONFIRMED, 150000)
+
+
+def test_staff_refund_part_of_a_payment_with_a_reason_and_the_session_stays_on(client, admin_client, admin_user,
+                                                                               sandbox, experts):
+    booking = _paid(client, sandbox)
+    payment = Payment.objects.get(booking=booking)
+    change = admin_client.get(f"/admin/payments/payment/{payment.pk}/change/").content.decode()
+    url = f"/admin/payments/payment/{payment.pk}/refund-part/"
+    assert url in change
+    form = admin_client.get(url)
+    assert form.status_code == 200 and "₹1,500" in form.content.decode()
+    # Bad input is answered on the form, 400, and nothing reaches the gateway.
+    for body in ({"amount": "0", "reason": "x"}, {"amount": "-5", "reason": "x"}, {"amount": "1500.01", "reason": "x"},
+                 {"amount": "abc", "reason": "x"}, {"amount": "1.234", "reason": "x"}, {"amount": "100", "reason": ""},
+                 {"amount": "NaN", "reason": "x"}):
+        refused = admin_client.post(url, body)
+        assert refused.status_code == 400, body
+    assert SandboxRefund.objects.count() == 0
+    done = admin_client.post(url, {"amount": "100.50", "reason": "Goodwill: the call dropped twice"}, follow=True)
+    assert done.status_code == 200 and "₹100.50 refund: processed" in done.content.decode()
+    assert SandboxRefund.objects.get().amount == 10050
+    refund = Refund.objects.get()
+    assert (refund.amount_minor, refund.status, refund.external, refund.reason) == (
+        10050, RefundStatus.PROCESSED, False, "Goodwill: the call dropped twice")
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PARTIALLY_REFUNDED and payment.refund_reason == ""
+    booking.refresh_from_db()
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CONFIRMED, MoneyOutcome.REFUNDED_IN_PART)
+    note = booking.events.get(reason__startswith="₹100.50 refunded by Serene staff")
+    assert (note.actor, note.actor_user, note.to_status) == (Actor.STAFF, admin_user, BookingStatus.CONFIRMED)
+    assert "Goodwill: the call dropped twice" in note.reason
+    # At most what is left: ₹1,399.50 now.
+    assert admin_client.post(url, {"amount": "1399.51", "reason": "x"}).status_code == 400
+    # Cancelling later gives back only the rest.
+    staff_cancel = _act(admin_client, "bookings/booking", "cancel_and_refund", booking.pk)
+    assert staff_cancel.status_code == 200
+    assert sorted(SandboxRefund.objects.values_list("amount", flat=True)) == [10050, 139950]
+    booking.refresh_from_db()
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_FULL)

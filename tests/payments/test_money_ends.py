@@ -174,11 +174,8 @@ def test_a_flagged_refund_made_by_staff_in_the_dashboard_closes_the_case(client,
     assert Booking.objects.get(public_id=order["sessionId"]).money_outcome == MoneyOutcome.REFUNDED_IN_FULL
 
 
-@pytest.mark.parametrize("amount, outcome, status", [
-    (150000, MoneyOutcome.REFUNDED_IN_FULL, PaymentStatus.REFUNDED),
-    (50000, MoneyOutcome.REFUNDED_IN_PART, PaymentStatus.PARTIALLY_REFUNDED)], ids=["full", "part"])
-def test_a_refund_made_in_the_dashboard_cancels_the_booking_via_its_webhook(client, sandbox, sdk, sarah, amount,
-                                                                           outcome, status):
+def test_a_full_refund_made_in_the_dashboard_cancels_the_booking_via_its_webhook(client, sandbox, sdk, sarah):
+    amount, outcome, status = 150000, MoneyOutcome.REFUNDED_IN_FULL, PaymentStatus.REFUNDED
     order, paid = _paid(client, sandbox)  # webhooks on: the booking is confirmed by them
     assert Booking.objects.get().status == BookingStatus.CONFIRMED
     dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=amount)
@@ -194,6 +191,40 @@ def test_a_refund_made_in_the_dashboard_cancels_the_booking_via_its_webhook(clie
     assert (cancelled.actor, cancelled.reason) == (Actor.STAFF, DASHBOARD_REASON)
     assert refund.cancelled_booking
     assert len(_gateway_refunds(sdk, paid["razorpay_payment_id"])) == 1  # nothing more was refunded by us
+
+
+def test_a_partial_refund_made_in_the_dashboard_is_recorded_and_the_session_stays_on(client, sandbox, sdk, sarah,
+                                                                                      webhooks):
+    """A ₹100 goodwill refund must not cost the customer the session and the rest of the money; two
+    parts that together give back everything cancel it, as one full refund does."""
+    order, paid = _paid(client, sandbox)
+    webhooks()
+    dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=10000)
+    webhooks()
+    payments_sweep(older_than=timedelta(0))
+    refund = Refund.objects.get()
+    assert (refund.external, refund.status, refund.amount_minor, refund.cancelled_booking) == (
+        True, RefundStatus.PROCESSED, 10000, False)
+    payment = Payment.objects.get()
+    assert (payment.status, payment.refund_reason, payment.needs_attention) == (
+        PaymentStatus.PARTIALLY_REFUNDED, "", False)
+    booking = Booking.objects.get()
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CONFIRMED, MoneyOutcome.REFUNDED_IN_PART)
+    assert booking.events.filter(reason__startswith="₹100 refunded in the Razorpay Dashboard",
+                                 to_status=BookingStatus.CONFIRMED).count() == 1
+    assert len(_gateway_refunds(sdk, paid["razorpay_payment_id"])) == 1  # Serene gave back nothing more
+    # What the customer sees: the session is on, with ₹100 back.
+    client.force_login(booking.customer)
+    page = client.get(f"/sessions/{booking.public_id}/").content.decode()
+    assert "₹100" in page and "Refunded in part" in page and "Cancelled" not in page
+    history = client.get("/dashboard/payments/").content.decode()
+    assert "₹100" in history
+    # The rest, by hand too: now everything went back, and the session is cancelled.
+    dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=140000)
+    webhooks()
+    booking.refresh_from_db()
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_FULL)
+    assert Refund.objects.filter(cancelled_booking=True).count() == 1
 
 
 def test_a_staff_cancellation_worded_like_a_dashboard_refund_still_refunds_a_later_payment(client, sandbox, sarah,
@@ -252,7 +283,7 @@ def test_a_pending_dashboard_refund_is_staffs_decision_until_the_bank_settles_it
     made = dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=50000)
     webhooks()
     booking = Booking.objects.get()
-    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUND_PENDING)
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CONFIRMED, MoneyOutcome.REFUND_PENDING)
     assert Refund.objects.get().status == RefundStatus.CREATED
     payments_sweep(older_than=timedelta(0))
     refund_settle(sandbox, made["id"], "processed")
@@ -261,7 +292,7 @@ def test_a_pending_dashboard_refund_is_staffs_decision_until_the_bank_settles_it
     refund = Refund.objects.get()
     assert (refund.external, refund.status, refund.amount_minor) == (True, RefundStatus.PROCESSED, 50000)
     booking.refresh_from_db()
-    assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUNDED_IN_PART)
+    assert (booking.status, booking.money_outcome) == (BookingStatus.CONFIRMED, MoneyOutcome.REFUNDED_IN_PART)
     assert Payment.objects.get().refund_reason == ""
     assert [item["id"] for item in _gateway_refunds(sdk, paid["razorpay_payment_id"])] == [made["id"]]
 
@@ -271,25 +302,25 @@ def test_a_dashboard_refund_that_fails_after_cancelling_the_booking_is_flagged_f
     order, paid = _paid(client, sandbox)
     webhooks()
     refunds_stay_pending(sandbox, order["orderId"])
-    made = dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=50000)
+    made = dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=150000)
     webhooks()
     assert Booking.objects.get().status == BookingStatus.CANCELLED
     refund_settle(sandbox, made["id"], "failed")
     webhooks()
     payments_sweep(older_than=timedelta(0))
     payment = Payment.objects.get()
-    assert payment.needs_attention and "₹500 made in the Razorpay Dashboard failed" in payment.attention_reason
+    assert payment.needs_attention and "₹1,500 made in the Razorpay Dashboard failed" in payment.attention_reason
     assert (payment.status, payment.refund_reason) == (PaymentStatus.CAPTURED, "")  # the money is with us
     booking = Booking.objects.get()
     assert (booking.status, booking.money_outcome) == (BookingStatus.CANCELLED, MoneyOutcome.REFUND_FAILED)
     assert booking.events.filter(money_outcome=MoneyOutcome.REFUND_FAILED, reason=payment.attention_reason).exists()
     assert len(_gateway_refunds(sdk, paid["razorpay_payment_id"])) == 1  # Serene guessed nothing
     # Staff refund it again by hand: the case closes.
-    dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=50000)
+    dashboard_refund(sandbox, paid["razorpay_payment_id"], amount=150000)
     webhooks()
     payment.refresh_from_db()
-    assert not payment.needs_attention and payment.status == PaymentStatus.PARTIALLY_REFUNDED
-    assert Booking.objects.get().money_outcome == MoneyOutcome.REFUNDED_IN_PART
+    assert not payment.needs_attention and payment.status == PaymentStatus.REFUNDED
+    assert Booking.objects.get().money_outcome == MoneyOutcome.REFUNDED_IN_FULL
 
 
 @pytest.mark.parametrize("end", ["processed", "failed"])

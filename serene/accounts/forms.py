@@ -1,16 +1,22 @@
 """Forms for the account pages. They parse and validate input; the rules live in services."""
 from __future__ import annotations
 
+import logging
 import re
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.mail import EmailMultiAlternatives
+from django.template import loader
 
+from serene.core.email_config import AUTOMATIC_EMAIL_HEADERS
 from serene.core.errors import TooManyAttempts
 from serene.core.forms import TimeZoneChoiceField
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 
@@ -88,3 +94,19 @@ class ProfileForm(forms.Form):
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data.get("phone", ""))
+
+
+class AutomaticPasswordResetForm(PasswordResetForm):
+    """Django's password reset, its email marked as automatic (AUTOMATIC_EMAIL_HEADERS) like every other."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email,
+                  html_email_template_name=None):
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        message = EmailMultiAlternatives(subject, body, from_email, [to_email], headers=dict(AUTOMATIC_EMAIL_HEADERS))
+        if html_email_template_name is not None:
+            message.attach_alternative(loader.render_to_string(html_email_template_name, context), "text/html")
+        try:
+            message.send()
+        except Exception:  # as Django's own: the page must not tell whether the address has an account
+            logger.exception("Failed to send the password reset email to %s", context["user"].pk)

@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from serene.core.errors import InvalidInput, TooManyAttempts
 
 from . import services
-from .forms import EmailLoginForm, ProfileForm, SignupForm
+from .forms import AutomaticPasswordResetForm, EmailLoginForm, ProfileForm, SignupForm
 
 
 def _safe_next(request, fallback: str = "/") -> str:
@@ -85,6 +85,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "accounts/email/password_reset.txt"
     html_email_template_name = "accounts/email/password_reset.html"
     subject_template_name = "accounts/email/password_reset_subject.txt"
+    form_class = AutomaticPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
 
 

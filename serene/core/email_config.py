@@ -9,6 +9,10 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
 
+# Headers every email Serene writes by itself carries (all of them: none is written by a person).
+# RFC 3834: "auto-generated" tells auto-responders (vacation replies) not to answer.
+AUTOMATIC_EMAIL_HEADERS = {"Auto-Submitted": "auto-generated"}
+
 MAILBOX_BACKEND = "serene.notifications.mailbox.MailboxBackend"
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 

@@ -96,7 +96,9 @@ def _receipt_url(booking: Booking) -> str:
 
 
 def _dashboard_url() -> str:
-    return _absolute(reverse("customer:dashboard"))
+    """The expert's desk: every email with this button goes to the expert (the customer's emails link to
+    their session page)."""
+    return _absolute(reverse("desk:dashboard"))
 
 
 def _profile_url(booking: Booking) -> str:
@@ -147,6 +149,17 @@ def booking_new_for_expert(booking: Booking) -> Email:
         "booking_new", booking, subject=f"New Booking Alert - {client}", heading=f"New booking: {client}",
         paragraphs=[f"Hi {_first_name(booking.expert.user)},",
                     f"{client} has booked and paid for a {booking.duration_minutes}-minute session with you.",
+                    "The calendar invite is attached (invite.ics)."],
+        details=_expert_rows(booking), buttons=[("Open your dashboard", _dashboard_url())], ics_method=REQUEST)
+
+
+def booking_approved_for_expert(booking: Booking) -> Email:
+    client = booking.customer.name
+    return _expert(
+        "booking_approved_expert", booking, subject=f"Confirmed: your session with {client}",
+        heading=f"Your session with {client} is confirmed",
+        paragraphs=[f"Hi {_first_name(booking.expert.user)},",
+                    f"You accepted {client}'s {booking.duration_minutes}-minute session; we have told them.",
                     "The calendar invite is attached (invite.ics)."],
         details=_expert_rows(booking), buttons=[("Open your dashboard", _dashboard_url())], ics_method=REQUEST)
 

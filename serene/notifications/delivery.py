@@ -20,6 +20,8 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from serene.core.email_config import AUTOMATIC_EMAIL_HEADERS
+
 from .models import Message, MessageStatus
 
 logger = logging.getLogger(__name__)
@@ -28,7 +30,8 @@ logger = logging.getLogger(__name__)
 def message_as_email(message: Message) -> EmailMultiAlternatives:
     email = EmailMultiAlternatives(subject=message.subject, body=message.body_text, to=[message.to_email],
                                    from_email=settings.DEFAULT_FROM_EMAIL,
-                                   headers={"Message-ID": message.message_id, "Reply-To": settings.SUPPORT_EMAIL})
+                                   headers={"Message-ID": message.message_id, "Reply-To": settings.SUPPORT_EMAIL,
+                                            **AUTOMATIC_EMAIL_HEADERS})
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
     if message.ics:

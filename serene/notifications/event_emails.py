@@ -37,7 +37,9 @@ def planned_emails(*, event: BookingEvent, booking: Booking) -> list[PlannedEmai
         return [_confirmed(event=event, booking=booking, approved=False),
                 PlannedEmail("booking_new", EXPERT, lambda: content.booking_new_for_expert(booking))]
     if target == BookingStatus.CONFIRMED and source == BookingStatus.AWAITING_APPROVAL:
-        return [_confirmed(event=event, booking=booking, approved=True)]
+        # The expert gets the invite once the session is theirs, as an instant booking sends it.
+        return [_confirmed(event=event, booking=booking, approved=True),
+                PlannedEmail("booking_approved_expert", EXPERT, lambda: content.booking_approved_for_expert(booking))]
     if target == BookingStatus.AWAITING_APPROVAL:
         return [PlannedEmail("approval_requested", EXPERT, lambda: content.approval_requested(booking)),
                 PlannedEmail("approval_pending", CUSTOMER, lambda: content.approval_pending(booking, now=event.at))]

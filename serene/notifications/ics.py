@@ -4,12 +4,23 @@ One booking is one calendar event for good: its UID never changes, and SEQUENCE 
 change people's calendars must take in (each reschedule, then the cancellation), so a calendar
 replaces the old entry instead of adding a second one. METHOD:REQUEST puts a session in (or moves
 it), METHOD:CANCEL takes it out. Times carry the recipient's zone, with its VTIMEZONE.
+
+The event's STATUS follows the booking, whatever the method: a session that will not take place is
+CANCELLED (no alarm, and the cancelled SEQUENCE, so the page's download can never bring back an event
+the CANCEL email took out); one still waiting for payment or the expert's approval is TENTATIVE.
+
+The ORGANIZER is the address the invites are sent from (DEFAULT_FROM_EMAIL), under the brand's name:
+iMIP (RFC 6047, 2.2) has a receiver check that an invite's sender matches its ORGANIZER, so a
+noreply sender with a support ORGANIZER looks forged to it. Nobody is asked to reply (every attendee
+is RSVP=FALSE, already ACCEPTED); the support address is in every email's words instead.
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
+
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.urls import reverse
@@ -41,10 +52,27 @@ def booking_uid(booking: Booking) -> str:
     return f"{booking.public_id}@serene"
 
 
+# Bookings that will not take place (an expired hold never did).
+ENDED_STATUSES = (BookingStatus.CANCELLED, BookingStatus.REJECTED, BookingStatus.EXPIRED)
+TENTATIVE_STATUSES = (BookingStatus.PENDING, BookingStatus.AWAITING_APPROVAL)
+
+
 def booking_sequence(booking: Booking) -> int:
     """0 when first booked, one more for each move, and one more again once cancelled."""
-    cancelled = booking.status in (BookingStatus.CANCELLED, BookingStatus.REJECTED)
-    return booking.reschedule_count + (1 if cancelled else 0)
+    return booking.reschedule_count + (1 if booking.status in ENDED_STATUSES else 0)
+
+
+def event_status(*, booking: Booking, method: str) -> str:
+    """The VEVENT's STATUS: what the booking is now (a CANCEL is always CANCELLED)."""
+    if method == CANCEL or booking.status in ENDED_STATUSES:
+        return "CANCELLED"
+    return "TENTATIVE" if booking.status in TENTATIVE_STATUSES else "CONFIRMED"
+
+
+def organizer_address() -> tuple[str, str]:
+    """(name, address) of the invites' ORGANIZER: the sender's address, under the brand's name."""
+    name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return settings.BRAND_NAME or name, address or settings.SUPPORT_EMAIL
 
 
 def _person(email: str, name: str, **params: str) -> vCalAddress:
@@ -73,13 +101,15 @@ def booking_ics(*, booking: Booking, method: str = PUBLISH, zone: str = "", stam
     event.add("description", _description(booking))
     event.add("location", vText(session_url(booking)))
     event.add("url", session_url(booking))
-    event.add("status", "CANCELLED" if method == CANCEL else "CONFIRMED")
-    event["organizer"] = _person(settings.SUPPORT_EMAIL, settings.BRAND_NAME)
+    status = event_status(booking=booking, method=method)
+    event.add("status", status)
+    organizer_name, organizer_email = organizer_address()
+    event["organizer"] = _person(organizer_email, organizer_name)
     event.add("attendee", _person(booking.customer.email, booking.customer.name, role="REQ-PARTICIPANT",
                                   partstat="ACCEPTED", rsvp="FALSE"))
     event.add("attendee", _person(booking.expert.user.email, booking.expert.name, role="REQ-PARTICIPANT",
                                   partstat="ACCEPTED", rsvp="FALSE"))
-    if method != CANCEL:
+    if status != "CANCELLED":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", f"{_summary(booking)} starts in 15 minutes")

@@ -82,7 +82,7 @@ def test_a_confirmed_booking_emails_the_customer_and_the_expert_each_in_their_ow
     expert_text = _parts(expert_mail)["text/plain"].get_content()
     assert "Client: Asha Verma" in expert_text and "(Kolkata time)" in expert_text
     assert format_date(booking.starts_at, "Asia/Kolkata") in expert_text
-    assert f"{site}/dashboard/" in expert_text
+    assert f"{site}/expert/dashboard/" in expert_text and f"{site}/dashboard/" not in expert_text
 
     invite = _invite(customer_mail)
     assert str(invite["method"]) == "REQUEST"

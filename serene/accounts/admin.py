@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from serene.core.forms import TimeZoneAdminMixin
+from serene.core.forms import PlainTextAdminMixin, TimeZoneAdminMixin
 
 from .models import LoginFailure, User
 
 
 @admin.register(User)
-class UserAdmin(TimeZoneAdminMixin, BaseUserAdmin):
+class UserAdmin(PlainTextAdminMixin, TimeZoneAdminMixin, BaseUserAdmin):
+    plain_text_fields = {"name": False}
     ordering = ("email",)
     list_display = ("email", "name", "role", "time_zone", "is_active", "date_joined")
     list_filter = ("role", "is_active", "is_staff")

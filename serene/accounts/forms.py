@@ -13,6 +13,7 @@ from django.template import loader
 from serene.core.email_config import AUTOMATIC_EMAIL_HEADERS
 from serene.core.errors import TooManyAttempts
 from serene.core.forms import TimeZoneChoiceField
+from serene.core.text import plain_text
 
 from . import services
 
@@ -54,6 +55,15 @@ class EmailLoginForm(AuthenticationForm):
         return self.cleaned_data
 
 
+def _clean_name(name: str) -> str:
+    """The name as the services keep it (core.text.plain_text), so the form says at once when nothing
+    visible is left."""
+    name = plain_text(name)
+    if not name:
+        raise forms.ValidationError("Please tell us your name.")
+    return name
+
+
 class SignupForm(forms.Form):
     name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"autocomplete": "name"}))
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
@@ -62,10 +72,7 @@ class SignupForm(forms.Form):
     time_zone = forms.CharField(required=False, widget=forms.HiddenInput())
 
     def clean_name(self):
-        name = self.cleaned_data["name"].strip()
-        if not name:
-            raise forms.ValidationError("Please tell us your name.")
-        return name
+        return _clean_name(self.cleaned_data["name"])
 
     def clean(self):
         super().clean()
@@ -91,6 +98,9 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The stored zone stays in the list even if it is an unusual one.
         self.fields["time_zone"] = TimeZoneChoiceField(current=self.initial.get("time_zone", ""))
+
+    def clean_name(self):
+        return _clean_name(self.cleaned_data["name"])
 
     def clean_phone(self):
         return _clean_phone(self.cleaned_data.get("phone", ""))

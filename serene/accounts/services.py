@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from serene.core.errors import AppError, InvalidInput, TooManyAttempts
+from serene.core.text import plain_text
 from serene.core.timezones import time_zone_or_none
 
 from .models import LoginFailure, Role, User
@@ -34,12 +35,21 @@ def _signup_key(address: str) -> str:
     return f"signup:{ip}"
 
 
+def _person_name(name: str) -> str:
+    """A name as others will read it (core.text.plain_text), or InvalidInput when nothing visible is left."""
+    name = plain_text(name)
+    if not name:
+        raise InvalidInput("Please tell us your name.", field="name")
+    return name
+
+
 @transaction.atomic
 def user_create_customer(*, email: str, name: str, password: str, time_zone: str = "",
                          phone: str = "", address: str | None = None) -> User:
     """A new customer account. From one address at most SIGNUP_LIMIT_PER_ADDRESS an hour: the
     counter's row stays locked until commit, so sign-ups racing from one address count one by one."""
     email = email.strip().lower()
+    name = _person_name(name)
     counter = _attempt_counter(_signup_key(address)) if address else None
     if counter is not None:
         _refuse_while_locked(counter, "Too many accounts have been created from your network in the last hour. "
@@ -51,7 +61,7 @@ def user_create_customer(*, email: str, name: str, password: str, time_zone: str
     zone = time_zone_or_none(time_zone) or settings.DEFAULT_USER_TIME_ZONE
     try:
         with transaction.atomic():  # a savepoint: two sign-ups with one email at once meet at the unique index
-            user = User.objects.create_user(email=email, name=name.strip(), password=password,
+            user = User.objects.create_user(email=email, name=name, password=password,
                                             time_zone=zone, phone=phone.strip(), role=Role.CUSTOMER)
     except IntegrityError:
         raise taken from None
@@ -80,7 +90,7 @@ def user_update_profile(*, user: User, name: str, phone: str, time_zone: str) ->
     zone = time_zone_or_none(time_zone)
     if zone is None:
         raise InvalidInput(f"{time_zone!r} is not a time zone we know.", field="time_zone")
-    user.name = name.strip()
+    user.name = _person_name(name)
     user.phone = phone.strip()
     user.time_zone = zone
     user.save(update_fields=["name", "phone", "time_zone"])

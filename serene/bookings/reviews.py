@@ -16,6 +16,7 @@ from django.utils import timezone
 from serene.accounts.models import User
 from serene.core.errors import Conflict, Forbidden, InvalidInput
 from serene.core.locking import retry_on_lock_conflict
+from serene.core.text import plain_text
 from serene.core.pagination import Page, keyset_page
 from serene.experts.models import Expert
 from serene.experts.services import expert_rating_set
@@ -52,7 +53,7 @@ def booking_review(*, booking_id: int, by: User, rating: int, review: str = "", 
     publish the review (signals.booking_reviewed). `at` is now, unless the demo data write the past."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise InvalidInput("Please choose a rating from 1 to 5 stars.", field="rating")
-    review = review.strip()
+    review = plain_text(review, multiline=True)
     if len(review) > REVIEW_MAX:
         raise InvalidInput(f"Please keep the review under {REVIEW_MAX} characters.", field="review")
     locked = lock_booking(booking_id=booking_id)  # the expert first: its average is rewritten below

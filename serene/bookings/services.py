@@ -30,6 +30,7 @@ from serene.core.errors import AppError, Conflict, Forbidden, InvalidInput, NotF
 from serene.core.locking import retry_on_lock_conflict
 from serene.experts.locks import lock_expert
 from serene.core.money import price_for_duration
+from serene.core.text import plain_text
 from serene.core.timefmt import canonical_time_zone, format_short_date, format_time, format_time_range, zone_label
 from serene.experts.models import Expert
 
@@ -149,6 +150,7 @@ def booking_hold(*, customer: User, expert: Expert, starts_at: datetime, duratio
     at most MAX_HOLDS_PER_CUSTOMER slots at once (429 beyond). The customer's note for the expert is
     kept on the hold; asking again with another note (edited after a dismissed checkout) replaces it.
     """
+    customer_note = plain_text(customer_note, multiline=True)
     if duration_minutes not in expert.offered_durations:
         offered = ", ".join(str(minutes) for minutes in sorted(expert.offered_durations))
         raise InvalidInput(f"This expert offers sessions of {offered} minutes.", field="duration")

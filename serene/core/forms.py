@@ -46,3 +46,26 @@ class TimeZoneAdminMixin(_AdminBase):
             form.base_fields["time_zone"] = TimeZoneChoiceField(current=obj.time_zone if obj else "",
                                                                 label="Time zone")
         return form
+
+
+class PlainTextAdminMixin:
+    """Admin forms keep the text fields named in `plain_text_fields` (name → several lines?) as the
+    services do: core.text.plain_text, which strips the invisible characters a name could hide behind."""
+    plain_text_fields: dict[str, bool] = {}
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        fields = self.plain_text_fields
+
+        class PlainTextForm(form):
+            def clean(self):
+                cleaned = super().clean()
+                from .text import plain_text
+                for name, multiline in fields.items():
+                    if isinstance(cleaned.get(name), str):
+                        cleaned[name] = plain_text(cleaned[name], multiline=multiline)
+                        if not cleaned[name] and self.fields[name].required:
+                            self.add_error(name, "Only invisible characters were given.")
+                return cleaned
+
+        return PlainTextForm

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from serene.core.errors import AppError
 
-from serene.core.forms import TimeZoneAdminMixin
+from serene.core.forms import PlainTextAdminMixin, TimeZoneAdminMixin
 
 from .models import Category, Expert, Language
 from .services import expert_credentials_update, expert_mark_verified
@@ -22,7 +22,8 @@ class LanguageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Expert)
-class ExpertAdmin(TimeZoneAdminMixin, admin.ModelAdmin):
+class ExpertAdmin(PlainTextAdminMixin, TimeZoneAdminMixin, admin.ModelAdmin):
+    plain_text_fields = {"headline": False, "bio": True}
     list_display = ("name", "category", "hourly_rate_minor", "currency", "time_zone", "rating_average",
                     "registration_body", "registration_number", "verified", "requires_approval", "is_active")
     list_filter = ("is_active", "requires_approval", ("verified_at", admin.EmptyFieldListFilter), "category",

@@ -112,3 +112,45 @@ def expert_of(*, user) -> Expert:
     if expert is None:
         raise NotFound("This page is for experts.")
     return expert
+
+
+# Sessions a day off (or other hours) now leaves outside the expert's time: listed on the availability
+# editor, where the expert keeps each or cancels it with a full refund (desk's cancel page).
+DAYS_OFF_SESSIONS_SHOWN = 50
+
+
+def expert_sessions_on_days_off(*, expert: Expert, now: datetime | None = None) -> list[Booking]:
+    """The expert's sessions ahead (confirmed or awaiting approval) that fall on a date override of
+    theirs and outside its hours: on a day off, or beyond the other hours set for that date. Read on
+    the expert's clock; bounded by the last override and DAYS_OFF_SESSIONS_SHOWN."""
+    from serene.availability.models import DateOverride  # bookings sits above availability
+
+    now = now or timezone.now()
+    zone = ZoneInfo(expert.time_zone)
+    overrides = list(DateOverride.objects.filter(expert=expert, end_date__gte=now.astimezone(zone).date()))
+    if not overrides:
+        return []
+    last_day = max(override.end_date for override in overrides) + timedelta(days=1)
+    upcoming = (_bookings_of(expert).filter(status__in=(BookingStatus.CONFIRMED, BookingStatus.AWAITING_APPROVAL),
+                                            starts_at__gt=now,
+                                            starts_at__lt=datetime.combine(last_day, time(), tzinfo=zone))
+                .order_by("starts_at"))
+    found = []
+    for booking in upcoming:
+        start, end = booking.starts_at.astimezone(zone), booking.ends_at.astimezone(zone)
+        covering = [override for override in overrides if override.start_date <= start.date() <= override.end_date]
+        if covering and not any(_within(override.ranges, start, end) for override in covering):
+            found.append(booking)
+            if len(found) >= DAYS_OFF_SESSIONS_SHOWN:
+                break
+    return found
+
+
+def _within(ranges: list[dict], start: datetime, end: datetime) -> bool:
+    """The session lies inside one of an override's ranges ("HH:MM" wall times of its date)."""
+    for item in ranges:
+        opens = time.fromisoformat(item["start"])
+        closes = time.fromisoformat(item["end"]) if item["end"] not in ("24:00", "23:59") else time.max
+        if start.time() >= opens and end.date() == start.date() and end.time() <= closes:
+            return True
+    return False

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -15,6 +16,7 @@ from serene.core.timezones import available_time_zones
 from serene.experts.models import OFFERED_DURATION_CHOICES
 
 from serene.availability import selectors, services
+from serene.bookings.agenda import expert_sessions_on_days_off
 
 PREVIEW_DAYS = 7
 
@@ -46,3 +48,14 @@ def preview(request: HttpRequest) -> HttpResponse:
         days.append({"day": day, "free": [slot for slot in slots if slot.available],
                      "taken": sum(1 for slot in slots if slot.reason == "booked")})
     return render(request, "desk/_availability_preview.html", {"days": days, "duration": duration, "expert": expert})
+
+
+@login_required
+@require_GET
+def days_off_sessions(request: HttpRequest) -> HttpResponse:
+    """The sessions ahead that a day off (or other hours) leaves outside the expert's time, each to keep
+    or to cancel with a full refund; the editor loads it, and again after each save."""
+    expert = selectors.expert_of_user(user=request.user)
+    return render(request, "desk/_days_off_sessions.html", {
+        "expert": expert, "sessions": expert_sessions_on_days_off(expert=expert),
+        "back": reverse("desk:availability")})

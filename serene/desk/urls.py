@@ -15,4 +15,5 @@ urlpatterns = [
     path("sessions/<str:public_id>/no-show", actions.no_show, name="no_show"),
     path("availability/", availability.editor, name="availability"),
     path("availability/preview/", availability.preview, name="availability_preview"),
+    path("availability/days-off-sessions/", availability.days_off_sessions, name="availability_days_off_sessions"),
 ]

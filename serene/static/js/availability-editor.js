@@ -216,6 +216,21 @@
     return match ? decodeURIComponent(match[1]) : "";
   }
 
+  // Booked sessions that now fall on a day off: the save's message says so, and the list below the
+  // message offers to keep or cancel each (a day off stops new bookings only).
+  var savedJustNow = false;
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (!savedJustNow || !event.target || event.target.id !== "days-off-sessions") return;
+    savedJustNow = false;
+    var list = document.getElementById("days-off-sessions-list");
+    var count = list ? parseInt(list.getAttribute("data-count"), 10) || 0 : 0;
+    if (count) {
+      showStatus("warning", "Saved. " + count + (count === 1 ? " booked session falls" : " booked sessions fall") +
+        " on your days off and " + (count === 1 ? "is" : "are") + " still booked: keep or cancel " +
+        (count === 1 ? "it" : "each") + " below.");
+    }
+  });
+
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearErrors();
@@ -232,7 +247,11 @@
     }).then(function (body) {
       if (body.success) {
         showStatus("success", "Saved. Customers now see these times.");
-        if (window.htmx) window.htmx.trigger("#preview", "refresh");
+        savedJustNow = true;
+        if (window.htmx) {
+          window.htmx.trigger("#preview", "refresh");
+          window.htmx.trigger("#days-off-sessions", "refresh");
+        }
       } else {
         showStatus("error", body.error.field ? "Not saved: please fix the highlighted field." : "Not saved: " + body.error.message);
         showFieldError(body.error.field, body.error.message);

@@ -104,3 +104,34 @@ def test_the_editor_with_days_off_fits_the_screen_and_passes_axe(request, live_s
         assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("device", ["desktop", "phone"])
+def test_a_day_off_over_a_booked_session_lists_it_to_keep_or_cancel(request, live_server, screenshot, axe, device):
+    from tests.bookings.helpers import at, next_weekday
+    from tests.bookings.test_lifecycle import confirmed
+    from tests.e2e.page_checks import page_problems
+    from tests.factories import UserFactory
+
+    expert = ExpertFactory(slug="sarah", user__email=f"sarah-off-{device}@example.test", minimum_notice_hours=0,
+                           buffer_minutes=0)
+    day = next_weekday()
+    confirmed(expert, starts=at(day, 10), customer=UserFactory(name="Anantharaman Venkatasubramanian-Krishnamurthy"))
+    page = request.getfixturevalue(device).new_page()
+    _log_in(page, live_server.url, expert.user.email)
+    page.get_by_role("button", name="+ Add a date").click()
+    page.get_by_label("From date").fill(str(day))
+    page.get_by_role("button", name="Save availability").click()
+    expect(page.locator("#editor-status")).to_contain_text("1 booked session falls on your days off")
+    listed = page.locator(".days-off-session")
+    expect(listed).to_have_count(1)
+    expect(listed).to_contain_text("Anantharaman")
+    expect(listed.get_by_role("link", name="Cancel with full refund")).to_be_visible()
+    screenshot(page, f"availability-days-off-sessions-{device}")
+    problems = page_problems(page, axe, name=f"availability-days-off-sessions-{device}", phone=device == "phone")
+    assert problems == [], "\n".join(problems)
+    box, width = page.locator("#days-off-sessions").bounding_box(), page.viewport_size["width"]
+    assert box["x"] >= 0 and box["x"] + box["width"] <= width
+    listed.get_by_role("link", name="Cancel with full refund").click()
+    expect(page.get_by_role("button", name="Cancel and refund")).to_be_visible()
+    screenshot(page, f"availability-days-off-sessions-cancel-{device}")

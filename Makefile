@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: lint typecheck imports run serve test test-sqlite test-postgres test-clocks test-clocks-today install axe vnu migrate seed bench bench-scale clean
+.PHONY: lint typecheck imports run site-url serve test test-sqlite test-postgres test-clocks test-clocks-today install axe vnu migrate seed bench bench-scale clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -55,9 +55,18 @@ migrate: install
 seed: migrate
 	DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo
 
-run: seed
+# Listening on every interface (HOST=0.0.0.0 or ::) needs the address people open, SITE_URL: pages load
+# the payment script from it and emails link to it (README, "The two commands"). Checked before any work.
+site-url:
+	@if [ -z "$$SITE_URL" ] && { [ "$(HOST)" = "0.0.0.0" ] || [ "$(HOST)" = "::" ]; }; then \
+	  echo ""; \
+	  echo "  make run HOST=$(HOST) listens on every address, but pages and emails need the one people open."; \
+	  echo "  Add it: make run HOST=$(HOST) PORT=$(PORT) SITE_URL=http://<this machine's address>:$(PORT)"; \
+	  echo ""; exit 2; fi
+
+run: site-url seed
 	@echo ""
-	@echo "  Serene is starting at http://$(HOST):$(PORT)/"
+	@echo "  Serene is starting at $${SITE_URL:-http://$(HOST):$(PORT)}/"
 	@echo "  Demo logins (password serene-demo-2026):"
 	@echo "    customer  customer@serene.test"
 	@echo "    expert    expert@serene.test"

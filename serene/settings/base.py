@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from serene.settings.env import env
+from serene.settings.env import env, site_url_problem, warn_at_start
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 # The SQLite database, mail, media and static files live here; serene.core makes the folder when
@@ -13,7 +13,15 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env.str("SERENE_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", False)
+# The one public address: emails, invites and the emulator's defaults (RAZORPAY_CHECKOUT_JS…) are built
+# from it, so it is fixed, never guessed from a request (a visitor's Host header must not choose where
+# another person's email links point). Listening on every interface (make run HOST=0.0.0.0) does not
+# change it: set SITE_URL to the address people use.
 SITE_URL = env.str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+if site_url_problem(SITE_URL):
+    warn_at_start(site_url_problem(SITE_URL),
+                  "Set SITE_URL to the address people open, e.g. SITE_URL=http://192.168.1.20:8000 "
+                  "(make run HOST=0.0.0.0 PORT=8000 SITE_URL=http://192.168.1.20:8000).")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -107,3 +107,22 @@ def refuse_to_start(problem: str, advice: str) -> NoReturn:
     """Stop start-up with a message a person deploying Serene can act on."""
     sys.stderr.write(f"\nSerene will not start: {problem}\n{advice}\n\n")
     raise ImproperlyConfigured(problem)
+
+
+def warn_at_start(problem: str, advice: str) -> None:
+    """Say at start-up (every process) what will not work as configured, and how to fix it."""
+    sys.stderr.write(f"\nSerene warning: {problem}\n{advice}\n\n")
+
+
+# Addresses a server listens on, never one a browser can be sent to.
+WILDCARD_HOSTS = frozenset({"0.0.0.0", "::", "[::]"})
+
+
+def site_url_problem(site_url: str) -> str:
+    """Why SITE_URL cannot be the public address ("" when it can): a wildcard bind address."""
+    from urllib.parse import urlsplit
+    host = urlsplit(site_url).hostname or ""
+    if host in WILDCARD_HOSTS or f"[{host}]" in WILDCARD_HOSTS:
+        return (f"SITE_URL is {site_url}, an address a server listens on, not one a browser can open: pages would "
+                "load Razorpay Checkout from it (blocked from any other machine) and emails would link to it.")
+    return ""

@@ -144,3 +144,28 @@ def test_the_lock_retry_budget_stays_well_under_the_pools_wait():
     refused = _lock_settings({"BOOKING_RETRY_FIRST_DELAY_SECONDS": "soon"})
     assert refused.returncode != 0 and "must be a number of seconds" in refused.stderr
     assert _lock_settings({"BOOKING_LOCK_TIMEOUT_SECONDS": "0.25"}).stdout.split() == ["0.25", "3.0"]
+
+
+@pytest.mark.parametrize("site_url", ["http://0.0.0.0:9000", "http://[::]:9000"])
+def test_a_wildcard_site_url_warns_at_start_up_and_says_what_to_set(site_url):
+    """Listening on every address (make run HOST=0.0.0.0) is no address to send a browser or an email to."""
+    result = _run_settings({"DEBUG": "true", "SITE_URL": site_url})
+    assert result.returncode == 0 and "started" in result.stdout
+    assert f"SITE_URL is {site_url}, an address a server listens on" in result.stderr
+    assert "Set SITE_URL to the address people open" in result.stderr
+    quiet = _run_settings({"DEBUG": "true", "SITE_URL": "http://192.168.1.20:9000"})
+    assert "Serene warning" not in quiet.stderr
+
+
+@pytest.mark.parametrize("host, site_url, stops", [("0.0.0.0", "", True), ("::", "", True),
+                                                  ("0.0.0.0", "http://192.168.1.20:9000", False),
+                                                  ("127.0.0.1", "", False)])
+def test_make_run_on_every_address_needs_site_url_before_it_does_anything(host, site_url, stops):
+    env = {key: value for key, value in os.environ.items() if key != "SITE_URL"}
+    arguments = ["make", "--no-print-directory", "site-url", f"HOST={host}", "PORT=9000"]
+    if site_url:
+        arguments.append(f"SITE_URL={site_url}")
+    result = subprocess.run(arguments, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert (result.returncode != 0) == stops, result
+    if stops:
+        assert f"make run HOST={host} PORT=9000 SITE_URL=http://<this machine's address>:9000" in result.stdout

@@ -147,7 +147,7 @@ class PaymentAdmin(ReadOnlyAdmin):
                                            f"{refund.get_status_display().lower()}.", messages.SUCCESS)
                 return redirect("admin:payments_payment_change", payment.pk)
         context = {**self.admin_site.each_context(request), "payment": payment, "form": form, "opts": self.model._meta,
-                   "title": "Refund part of a payment", "left": format_money(left, payment.currency),
+                   "title": f"Refund part of {payment.gateway_payment_id or payment.gateway_order_id}", "left": format_money(left, payment.currency),
                    "paid": format_money(payment.amount_minor, payment.currency),
                    "refunded": format_money(payment.amount_minor - left, payment.currency)}
         return TemplateResponse(request, "admin/payments/payment/refund_part.html", context,

@@ -136,7 +136,7 @@ def payment_refund_part_by_staff(*, payment_id: int, amount_minor: int, reason: 
 @retry_on_lock_conflict
 @transaction.atomic
 def _part_claim(*, payment_id: int, amount_minor: int, reason: str, by: User) -> Refund:
-    locked = payment_lock(payment_id)
+    locked = lock_payment_with_booking(payment_id=payment_id)
     payment, booking = locked.payment, locked.booking
     if payment.status not in MONEY_MOVED_STATUSES:
         raise Conflict("Nothing was captured on this payment, so there is nothing to refund.")

@@ -16,7 +16,7 @@ from serene.bookings.models import Booking, BookingStatus
 from serene.bookings.selectors import customer_overlap_pairs
 from serene.bookings.services import (CustomerBusy, booking_clear_way_to_confirm, booking_confirm_paid,
                                       booking_hold)
-from serene.core.locking import lock_booking
+from serene.bookings.locks import lock_booking
 from tests.factories import ExpertFactory, UserFactory
 from tests.interleave import paused_at, run_at_once
 

@@ -98,7 +98,7 @@ def customer_busy_refusal(*, other: Booking, zone: str) -> CustomerBusy:
     """CustomerBusy naming the booking in the way, on the customer's clock."""
     when = (f"{format_short_date(other.starts_at, zone)}, {format_time_range(other.starts_at, other.ends_at, zone)} "
             f"({zone_label(zone)})")
-    if other.status == HOLD_STATUS:
+    if other.status == HOLD_STATUS and other.hold_expires_at is not None:  # a hold always has its expiry
         return CustomerBusy(f"You are holding {when} with {other.expert.name} for payment, until "
                             f"{format_time(other.hold_expires_at, zone)}. You can be in one session at a time: "
                             "finish or give up that payment, or choose another time.")

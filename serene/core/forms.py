@@ -48,24 +48,25 @@ class TimeZoneAdminMixin(_AdminBase):
         return form
 
 
-class PlainTextAdminMixin:
+class PlainTextAdminMixin(_AdminBase):
     """Admin forms keep the text fields named in `plain_text_fields` (name → several lines?) as the
     services do: core.text.plain_text, which strips the invisible characters a name could hide behind."""
     plain_text_fields: dict[str, bool] = {}
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
         fields = self.plain_text_fields
 
-        class PlainTextForm(form):
-            def clean(self):
-                cleaned = super().clean()
-                from .text import plain_text
-                for name, multiline in fields.items():
-                    if isinstance(cleaned.get(name), str):
-                        cleaned[name] = plain_text(cleaned[name], multiline=multiline)
-                        if not cleaned[name] and self.fields[name].required:
-                            self.add_error(name, "Only invisible characters were given.")
-                return cleaned
+        def clean(form):
+            cleaned = base.clean(form)
+            if cleaned is None:  # a clean() may return nothing and keep cleaned_data
+                cleaned = form.cleaned_data
+            from .text import plain_text
+            for name, multiline in fields.items():
+                if isinstance(cleaned.get(name), str):
+                    cleaned[name] = plain_text(cleaned[name], multiline=multiline)
+                    if not cleaned[name] and form.fields[name].required:
+                        form.add_error(name, "Only invisible characters were given.")
+            return cleaned
 
-        return PlainTextForm
+        return type("PlainTextForm", (base,), {"clean": clean})

@@ -121,6 +121,8 @@ def payment_refund_part_by_staff(*, payment_id: int, amount_minor: int, reason: 
         raise InvalidInput("Give a reason: it is kept with the refund and on the session's timeline.", field="reason")
     claim = _part_claim(payment_id=payment_id, amount_minor=amount_minor, reason=reason, by=by)
     payment = claim.payment
+    if payment.gateway_payment_id is None or claim.receipt is None:  # captured, so known to the gateway; claimed with a receipt
+        raise RuntimeError(f"Refund {claim.pk} has no gateway payment or receipt to ask the gateway with")
     try:
         made = get_gateway().payment_refund(payment.gateway_payment_id, amount=claim.amount_minor,
                                             receipt=claim.receipt, notes={"reason": reason[:250]})

@@ -54,11 +54,14 @@ class PlainTextAdminMixin(_AdminBase):
     plain_text_fields: dict[str, bool] = {}
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        base = super().get_form(request, obj, change=change, **kwargs)
-        fields = self.plain_text_fields
+        # The ModelAdmin builds a new form class on each call; its clean() is wrapped in place. A
+        # subclass would be rebuilt by ModelFormMetaclass from the model, losing the fields another
+        # mixin replaced (the time-zone picker).
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        fields, original_clean = self.plain_text_fields, form_class.clean
 
         def clean(form):
-            cleaned = base.clean(form)
+            cleaned = original_clean(form)
             if cleaned is None:  # a clean() may return nothing and keep cleaned_data
                 cleaned = form.cleaned_data
             from .text import plain_text
@@ -69,4 +72,5 @@ class PlainTextAdminMixin(_AdminBase):
                         form.add_error(name, "Only invisible characters were given.")
             return cleaned
 
-        return type("PlainTextForm", (base,), {"clean": clean})
+        form_class.clean = clean  # type: ignore[method-assign]  # this call's own class, built just above
+        return form_class

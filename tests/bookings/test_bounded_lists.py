@@ -28,13 +28,14 @@ def _row(expert, customer, starts_at, status, *, price=150000, outcome=MoneyOutc
                    status=status, money_outcome=outcome, **extra)
 
 
-def practice(expert, *, past: int, later: int, now: datetime, customer=None) -> list[Booking]:
+def practice(expert, *, past: int, later: int, now: datetime, customer=None, days_apart: int = 0) -> list[Booking]:
     """A practice's history as the services leave it: four sessions a day on weekdays, going back from
     yesterday in a mix of states (refunds on the cancelled and declined ones), and kept ones ahead
-    from the day after tomorrow, a few waiting for an answer."""
+    from the day after tomorrow, a few waiting for an answer. `days_apart` moves both further from
+    today, so one customer's sessions with several experts never overlap (the database refuses that)."""
     zone = ZoneInfo(expert.time_zone)
     today = now.astimezone(zone).date()
-    rows, day = [], today - timedelta(days=1)
+    rows, day = [], today - timedelta(days=1 + days_apart)
     while len(rows) < past:
         if day.weekday() < 5:
             for hour in (9, 11, 14, 16)[:past - len(rows)]:
@@ -44,7 +45,7 @@ def practice(expert, *, past: int, later: int, now: datetime, customer=None) -> 
                 rows.append(_row(expert, customer or UserFactory.build(), datetime.combine(day, time(hour), zone),
                                  status, outcome=outcome))
         day -= timedelta(days=1)
-    ahead, day = [], today + timedelta(days=2)
+    ahead, day = [], today + timedelta(days=2 + days_apart)
     while len(ahead) < later:
         for hour in (10, 15)[:later - len(ahead)]:
             status = BookingStatus.AWAITING_APPROVAL if len(ahead) % 5 == 4 else BookingStatus.CONFIRMED
@@ -116,8 +117,8 @@ def test_the_customer_dashboard_and_sessions_pages_are_bounded(client, time_mach
     time_machine.move_to(now, tick=False)
     light, heavy = UserFactory(), UserFactory()
     practice(ExpertFactory(), past=2, later=1, now=now, customer=light)
-    for _ in range(3):  # one customer, several experts, a long history
-        practice(ExpertFactory(), past=60, later=8, now=now, customer=heavy)
+    for index in range(3):  # one customer, several experts, a long history
+        practice(ExpertFactory(), past=60, later=8, now=now, customer=heavy, days_apart=40 * index)
     counts = []
     for user in (light, heavy):
         client.force_login(user)

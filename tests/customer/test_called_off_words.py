@@ -19,9 +19,9 @@ def clock(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
-def _booking(*, status, customer=None, expert=None, outcome="", cancelled_by=None, refunded=0):
+def _booking(*, status, customer=None, expert=None, outcome="", cancelled_by=None, refunded=0, days=3):
     expert = expert or ExpertFactory(user__name="Dr. Meera Rao", requires_approval=True)
-    starts = NOW + timedelta(days=3)
+    starts = NOW + timedelta(days=days)
     booking = Booking.objects.create(customer=customer or UserFactory(name="Asha Verma"), expert=expert,
                                      starts_at=starts, ends_at=starts + timedelta(hours=1),
                                      blocked_until=starts + timedelta(hours=1), duration_minutes=60,
@@ -81,6 +81,6 @@ def test_the_success_page_shows_the_reference_and_a_calendar_only_once_confirmed
     assert f"Booking reference <strong>{reference}</strong>" in page
     assert "Add to calendar" not in page and "Google Calendar" not in page and "calendar.ics" not in page
     confirmed = _booking(status=BookingStatus.CONFIRMED, customer=waiting.customer,
-                         expert=ExpertFactory(user__name="Dr. Sarah Khan"))
+                         expert=ExpertFactory(user__name="Dr. Sarah Khan"), days=4)  # one session at a time
     page = client.get(f"/booking/success?sessionId={confirmed.public_id}").content.decode()
     assert "Add to calendar (.ics)" in page and "Add to Google Calendar" in page and "Booking reference" in page

@@ -14,19 +14,16 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from serene.accounts.models import User
-from serene.bookings.locks import lock_booking
 from serene.bookings.models import Booking, BookingStatus
-from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_EXPERT, DEMO_STAFF
 from serene.experts.models import Expert
 from serene.payments.models import Payment, PaymentStatus
-from tests.bookings.helpers import at, next_weekday
+from tests.bookings.helpers import at, booked_paid, next_weekday
 from tests.bookings.test_bounded_lists import practice
 from tests.conftest import unavailable
 from tests.factories import ExpertFactory
@@ -81,14 +78,6 @@ def dangling_references(folder: Path) -> list[str]:
     return problems
 
 
-def _booked(expert: Expert, customer: User, starts) -> Booking:
-    """A paid booking made through the real services, so its emails and notices are written as in life."""
-    held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=60)
-    with transaction.atomic():
-        locked = lock_booking(booking_id=held.pk)
-        assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
-    return Booking.objects.get(pk=held.pk)
-
 
 @pytest.fixture
 def practice_data(settings, tmp_path, django_capture_on_commit_callbacks):
@@ -103,10 +92,10 @@ def practice_data(settings, tmp_path, django_capture_on_commit_callbacks):
     customer = User.objects.get(email=DEMO_CUSTOMER)
     day = next_weekday()
     with django_capture_on_commit_callbacks(execute=True):
-        confirmed = _booked(sarah, customer, at(day, 10))
+        confirmed = booked_paid(sarah, customer, at(day, 10))
         Expert.objects.filter(pk=sarah.pk).update(requires_approval=True)
         sarah.refresh_from_db()
-        awaiting = _booked(sarah, customer, at(day + timedelta(days=1), 11))
+        awaiting = booked_paid(sarah, customer, at(day + timedelta(days=1), 11))
     Expert.objects.filter(pk=sarah.pk).update(requires_approval=False)
 
     long = ExpertFactory(user__name=LONG_NAME, time_zone="America/New_York", headline="Anxiety and sleep")

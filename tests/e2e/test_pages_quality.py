@@ -8,33 +8,22 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.core.management import call_command
-from django.db import transaction
 from django.urls import get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import expect
 
-from serene.bookings.locks import lock_booking
 from serene.accounts.models import User
-from serene.bookings.models import Booking, BookingStatus
-from serene.bookings.services import booking_clear_way_to_confirm, booking_confirm_paid, booking_hold
+from serene.bookings.models import BookingStatus
 from serene.experts.management.commands.seed_demo import DEMO_CUSTOMER, DEMO_EXPERT, DEMO_STAFF
 from serene.experts.models import Expert
-from tests.bookings.helpers import at, next_weekday
+from tests.bookings.helpers import at, booked_paid, next_weekday
 
 from .page_checks import page_problems
 from .signed_in import sign_in_context
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-
-def _booked(expert: Expert, customer: User, starts) -> Booking:
-    """A paid booking made through the real services (so notices and emails are written as in life)."""
-    held = booking_hold(customer=customer, expert=expert, starts_at=starts, duration_minutes=60)
-    with transaction.atomic():
-        locked = lock_booking(booking_id=held.pk)
-        assert booking_confirm_paid(locked=locked, now=booking_clear_way_to_confirm(locked=locked))
-    return Booking.objects.get(pk=held.pk)
 
 
 @pytest.fixture
@@ -49,10 +38,10 @@ def demo(live_server, settings, tmp_path):
     sarah.refresh_from_db()
     customer = User.objects.get(email=DEMO_CUSTOMER)
     day = next_weekday()
-    confirmed = _booked(sarah, customer, at(day, 10))
+    confirmed = booked_paid(sarah, customer, at(day, 10))
     Expert.objects.filter(pk=sarah.pk).update(requires_approval=True)
     sarah.refresh_from_db()
-    awaiting = _booked(sarah, customer, at(day + timedelta(days=1), 11))
+    awaiting = booked_paid(sarah, customer, at(day + timedelta(days=1), 11))
     Expert.objects.filter(pk=sarah.pk).update(requires_approval=False)
     assert awaiting.status == BookingStatus.AWAITING_APPROVAL and confirmed.status == BookingStatus.CONFIRMED
     return {"url": live_server.url, "confirmed": confirmed, "awaiting": awaiting, "customer": customer}
